@@ -1,0 +1,94 @@
+"""Login, logout, invitation links, the home page."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from webapp.auth.blueprint import bp
+from webapp.extensions import db
+from webapp.forms.auth import LoginForm
+from webapp.forms.base import CsrfOnlyForm
+from webapp.models import Expert, utcnow
+from webapp.security import (
+    current_expert,
+    keeps_data_on_csrf_failure,
+    safe_next_url,
+    sign_in_expert,
+)
+from webapp.services import audit
+from webapp.services.accounts import authenticate
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("coordinator.index"))
+    if current_expert() is not None:
+        return redirect(url_for("expert.home"))
+    return render_template("auth/index.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("coordinator.index"))
+    form = LoginForm(request.form, next=request.args.get("next"))
+    status = 200
+    if request.method == "POST" and form.validate():
+        result = authenticate(form.username.data.strip(), form.password.data, request.remote_addr)
+        if result.throttled:
+            db.session.commit()
+            form.password.errors.append(_("Too many failed attempts. Try again in 15 minutes."))
+            status = 429
+        elif result.user is None:
+            db.session.commit()  # keep the failed attempt for the throttle
+            form.password.errors.append(_("Unknown username or wrong password."))
+            status = 401
+        else:
+            session.pop("expert", None)
+            login_user(result.user, remember=form.remember.data)
+            audit.record("user.login", target=f"user:{result.user.id}")
+            db.session.commit()
+            return redirect(safe_next_url(form.next.data) or url_for("coordinator.index"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/i/<token>")
+def invitation(token: str):
+    """Exchange an invitation token for a session, then leave the token-free URL."""
+    if len(token) > 100:
+        abort(404)
+    expert = Expert.by_token(token)
+    if expert is None:
+        return render_template("auth/invitation_invalid.html", reason="unknown"), 404
+    if expert.is_revoked:
+        return render_template("auth/invitation_invalid.html", reason="revoked"), 403
+    if current_user.is_authenticated:
+        logout_user()
+    sign_in_expert(expert)
+    if expert.locale or expert.study.default_locale:
+        session["lang"] = expert.locale or expert.study.default_locale
+    expert.last_seen_at = utcnow()
+    audit.record("expert.enter", study=expert.study, expert=expert)
+    db.session.commit()
+    return redirect(url_for("expert.home"))
+
+
+@bp.route("/expert/leave", methods=["POST"])
+def expert_leave():
+    CsrfOnlyForm(request.form)  # the global check has already verified the token
+    session.clear()
+    flash(_("You have left the questionnaire. Your invitation link brings you back."), "info")
+    return redirect(url_for("auth.index"))

@@ -1,0 +1,64 @@
+"""``flask --app webapp …`` commands. Each commits once, like a request."""
+from __future__ import annotations
+
+import getpass
+
+import click
+from flask import Flask, current_app
+
+from webapp.extensions import db
+
+
+def public_url(path: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    return base.rstrip("/") + path
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("create-coordinator")
+    @click.argument("username")
+    @click.option("--password", help="Prompted for when omitted.")
+    @click.option("--email", default=None)
+    @click.option("--locale", type=click.Choice(["en", "zh"]), default="en")
+    def create_coordinator(username, password, email, locale):
+        """Create a coordinator account."""
+        from webapp.services.accounts import AccountError, create_coordinator as create
+
+        if not password:
+            password = getpass.getpass("Password: ")
+        try:
+            create(username, password, email=email, locale=locale)
+        except (AccountError, ValueError) as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"coordinator {username} created")
+
+    @app.cli.command("load-demo")
+    def load_demo():
+        """Create the demo coordinator, study and panel; print their logins."""
+        from flask import url_for
+
+        from webapp.services.demo import load_demo as load
+
+        logins = load()
+        db.session.commit()
+        click.echo(f"coordinator {logins.username} {logins.password}")
+        with current_app.test_request_context():
+            for pseudonym, token in logins.experts:
+                if token is None:
+                    click.echo(f"expert {pseudonym} (link reissued in the app)")
+                else:
+                    click.echo(f"expert {pseudonym} {public_url(url_for('auth.invitation', token=token))}")
+
+    @app.cli.group("translate")
+    def translate():
+        """Translation catalogue commands."""
+
+    @translate.command("compile")
+    def translate_compile():
+        """Merge and compile translations/zh/parts/*.po into messages.mo."""
+        from webapp.i18n import compile_catalogs
+
+        for path in compile_catalogs():
+            click.echo(f"compiled {path}")

@@ -1,0 +1,3 @@
+from webapp.forms.base import BaseForm, CsrfOnlyForm
+
+__all__ = ["BaseForm", "CsrfOnlyForm"]

@@ -1,0 +1,49 @@
+"""The one base form: CSRF on, session token, a time limit of hours."""
+from __future__ import annotations
+
+from flask import current_app, g, session
+from flask_babel import get_locale
+from wtforms import Form
+from wtforms.csrf.session import SessionCSRF
+from wtforms.validators import ValidationError
+
+
+class ConcordiaCSRF(SessionCSRF):
+    def validate_csrf_token(self, form, field):
+        # A brand-new session has no secret yet: refuse cleanly, not with KeyError.
+        if "csrf" not in self.session:
+            raise ValidationError(field.gettext("CSRF failed."))
+        super().validate_csrf_token(form, field)
+
+
+class BaseForm(Form):
+    class Meta:
+        csrf = True
+        csrf_class = ConcordiaCSRF
+        csrf_field_name = "csrf_token"
+
+        @property
+        def csrf_secret(self):
+            return current_app.secret_key.encode()
+
+        @property
+        def csrf_context(self):
+            return session
+
+        @property
+        def csrf_time_limit(self):
+            return current_app.config["CSRF_TIME_LIMIT"]
+
+        @property
+        def locales(self):
+            # WTForms' own messages (e.g. "This field is required.") in Chinese too.
+            return ["zh_CN", "zh"] if str(get_locale()) == "zh" else ["en"]
+
+    @property
+    def csrf_expired(self) -> bool:
+        """True when the global check let this form re-render after a CSRF failure."""
+        return bool(g.get("csrf_failed")) or bool(self.csrf_token.errors)
+
+
+class CsrfOnlyForm(BaseForm):
+    """For buttons (open, close, revoke ...) and the JSON token check."""

@@ -1,0 +1,36 @@
+"""Every model, importable from ``webapp.models``."""
+from webapp.models.audit import AuditEvent
+from webapp.models.base import utcnow
+from webapp.models.response import (
+    Judgment,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Rating,
+    Response,
+    ResponseStatus,
+)
+from webapp.models.round import ItemDecision, Round, RoundItem, RoundKind, RoundStatus
+from webapp.models.study import (
+    BASIS_LEVELS,
+    BASIS_SOURCES,
+    FAMILIARITY_LEVELS,
+    Expert,
+    InvalidTransition,
+    Node,
+    NodeStatus,
+    StakeholderGroup,
+    Study,
+    StudyStatus,
+    hash_token,
+)
+from webapp.models.user import LoginAttempt, User
+from webapp.models.weight_set import ImmutableRow, WeightSet
+
+__all__ = [
+    "AuditEvent", "BASIS_LEVELS", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
+    "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
+    "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
+    "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
+    "Study", "StudyStatus", "User", "WeightSet", "hash_token", "utcnow",
+]

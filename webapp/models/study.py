@@ -1,0 +1,221 @@
+"""Study, its indicator hierarchy, and the expert panel."""
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import JSONText, UTCDateTime, utcnow
+
+
+class InvalidTransition(Exception):
+    """A lifecycle change that the current state does not allow."""
+
+
+class StudyStatus(str, enum.Enum):
+    draft = "draft"
+    running = "running"
+    finished = "finished"
+
+
+class Study(db.Model):
+    __tablename__ = "study"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    status: Mapped[StudyStatus] = mapped_column(
+        Enum(StudyStatus, name="study_status", native_enum=False, create_constraint=True,
+             length=16, validate_strings=True),
+        default=StudyStatus.draft,
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    # Chosen per study and stored with it, so reports can print what was used.
+    consensus_rule: Mapped[dict | None] = mapped_column(JSONText)
+    authority_tables: Mapped[dict | None] = mapped_column(JSONText)
+    default_locale: Mapped[str] = mapped_column(String(5), default="zh")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner = relationship("User")
+    nodes = relationship("Node", back_populates="study", cascade="all, delete-orphan",
+                         order_by="Node.position")
+    experts = relationship("Expert", back_populates="study", cascade="all, delete-orphan",
+                           order_by="Expert.pseudonym")
+    rounds = relationship("Round", back_populates="study", cascade="all, delete-orphan",
+                          order_by="Round.number")
+
+    __table_args__ = (
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint("default_locale IN ('en', 'zh')", name="default_locale"),
+    )
+
+    def start(self) -> None:
+        if self.status is not StudyStatus.draft:
+            raise InvalidTransition("only a draft study can start")
+        self.status = StudyStatus.running
+
+    def finish(self) -> None:
+        if self.status is not StudyStatus.running:
+            raise InvalidTransition("only a running study can finish")
+        self.status = StudyStatus.finished
+        self.finished_at = utcnow()
+
+    @property
+    def root(self) -> "Node | None":
+        return next((n for n in self.nodes if n.parent_id is None), None)
+
+
+class NodeStatus(str, enum.Enum):
+    active = "active"
+    dropped = "dropped"
+
+
+class Node(db.Model):
+    """One indicator; the root is the goal (目标层)."""
+
+    __tablename__ = "node"
+    __table_args__ = (
+        UniqueConstraint("study_id", "code"),
+        CheckConstraint("length(code) > 0", name="code_not_empty"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint("position >= 0", name="position_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("node.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name_zh: Mapped[str] = mapped_column(String(300), default="")
+    name_en: Mapped[str] = mapped_column(String(300), default="")
+    description_zh: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    status: Mapped[NodeStatus] = mapped_column(
+        Enum(NodeStatus, name="node_status", native_enum=False, create_constraint=True,
+             length=16, validate_strings=True),
+        default=NodeStatus.active,
+    )
+
+    study = relationship("Study", back_populates="nodes")
+    parent = relationship("Node", remote_side=[id], back_populates="children")
+    children = relationship("Node", back_populates="parent", order_by="Node.position",
+                            cascade="all, delete-orphan")
+
+    def name(self, locale: str) -> str:
+        primary, fallback = (self.name_zh, self.name_en) if locale == "zh" else (self.name_en, self.name_zh)
+        return primary or fallback
+
+    def description(self, locale: str) -> str:
+        primary, fallback = ((self.description_zh, self.description_en) if locale == "zh"
+                             else (self.description_en, self.description_zh))
+        return primary or fallback
+
+    @property
+    def depth(self) -> int:
+        depth, node = 0, self
+        while node.parent is not None:
+            depth, node = depth + 1, node.parent
+        return depth
+
+
+class StakeholderGroup(str, enum.Enum):
+    regulator = "regulator"
+    platform = "platform"
+    enterprise = "enterprise"
+    academia = "academia"
+    other = "other"
+
+
+FAMILIARITY_LEVELS = ("very", "familiar", "moderate", "little", "unfamiliar")
+BASIS_SOURCES = ("practice", "theory", "literature", "intuition")
+BASIS_LEVELS = ("high", "medium", "low")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Expert(db.Model):
+    """Membership of one study. Shown everywhere by pseudonym only."""
+
+    __tablename__ = "expert"
+    __table_args__ = (
+        UniqueConstraint("study_id", "pseudonym"),
+        CheckConstraint(
+            "familiarity IS NULL OR familiarity IN "
+            "('very', 'familiar', 'moderate', 'little', 'unfamiliar')",
+            name="familiarity",
+        ),
+        CheckConstraint("years_experience IS NULL OR (years_experience >= 0 AND years_experience <= 80)",
+                        name="years_experience"),
+        CheckConstraint("locale IS NULL OR locale IN ('en', 'zh')", name="locale"),
+        CheckConstraint("length(pseudonym) > 0", name="pseudonym_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(16))
+    # Contact details: visible to the study's coordinators only.
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    # Only the SHA-256 of the invitation token is stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Profile, for the authority coefficient and the stakeholder split.
+    field: Mapped[str] = mapped_column(String(200), default="")
+    years_experience: Mapped[int | None]
+    stakeholder_group: Mapped[StakeholderGroup | None] = mapped_column(
+        Enum(StakeholderGroup, name="stakeholder_group", native_enum=False,
+             create_constraint=True, length=16, validate_strings=True)
+    )
+    familiarity: Mapped[str | None] = mapped_column(String(16))
+    basis: Mapped[dict | None] = mapped_column(JSONText)  # {practice: high, ...}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    study = relationship("Study", back_populates="experts")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def issue_token(self) -> str:
+        """Give a fresh invitation token; the previous link stops working."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.token_issued_at = utcnow()
+        self.revoked_at = None
+        return token
+
+    def revoke(self) -> None:
+        self.revoked_at = utcnow()
+
+    @property
+    def session_marker(self) -> str:
+        """Changes when the link is reissued, ending sessions of the old link."""
+        return self.token_hash[:16]
+
+    @classmethod
+    def by_token(cls, token: str) -> "Expert | None":
+        return db.session.scalar(select(cls).where(cls.token_hash == hash_token(token)))
+
+
+Index("ix_expert_study_id_email", Expert.study_id, Expert.email)

@@ -1,0 +1,179 @@
+"""One place for CSRF, security headers, the expert session and access rules.
+
+CSRF: every unsafe request, form or JSON, is checked here before any view
+runs, with the same time-limited session token that ``BaseForm`` renders
+(WTForms ``SessionCSRF``). A form view that re-renders its own form with
+the posted data kept on failure opts in with ``@keeps_data_on_csrf_failure``;
+every other failure is a 400 and nothing runs.
+"""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, jsonify, request, session
+from werkzeug.datastructures import MultiDict
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def init_app(app: Flask) -> None:
+    from webapp.extensions import login_manager
+
+    app.before_request(_check_csrf)
+    app.after_request(_security_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    login_manager.user_loader(_load_coordinator)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+# --- CSRF -----------------------------------------------------------------
+
+def csrf_token() -> str:
+    from webapp.forms.base import CsrfOnlyForm
+
+    return CsrfOnlyForm().csrf_token.current_token
+
+
+def csrf_error(token: str | None) -> str | None:
+    """The reason a token is refused, or None when it is good."""
+    from webapp.forms.base import CsrfOnlyForm
+
+    form = CsrfOnlyForm(formdata=MultiDict({"csrf_token": token or ""}))
+    form.validate()
+    return form.csrf_token.errors[0] if form.csrf_token.errors else None
+
+
+def keeps_data_on_csrf_failure(view):
+    """Mark a view whose BaseForm re-renders with the posted data on a CSRF failure."""
+    view.keeps_data_on_csrf_failure = True
+    return view
+
+
+def _check_csrf():
+    if request.method in SAFE_METHODS or current_app.config.get("CSRF_DISABLED_FOR_TESTS"):
+        return None
+    token = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
+    error = csrf_error(token)
+    if error is None:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "keeps_data_on_csrf_failure", False) and not request.is_json:
+        g.csrf_failed = True
+        return None
+    if request.is_json or request.path.startswith("/api/"):
+        return jsonify(error="csrf", message=error), 400
+    abort(400, description="csrf")
+
+
+# --- headers ----------------------------------------------------------------
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # no-referrer everywhere: invitation tokens and study pages never leak.
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), browsing-topics=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint and not request.endpoint.startswith("static"):
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+# --- coordinators (Flask-Login) -----------------------------------------------
+
+def _load_coordinator(user_id: str):
+    from webapp.extensions import db
+    from webapp.models import User
+
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not token or user.session_token != token:
+        return None
+    return user
+
+
+def _unauthorized():
+    from flask import flash, redirect, url_for
+    from flask_babel import gettext as _
+
+    if wants_json():
+        return jsonify(error="unauthorized"), 401
+    flash(_("Please log in to continue."), "info")
+    return redirect(url_for("auth.login", next=safe_next_url(request.full_path)))
+
+
+def wants_json() -> bool:
+    return request.is_json or request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only same-site paths: no scheme, no host, no protocol-relative //."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return None
+    return target.rstrip("?") or None
+
+
+# --- experts (invitation session) ---------------------------------------------
+
+EXPERT_SESSION_KEY = "expert"
+
+
+def sign_in_expert(expert) -> None:
+    session.clear()
+    session.permanent = True
+    session[EXPERT_SESSION_KEY] = {"id": expert.id, "marker": expert.session_marker}
+
+
+def current_expert():
+    """The expert of this session, or None if absent, revoked or reissued."""
+    if "current_expert" in g:
+        return g.current_expert
+    from webapp.extensions import db
+    from webapp.models import Expert
+
+    expert = None
+    data = session.get(EXPERT_SESSION_KEY)
+    if isinstance(data, dict) and isinstance(data.get("id"), int):
+        candidate = db.session.get(Expert, data["id"])
+        if candidate is not None and not candidate.is_revoked \
+                and candidate.session_marker == data.get("marker"):
+            expert = candidate
+        else:
+            session.pop(EXPERT_SESSION_KEY, None)
+    g.current_expert = expert
+    return expert
+
+
+def expert_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_expert() is None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

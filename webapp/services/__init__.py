@@ -1,0 +1,1 @@
+"""Domain operations. Services change state and flush; the caller commits once."""

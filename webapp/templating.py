@@ -1,0 +1,100 @@
+"""Template filters and globals: sanitised Markdown, locale helpers."""
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from webapp.i18n import HTML_LANG
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote",
+    "h3", "h4", "h5", "table", "thead", "tbody", "tr", "th", "td", "hr",
+}
+# No <img>: a remote image would be a tracking pixel that de-anonymises experts.
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Python-Markdown, then nh3 with an allow list: never the other way round."""
+    html = md.markdown(text or "", extensions=["tables", "sane_lists"])
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)
+
+
+def current_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def switch_language_url(lang: str) -> str:
+    """The current page in another language (GET pages); otherwise home."""
+    if request.endpoint and request.method == "GET" and request.endpoint != "static":
+        args = dict(request.view_args or {})
+        args.update(request.args.to_dict())
+        args["lang"] = lang
+        try:
+            return url_for(request.endpoint, **args)
+        except Exception:  # noqa: BLE001 - fall back to the home page
+            pass
+    return url_for("auth.index", lang=lang)
+
+
+def status_label(value: str) -> str:
+    from flask_babel import gettext as _
+
+    labels = {
+        "draft": _("Draft"), "running": _("Running"), "finished": _("Finished"),
+        "open": _("Open"), "closed": _("Closed"), "submitted": _("Submitted"),
+        "delphi": _("Delphi"), "ahp": _("AHP"),
+    }
+    return labels.get(value, value)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals.update(
+        current_locale=current_locale,
+        html_lang=lambda: HTML_LANG.get(current_locale(), "en"),
+        switch_language_url=switch_language_url,
+        status_label=status_label,
+    )
+    app.jinja_env.add_extension("jinja2.ext.loopcontrols")
+
+    @app.template_filter("local_name")
+    def local_name(node):
+        return node.name(current_locale())
+
+    @app.template_filter("local_description")
+    def local_description(node):
+        return node.description(current_locale())
+
+    @app.template_filter("fmt")
+    def fmt_number(value, digits=2):
+        if value is None:
+            return "–"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return value
+        if number != number:  # NaN
+            return "–"
+        return f"{number:.{digits}f}"
+
+    @app.template_filter("pct")
+    def fmt_percent(value, digits=0):
+        if value is None or value != value:
+            return "–"
+        return f"{100 * float(value):.{digits}f}%"
+
+    @app.template_filter("datetime")
+    def fmt_datetime(value):
+        from flask_babel import format_datetime
+
+        return format_datetime(value, "yyyy-MM-dd HH:mm") + " UTC" if value else "–"
