@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, g, session
 from flask_babel import get_locale
 from wtforms import Form
+from wtforms.fields.choices import SelectChoice
 from wtforms.csrf.session import SessionCSRF
 from wtforms.validators import ValidationError
 
@@ -47,3 +48,8 @@ class BaseForm(Form):
 
 class CsrfOnlyForm(BaseForm):
     """For buttons (open, close, revoke ...) and the JSON token check."""
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """``[(value, label), ...]`` as WTForms choices (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from webapp.forms.base import BaseForm
+from webapp.forms.base import BaseForm, choices
 
 
 class StudyForm(BaseForm):
@@ -11,4 +11,4 @@ class StudyForm(BaseForm):
         _l("Description for the experts (Markdown)"), validators=[Length(max=20000)],
         description=_l("Shown on the experts' welcome page. **bold**, *italic*, lists and links work."))
     default_locale = RadioField(_l("Experts' default language"),
-                                choices=[("zh", "中文"), ("en", "English")], default="zh")
+                                choices=choices([("zh", "中文"), ("en", "English")]), default="zh")
