@@ -14,12 +14,19 @@ from collections.abc import Mapping
 import numpy as np
 
 __all__ = [
+    "THRESHOLD_TOL",
     "check_ratings",
     "check_scale",
     "check_probability",
     "check_same_shape",
     "is_number",
 ]
+
+#: Values within this distance of a threshold count as equal to it. Decimal
+#: thresholds (0.7, 0.25) and sums of decimal weights (0.5 + 0.1 + 0.1) are not
+#: exact in binary floating point; without the tolerance a panel whose Cr is
+#: 0.7 on paper could compute to 0.6999999999999999 and fail ">= 0.7".
+THRESHOLD_TOL = 1e-9
 
 
 def is_number(value) -> bool:

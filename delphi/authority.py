@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ._validation import check_probability, is_number
+from ._validation import THRESHOLD_TOL, check_probability, is_number
 from .results import AuthorityResult
 
 __all__ = [
@@ -285,6 +285,9 @@ def authority(
     Notes
     -----
     Default tables: see ``BASIS_TABLE_SOURCE`` and ``FAMILIARITY_SCALE_SOURCE``.
+    The comparisons with ``threshold`` allow a tolerance of 1e-9, so a Cr that
+    is 0.7 in decimal arithmetic passes although its binary sum may be
+    0.6999999999999999.
     Papers often report only panel means, computed as
     :math:`\sum_j M_j W_j / M` over the counts :math:`M_j` of each answer; that
     is the same as the mean of the per-expert values computed here.
@@ -330,8 +333,8 @@ def authority(
         mean_ca=float(ca.mean()),
         mean_cs=float(cs.mean()),
         threshold=threshold,
-        acceptable=bool(mean >= threshold),
-        expert_acceptable=cr >= threshold,
+        acceptable=bool(mean >= threshold - THRESHOLD_TOL),
+        expert_acceptable=cr >= threshold - THRESHOLD_TOL,
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_probability, check_scale, is_number
+from ._validation import THRESHOLD_TOL, check_probability, check_scale, is_number
 from .results import ConsensusResult, ItemStatistics
 
 __all__ = ["ConsensusRule", "CRITERIA", "PRESETS", "PRESET_SOURCES"]
@@ -82,7 +82,10 @@ class ConsensusRule:
     ============== ============================ =========================
 
     So ``*_min`` means "at least" and ``*_max`` "at most" unless the criterion
-    is listed in ``strict``. An item reaches consensus when all criteria pass
+    is listed in ``strict``. A statistic within 1e-9 of its threshold counts as
+    equal to it (so a mean of exactly 3.5 fails ``mean > 3.5`` and a CV that is
+    0.25 in decimal arithmetic fails ``cv < 0.25`` whatever its last binary
+    digit). An item reaches consensus when all criteria pass
     (``combine="all"``) or at least one does (``combine="any"``). A NaN
     statistic (e.g. an item nobody rated, or ``cv`` with mean 0) fails its
     criterion.
@@ -233,13 +236,13 @@ class ConsensusRule:
                 values = getattr(stats, CRITERIA[crit][0])
                 op = self.operator(crit)
                 if op == ">":
-                    ok = values > threshold
+                    ok = values > threshold + THRESHOLD_TOL
                 elif op == ">=":
-                    ok = values >= threshold
+                    ok = values >= threshold - THRESHOLD_TOL
                 elif op == "<":
-                    ok = values < threshold
+                    ok = values < threshold - THRESHOLD_TOL
                 else:
-                    ok = values <= threshold
+                    ok = values <= threshold + THRESHOLD_TOL
                 passed[crit] = ok
         table = np.column_stack(list(passed.values()))
         reached = table.all(axis=1) if self.combine == "all" else table.any(axis=1)
