@@ -68,6 +68,8 @@ class Rating(db.Model):
     value: Mapped[int | None]
     no_opinion: Mapped[bool] = mapped_column(default=False)
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Why the expert stays outside the group's interquartile range (asked, not forced).
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     response = relationship("Response", back_populates="ratings")

@@ -32,6 +32,8 @@ class Round(db.Model):
         CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR opens_at < closes_at",
                         name="opens_before_closes"),
         CheckConstraint("rated_level IS NULL OR rated_level >= 1", name="rated_level"),
+        CheckConstraint("reminder_hours IS NULL OR (reminder_hours >= 1 AND reminder_hours <= 720)",
+                        name="reminder_hours"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +63,9 @@ class Round(db.Model):
     allow_proposals: Mapped[bool] = mapped_column(default=True)
     allow_no_opinion: Mapped[bool] = mapped_column(default=True)
     drop_consensus_items: Mapped[bool] = mapped_column(default=False)
+    # Reminders to experts who have not submitted, this many hours before closing.
+    reminder_hours: Mapped[int | None]
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     study = relationship("Study", back_populates="rounds")

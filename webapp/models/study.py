@@ -48,6 +48,9 @@ class Study(db.Model):
     consensus_rule: Mapped[dict | None] = mapped_column(JSONText)
     authority_tables: Mapped[dict | None] = mapped_column(JSONText)
     default_locale: Mapped[str] = mapped_column(String(5), default="zh")
+    # Stopping rule: the round limit (delphi.stopping) and the stability test level.
+    max_rounds: Mapped[int] = mapped_column(default=3, server_default="3")
+    stability_alpha: Mapped[float] = mapped_column(default=0.05, server_default="0.05")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -62,6 +65,8 @@ class Study(db.Model):
     __table_args__ = (
         CheckConstraint("length(title) > 0", name="title_not_empty"),
         CheckConstraint("default_locale IN ('en', 'zh')", name="default_locale"),
+        CheckConstraint("max_rounds >= 1 AND max_rounds <= 20", name="max_rounds"),
+        CheckConstraint("stability_alpha > 0 AND stability_alpha < 1", name="stability_alpha"),
     )
 
     def start(self) -> None:
