@@ -40,10 +40,14 @@ def _finite_number(value, name: str) -> float:
     return float(value)
 
 
-def check_scale(scale_min, scale_max, agree_at=None) -> tuple[float, float, float | None]:
+_NOT_GIVEN = object()
+
+
+def check_scale(scale_min, scale_max, agree_at=_NOT_GIVEN) -> tuple[float, float, float | None]:
     """Validate a rating scale ``[scale_min, scale_max]`` and an agreement cut-off.
 
-    Returns the three values as floats (``agree_at`` stays ``None`` if not given).
+    Returns the three values as floats (the third is ``None`` when ``agree_at``
+    is not passed at all; an explicit ``None`` is rejected).
     """
     lo = _finite_number(scale_min, "scale_min")
     hi = _finite_number(scale_max, "scale_max")
@@ -52,13 +56,11 @@ def check_scale(scale_min, scale_max, agree_at=None) -> tuple[float, float, floa
             f"scale_min must be smaller than scale_max; got scale_min={scale_min!r}, "
             f"scale_max={scale_max!r}"
         )
-    if agree_at is None:
+    if agree_at is _NOT_GIVEN:
         return lo, hi, None
     cut = _finite_number(agree_at, "agree_at")
     if not lo <= cut <= hi:
-        raise ValueError(
-            f"agree_at must lie on the scale [{scale_min}, {scale_max}]; got {agree_at!r}"
-        )
+        raise ValueError(f"agree_at must lie on the scale [{lo:g}, {hi:g}]; got {agree_at!r}")
     return lo, hi, cut
 
 
@@ -115,7 +117,7 @@ def check_ratings(
         if off.any():
             i, j = np.argwhere(off)[0]
             raise ValueError(
-                f"{name} must lie on the scale [{scale_min}, {scale_max}]; {int(off.sum())} "
+                f"{name} must lie on the scale [{lo:g}, {hi:g}]; {int(off.sum())} "
                 f"value(s) are off the scale, e.g. {arr[i, j]:g} at expert {i}, item {j}"
             )
     return arr
