@@ -10,23 +10,12 @@ from scipy import stats as _st
 from ._validation import check_probability, check_ratings, check_same_shape
 from .consensus import ConsensusRule
 from .results import ItemStatistics, StabilityResult, StopDecision
+from .statistics import _moments
 
 __all__ = ["stability", "stopping"]
 
 _ZERO_METHODS = ("wilcox", "pratt", "zsplit")
 _METHODS = ("asymptotic", "exact", "auto")
-
-
-def _cv(x: np.ndarray) -> np.ndarray:
-    """Per-column CV (ddof=1) ignoring NaN; NaN for n < 2 or mean 0."""
-    valid = ~np.isnan(x)
-    n = valid.sum(axis=0).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, x, 0.0).sum(axis=0) / n
-        dev = np.where(valid, x - mean, 0.0)
-        sd = np.sqrt((dev * dev).sum(axis=0) / (n - 1.0))
-        sd[n < 2] = np.nan
-        return np.where(mean != 0, sd / mean, np.nan)
 
 
 def _wilcoxon(d: np.ndarray, zero_method: str, correction: bool, method: str):
@@ -41,29 +30,27 @@ def _wilcoxon(d: np.ndarray, zero_method: str, correction: bool, method: str):
         # pair out, and scipy then works on all columns at once.
         d0 = np.where(np.isnan(d), 0.0, d)
         kw = dict(axis=0, zero_method="wilcox", correction=correction, alternative="two-sided")
-        if method == "auto":
-            # R's wilcox.test default, per item: exact when fewer than 50
-            # non-zero differences, no zeros and no ties; else normal
-            # approximation (with `correction`).
-            res_a = _st.wilcoxon(d0, method="asymptotic", **kw)
-            res_e = _st.wilcoxon(d0, method="exact", **kw)
-            nonzero = (d0 != 0).sum(axis=0)
-            had_zero = ((d == 0) & ~np.isnan(d)).any(axis=0)
-            absd = np.where(d0 != 0, np.abs(d0), np.nan)
-            s = np.sort(absd, axis=0)
-            tied = ((np.diff(s, axis=0) == 0)).any(axis=0)
-            use_exact = (nonzero < 50) & ~had_zero & ~tied
-            return (
-                np.where(use_exact, res_e.statistic, res_a.statistic),
-                np.where(use_exact, res_e.pvalue, res_a.pvalue),
-            )
-        res = _st.wilcoxon(d0, method=method, **kw)
-        return np.asarray(res.statistic, float), np.asarray(res.pvalue, float)
+        if method != "auto":
+            res = _st.wilcoxon(d0, method=method, **kw)
+            return np.asarray(res.statistic, float), np.asarray(res.pvalue, float)
+        # R's wilcox.test default, per item: exact when fewer than 50 non-zero
+        # differences and no zeros or ties; otherwise the normal approximation.
+        nonzero = (d0 != 0).sum(axis=0)
+        had_zero = (d == 0).any(axis=0)
+        sorted_abs = np.sort(np.where(d0 != 0, np.abs(d0), np.nan), axis=0)
+        tied = (np.diff(sorted_abs, axis=0) == 0).any(axis=0)
+        use_exact = (nonzero < 50) & ~had_zero & ~tied
+        statistic = np.empty(d.shape[1])
+        p = np.empty(d.shape[1])
+        for chosen, m in ((use_exact, "exact"), (~use_exact, "asymptotic")):
+            if chosen.any():
+                res = _st.wilcoxon(d0[:, chosen], method=m, **kw)
+                statistic[chosen], p[chosen] = res.statistic, res.pvalue
+        return statistic, p
     # Pratt and zero-split keep zero differences in the ranking, so missing
     # pairs must really be omitted (scipy then works column by column).
     res = _st.wilcoxon(
-        d, axis=0, zero_method=zero_method, correction=correction,
-        method="asymptotic" if method == "auto" else method,
+        d, axis=0, zero_method=zero_method, correction=correction, method="asymptotic",
         alternative="two-sided", nan_policy="omit",
     )
     return np.asarray(res.statistic, float), np.asarray(res.pvalue, float)
@@ -105,8 +92,8 @@ def stability(
     zero_method : {"wilcox", "pratt", "zsplit"}, default "wilcox"
         Zero differences (unchanged ratings): ``"wilcox"`` drops them before
         ranking (Wilcoxon 1945; R ``wilcox.test``, SPSS); ``"pratt"`` and
-        ``"zsplit"`` keep them (slower: scipy then loops over items when
-        ratings are missing).
+        ``"zsplit"`` keep them (only with ``method="asymptotic"``; slower:
+        scipy then loops over items when ratings are missing).
     correction : bool, default True
         Continuity correction of the normal approximation, as R's default
         ``correct = TRUE``; SPSS uses none (pass ``False``).
@@ -114,8 +101,9 @@ def stability(
         ``"asymptotic"``: normal approximation with tie correction of the
         variance; this is what R and SPSS use whenever there are ties or
         zeros, which is almost always the case with rating scales.
-        ``"exact"``: the exact null distribution (exact only without ties or
-        zeros). ``"auto"``: R's default per item (exact when fewer than 50
+        ``"exact"``: the exact null distribution of :math:`W^+` for the
+        number of non-zero differences (exact only without ties; with ties
+        scipy rounds the statistic conservatively; meant for small panels). ``"auto"``: R's default per item (exact when fewer than 50
         non-zero differences and no ties or zeros, asymptotic otherwise).
     scale_min, scale_max : float, optional
         When given, ratings off the scale are rejected.
@@ -177,6 +165,12 @@ def stability(
         raise ValueError(f"zero_method must be one of {_ZERO_METHODS}; got {zero_method!r}")
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
+    if zero_method != "wilcox" and method != "asymptotic":
+        raise ValueError(
+            f"method={method!r} needs zero_method='wilcox' (the exact null distribution does "
+            f"not hold when zero differences are kept); use method='asymptotic' with "
+            f"zero_method={zero_method!r}"
+        )
     if not isinstance(correction, (bool, np.bool_)):
         raise ValueError(f"correction must be True or False; got {correction!r}")
     prev = check_ratings(previous, name="previous", scale_min=scale_min, scale_max=scale_max)
@@ -189,8 +183,8 @@ def stability(
     nonzero = (paired & (d != 0)).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         changed = nonzero / n_paired.astype(np.float64)
-    cv_prev = _cv(prev)
-    cv_cur = _cv(cur)
+    cv_prev = _moments(prev)[3]
+    cv_cur = _moments(cur)[3]
 
     statistic = np.full(d.shape[1], np.nan)
     p = np.full(d.shape[1], np.nan)
@@ -254,6 +248,8 @@ def stopping(
     active : array_like of bool, optional
         Items still under consultation (keyword only); items that left the
         questionnaire (e.g. accepted earlier) are ignored. Default: all items.
+        With no active item left, every item condition holds trivially and
+        the decision is ``"consensus"``.
 
     Returns
     -------

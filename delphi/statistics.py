@@ -35,8 +35,8 @@ def _quantiles_type7(sorted_x: np.ndarray, n: np.ndarray, probs) -> list[np.ndar
     return out
 
 
-def _stats(x: np.ndarray, scale_min: float, scale_max: float, agree_at: float) -> ItemStatistics:
-    """Statistics of an already validated experts x items float array."""
+def _moments(x: np.ndarray):
+    """Per-column n, mean, sd (ddof=1) and CV ignoring NaN (NaN where undefined)."""
     valid = ~np.isnan(x)
     n = valid.sum(axis=0)
     nf = n.astype(np.float64)
@@ -48,6 +48,14 @@ def _stats(x: np.ndarray, scale_min: float, scale_max: float, agree_at: float) -
         var[n < 2] = np.nan
         sd = np.sqrt(var)
         cv = np.where(mean != 0, sd / mean, np.nan)
+    return n, mean, sd, cv
+
+
+def _stats(x: np.ndarray, scale_min: float, scale_max: float, agree_at: float) -> ItemStatistics:
+    """Statistics of an already validated experts x items float array."""
+    n, mean, sd, cv = _moments(x)
+    nf = n.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
         agreement = (x >= agree_at).sum(axis=0) / nf
         full_score = (x == scale_max).sum(axis=0) / nf
     q1, median, q3 = _quantiles_type7(np.sort(x, axis=0), n, (0.25, 0.5, 0.75))

@@ -217,6 +217,9 @@ def test_bad_inputs():
         delphi.stability(a, a, method="permutation")
     with pytest.raises(ValueError, match="correction"):
         delphi.stability(a, a, correction="yes")
+    for method in ("exact", "auto"):
+        with pytest.raises(ValueError, match="needs zero_method='wilcox'"):
+            delphi.stability(a, a, zero_method="pratt", method=method)
     with pytest.raises(ValueError, match="current must lie on the scale"):
         delphi.stability(a, a + 2, scale_min=1, scale_max=5)
 
