@@ -178,5 +178,5 @@ def round_to_scale(x) -> np.ndarray:
     check_positive_entries(r, "x")
     up = r >= 1.0
     big = np.where(up, r, 1.0 / r)
-    q = np.clip(np.floor(big + 0.5), 1.0, 9.0)
+    q = np.clip(np.floor(big + (0.5 + 1e-9)), 1.0, 9.0)  # halves up, robust to rounding noise
     return np.where(up, q, 1.0 / q)

@@ -25,9 +25,10 @@ def perron(a: np.ndarray, *, tol: float = PERRON_TOL) -> tuple[np.ndarray, np.nd
     shape ``(..., n, n)`` whose matrices are non-negative and primitive
     (positive reciprocal matrices and Harker's completed matrices are).
 
-    Method: repeated squaring.  The normalised row sums of
-    :math:`B_k = A^{2^k}` converge to the principal right eigenvector at the
-    rate :math:`(|\lambda_2|/\lambda_1)^{2^k}`, so a handful of batched
+    Method: repeated squaring.  The first column of :math:`B_k = A^{2^k}`
+    (:math:`A^{2^k} e_1`, power iteration from :math:`e_1`) converges to the
+    principal right eigenvector at the rate
+    :math:`(|\lambda_2|/\lambda_1)^{2^k}`, so a handful of batched
     ``matmul`` calls replaces one LAPACK ``geev`` per matrix.  Each :math:`B_k`
     is rescaled by its (1, 1) entry to avoid overflow.  The whole stack is
     squared until every component of every vector changes by less than
@@ -60,7 +61,7 @@ def perron(a: np.ndarray, *, tol: float = PERRON_TOL) -> tuple[np.ndarray, np.nd
         if k + 1 >= _FIRST_CHECK and np.all(np.abs(col - prev) <= tol * col):
             break
         prev[...] = col
-    out = b @ ones
+    out = col.copy()  # the tested iterate (row sums can lag behind it, e.g. for Harker's C)
     bad = ~np.all(np.abs(col - prev) <= tol * col, axis=-1)
     if bad.any():  # pragma: no cover - safety net, not reached for positive matrices
         vals, vecs = np.linalg.eig(flat[bad])
@@ -249,7 +250,8 @@ def complete(a) -> tuple[np.ndarray, np.ndarray]:
         first = int(np.flatnonzero(~connected.reshape(-1))[0])
         part = np.flatnonzero(flat_reach[first, 0])
         rest = np.flatnonzero(~flat_reach[first, 0])
-        where = "" if arr.ndim == 2 else f" (matrix {np.unravel_index(first, connected.shape)})"
+        pos = ", ".join(str(int(i)) for i in np.unravel_index(first, connected.shape))
+        where = "" if arr.ndim == 2 else f" (matrix {pos})"
         raise ValueError(
             f"a has a comparison graph that is not connected{where}: items "
             f"{part.tolist()} are never compared, directly or through other items, with "
