@@ -1,0 +1,497 @@
+"""Delphi round lifecycle and answers.
+
+Deadlines never depend on the scheduler: every write checks the round in the
+same statement that performs it (a conditional UPDATE), so a round past its
+closing time accepts nothing even when no scheduler runs, and two processes
+closing the same round close it once. Services flush; the caller commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, or_, select, update
+
+from webapp.extensions import db
+from webapp.models import (
+    Expert,
+    ItemDecision,
+    Node,
+    NodeStatus,
+    Proposal,
+    ProposalKind,
+    ProposalStatus,
+    Rating,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundItem,
+    RoundKind,
+    RoundStatus,
+    Study,
+    StudyStatus,
+    utcnow,
+)
+from webapp.models.study import InvalidTransition
+from webapp.services import audit
+
+MAX_COMMENT = 4000
+
+
+class RoundError(ValueError):
+    """A refused change to a round; the message is shown to the coordinator."""
+
+
+class AnswerError(ValueError):
+    """A refused answer; the message is shown to the expert. Nothing was stored."""
+
+
+# --- the indicator tree in questionnaire order ---------------------------------------
+
+def tree_order(study: Study) -> list[Node]:
+    """Every node of the study, depth first, siblings by position (the root first)."""
+    nodes = db.session.scalars(select(Node).where(Node.study_id == study.id)).all()
+    children: dict[int | None, list[Node]] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    for siblings in children.values():
+        siblings.sort(key=lambda n: (n.position, n.code))
+    ordered: list[Node] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        stack.extend(reversed(children.get(node.id, [])))
+    return ordered
+
+
+def node_depths(study: Study) -> dict[int, int]:
+    depths: dict[int, int] = {}
+    for node in tree_order(study):  # parents come before children
+        depths[node.id] = 0 if node.parent_id is None else depths[node.parent_id] + 1
+    return depths
+
+
+def rateable_nodes(study: Study, rated_level: int | None = None) -> list[Node]:
+    """Active indicators below the goal, optionally of one level only (1 = first-level)."""
+    depths = node_depths(study)
+    dropped = _dropped_ids(study)
+    return [n for n in tree_order(study)
+            if n.parent_id is not None and n.id not in dropped
+            and (rated_level is None or depths[n.id] == rated_level)]
+
+
+def _dropped_ids(study: Study) -> set[int]:
+    """Dropped nodes and everything below them."""
+    dropped: set[int] = set()
+    for node in tree_order(study):
+        if node.status is NodeStatus.dropped or node.parent_id in dropped:
+            dropped.add(node.id)
+    return dropped
+
+
+# --- creating and editing rounds -------------------------------------------------------
+
+ROUND_SETTINGS = ("title", "instructions", "scale_min", "scale_max", "rated_level", "allow_comments",
+                  "allow_proposals", "allow_no_opinion", "drop_consensus_items", "opens_at", "closes_at",
+                  "reminder_hours")
+
+
+def _check_settings(settings: dict, now: datetime) -> None:
+    lo, hi = settings.get("scale_min", 1), settings.get("scale_max", 5)
+    if not (0 <= lo < hi <= 10):
+        raise RoundError(_("The rating scale must run upwards within 0–10 (e.g. 1–5 or 1–9)."))
+    opens, closes = settings.get("opens_at"), settings.get("closes_at")
+    if closes is not None and closes <= now:
+        raise RoundError(_("The closing time must be in the future."))
+    if opens is not None and closes is not None and opens >= closes:
+        raise RoundError(_("The round must open before it closes."))
+    reminder = settings.get("reminder_hours")
+    if reminder is not None and not (1 <= reminder <= 720):
+        raise RoundError(_("Reminders can be sent between 1 and 720 hours before closing."))
+
+
+def latest_closed_round(study: Study, before: Round | None = None, kind=RoundKind.delphi) -> Round | None:
+    query = select(Round).where(Round.study_id == study.id, Round.status == RoundStatus.closed,
+                                Round.kind == kind)
+    if before is not None:
+        query = query.where(Round.number < before.number)
+    return db.session.scalar(query.order_by(Round.number.desc()).limit(1))
+
+
+def create_round(study: Study, *, nodes: list[Node] | None = None, now: datetime | None = None,
+                 **settings) -> Round:
+    """A new draft Delphi round. Without ``nodes`` it asks about every rateable
+    indicator in round 1, and from round 2 about what the last closed round
+    leaves (see :func:`next_round_nodes`)."""
+    now = now or utcnow()
+    unknown = set(settings) - set(ROUND_SETTINGS)
+    if unknown:
+        raise TypeError(f"unknown round settings: {sorted(unknown)}")
+    if study.status is StudyStatus.finished:
+        raise RoundError(_("The study is finished; it takes no new rounds."))
+    busy = db.session.scalar(select(Round).where(
+        Round.study_id == study.id, Round.status.in_([RoundStatus.draft, RoundStatus.open])))
+    if busy is not None:
+        raise RoundError(_("Round %(n)s is not closed yet: close it (or delete the draft) first.", n=busy.number))
+    _check_settings(settings, now)
+    previous = latest_closed_round(study)
+    if nodes is None:
+        nodes = (next_round_nodes(study, previous, drop_consensus=settings.get("drop_consensus_items", False),
+                                  rated_level=settings.get("rated_level"))
+                 if previous is not None else rateable_nodes(study, settings.get("rated_level")))
+    if not nodes:
+        raise RoundError(_("There are no indicators left to ask about."))
+    number = (db.session.scalar(select(func.max(Round.number)).where(Round.study_id == study.id)) or 0) + 1
+    settings.setdefault("title", "")
+    rnd = Round(study=study, number=number, kind=RoundKind.delphi, status=RoundStatus.draft, **settings)
+    rnd.items = [RoundItem(node=node, position=i) for i, node in enumerate(nodes)]
+    db.session.add(rnd)
+    db.session.flush()
+    audit.record("round.create", study=study, target=f"round:{rnd.number}",
+                 details={"items": len(nodes), "scale": [rnd.scale_min, rnd.scale_max]})
+    return rnd
+
+
+def next_round_nodes(study: Study, previous: Round, *, drop_consensus: bool = False,
+                     rated_level: int | None = None) -> list[Node]:
+    """What round k+1 asks: round k's items that were not dropped (and, when
+    ``drop_consensus``, that did not reach consensus), plus indicators added
+    since (accepted proposals), in questionnaire order."""
+    from webapp.services.delphi_report import round_report
+
+    dropped = _dropped_ids(study)
+    reached: set[int] = set()
+    if drop_consensus:
+        report = round_report(previous)
+        reached = {item.node.id for item in report.items if item.consensus}
+    carried = {item.node_id for item in previous.items
+               if item.decision is not ItemDecision.drop and item.node_id not in dropped
+               and item.node_id not in reached}
+    ever_asked = set(db.session.scalars(
+        select(RoundItem.node_id).join(Round).where(Round.study_id == study.id)))
+    new = {n.id for n in rateable_nodes(study, rated_level) if n.id not in ever_asked}
+    wanted = carried | new
+    return [n for n in tree_order(study) if n.id in wanted]
+
+
+def update_round(rnd: Round, *, now: datetime | None = None, **settings) -> Round:
+    if rnd.status is not RoundStatus.draft:
+        raise RoundError(_("Only a draft round can be changed."))
+    now = now or utcnow()
+    merged = {k: getattr(rnd, k) for k in ROUND_SETTINGS} | settings
+    _check_settings(merged, now)
+    for key, value in settings.items():
+        if key not in ROUND_SETTINGS:
+            raise TypeError(f"unknown round setting {key}")
+        setattr(rnd, key, value)
+    audit.record("round.update", study=rnd.study, target=f"round:{rnd.number}")
+    return rnd
+
+
+def set_round_items(rnd: Round, nodes: list[Node]) -> None:
+    if rnd.status is not RoundStatus.draft:
+        raise RoundError(_("Only a draft round can be changed."))
+    if not nodes:
+        raise RoundError(_("A round needs at least one indicator."))
+    if any(n.study_id != rnd.study_id for n in nodes):
+        raise RoundError(_("An indicator of another study was given."))
+    rnd.items.clear()
+    db.session.flush()
+    rnd.items.extend(RoundItem(node=node, position=i) for i, node in enumerate(nodes))
+    audit.record("round.items", study=rnd.study, target=f"round:{rnd.number}", details={"items": len(nodes)})
+
+
+def delete_draft_round(rnd: Round) -> None:
+    if rnd.status is not RoundStatus.draft:
+        raise RoundError(_("Only a draft round can be deleted."))
+    audit.record("round.delete", study=rnd.study, target=f"round:{rnd.number}")
+    db.session.delete(rnd)
+
+
+# --- opening and closing ------------------------------------------------------------------
+
+def open_round(rnd: Round, *, now: datetime | None = None) -> None:
+    try:
+        rnd.open(now)
+    except InvalidTransition as exc:
+        raise RoundError(_("This round cannot be opened: %(why)s", why=_transition_reason(exc))) from exc
+    if rnd.study.status is StudyStatus.draft:
+        rnd.study.start()
+    db.session.flush()
+    audit.record("round.open", study=rnd.study, target=f"round:{rnd.number}")
+
+
+def _transition_reason(exc: InvalidTransition) -> str:
+    reasons = {
+        "only a draft round can open": _("it is not a draft."),
+        "a round needs at least one item to open": _("it has no indicators."),
+        "the closing time has already passed": _("its closing time has passed."),
+    }
+    return reasons.get(str(exc), str(exc))
+
+
+def close_round(rnd: Round, *, now: datetime | None = None, actor: str | None = None,
+                only_if_expired: bool = False) -> bool:
+    """Close an open round in one conditional statement; True if this call closed it.
+
+    Drafts stay drafts: an expert who did not submit is not counted. Safe to
+    race: of several processes, exactly one gets ``rowcount == 1``.
+    """
+    now = now or utcnow()
+    condition = and_(Round.id == rnd.id, Round.status == RoundStatus.open)
+    if only_if_expired:
+        condition = and_(condition, Round.closes_at.is_not(None), Round.closes_at <= now)
+    result = db.session.execute(
+        update(Round).where(condition).values(status=RoundStatus.closed, closed_at=now)
+        .execution_options(synchronize_session=False))
+    closed = result.rowcount == 1
+    if closed:
+        db.session.refresh(rnd)
+        audit.record("round.close", study=rnd.study, target=f"round:{rnd.number}", actor=actor,
+                     details={"expired": only_if_expired})
+    elif not only_if_expired:
+        db.session.refresh(rnd)
+        raise RoundError(_("Only an open round can be closed."))
+    return closed
+
+
+def close_if_expired(rnd: Round, *, now: datetime | None = None) -> bool:
+    """The lazy deadline check every page that touches a round makes first."""
+    if rnd.status is not RoundStatus.open or not rnd.is_past_deadline(now):
+        return False
+    return close_round(rnd, now=now, actor="system", only_if_expired=True)
+
+
+def close_expired_rounds(*, now: datetime | None = None) -> list[int]:
+    now = now or utcnow()
+    due = db.session.scalars(select(Round).where(
+        Round.status == RoundStatus.open, Round.closes_at.is_not(None), Round.closes_at <= now)).all()
+    return [r.id for r in due if close_round(r, now=now, actor="system", only_if_expired=True)]
+
+
+def open_due_rounds(*, now: datetime | None = None) -> list[int]:
+    """Open draft rounds whose opening time has come (the scheduler's job)."""
+    now = now or utcnow()
+    due = db.session.scalars(select(Round).where(
+        Round.status == RoundStatus.draft, Round.opens_at.is_not(None), Round.opens_at <= now,
+        or_(Round.closes_at.is_(None), Round.closes_at > now))).all()
+    opened = []
+    for rnd in due:
+        if not rnd.items:
+            continue
+        result = db.session.execute(
+            update(Round).where(Round.id == rnd.id, Round.status == RoundStatus.draft)
+            .values(status=RoundStatus.open, opened_at=now).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            db.session.refresh(rnd)
+            if rnd.study.status is StudyStatus.draft:
+                rnd.study.start()
+            audit.record("round.open", study=rnd.study, target=f"round:{rnd.number}", actor="system")
+            opened.append(rnd.id)
+    return opened
+
+
+# --- answers --------------------------------------------------------------------------------
+
+def expert_round(expert: Expert, round_id: int) -> Round | None:
+    """A round of the expert's own study, or None (the view answers 404)."""
+    return db.session.scalar(select(Round).where(Round.id == round_id, Round.study_id == expert.study_id,
+                                                 Round.status != RoundStatus.draft))
+
+
+def response_of(expert: Expert, rnd: Round) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.expert_id == expert.id,
+                                                    Response.round_id == rnd.id))
+
+
+def _writable_response(expert: Expert, rnd: Round, now: datetime) -> Response:
+    if rnd.study_id != expert.study_id:
+        raise AnswerError(_("This questionnaire belongs to another study."))
+    close_if_expired(rnd, now=now)
+    if not rnd.accepts_answers(now):
+        raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
+    response = response_of(expert, rnd)
+    if response is None:
+        response = Response(expert=expert, round=rnd, status=ResponseStatus.draft)
+        db.session.add(response)
+        db.session.flush()
+    elif response.is_submitted:
+        raise AnswerError(_("You have already submitted this questionnaire; it can no longer be changed."))
+    return response
+
+
+def _guard_still_open(response: Response, rnd: Round, now: datetime, **values) -> None:
+    """Touch the response only if it is a draft and the round still takes answers,
+    in one statement: the deadline holds even against a concurrent close."""
+    round_open = exists().where(Round.id == rnd.id, Round.status == RoundStatus.open,
+                                or_(Round.closes_at.is_(None), Round.closes_at > now))
+    result = db.session.execute(
+        update(Response).where(Response.id == response.id, Response.status == ResponseStatus.draft, round_open)
+        .values(updated_at=now, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
+
+
+def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:
+    """Store (autosave) some answers of an expert's draft.
+
+    Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
+    absent keys keep what was stored. The whole batch is checked before
+    anything is written, and refused whole.
+    """
+    now = now or utcnow()
+    answers = list(answers)
+    item_ids = {item.node_id for item in rnd.items}
+    for answer in answers:
+        _check_answer(rnd, answer, item_ids)
+    response = _writable_response(expert, rnd, now)
+    existing = {r.node_id: r for r in response.ratings}
+    for answer in answers:
+        node_id = int(answer["node_id"])
+        rating = existing.get(node_id)
+        if rating is None:
+            rating = Rating(response=response, node_id=node_id)
+            db.session.add(rating)
+            existing[node_id] = rating
+        if "no_opinion" in answer or "value" in answer:
+            no_opinion = bool(answer.get("no_opinion", False))
+            rating.no_opinion = no_opinion
+            rating.value = None if no_opinion else answer.get("value", rating.value)
+        if "comment" in answer:
+            rating.comment = (answer["comment"] or "").strip()
+        if "reason" in answer:
+            rating.reason = (answer["reason"] or "").strip()
+        rating.updated_at = now
+    db.session.flush()
+    _guard_still_open(response, rnd, now)
+    return response
+
+
+def _check_answer(rnd: Round, answer: dict, item_ids: set[int]) -> None:
+    try:
+        node_id = int(answer["node_id"])
+    except (KeyError, TypeError, ValueError):
+        raise AnswerError(_("An answer names no indicator.")) from None
+    if node_id not in item_ids:
+        raise AnswerError(_("An answer names an indicator that is not in this questionnaire."))
+    value = answer.get("value")
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AnswerError(_("A rating must be a whole number."))
+        if not rnd.scale_min <= value <= rnd.scale_max:
+            raise AnswerError(_("A rating must be between %(lo)s and %(hi)s.", lo=rnd.scale_min, hi=rnd.scale_max))
+    if answer.get("no_opinion"):
+        if not rnd.allow_no_opinion:
+            raise AnswerError(_("This round has no “no opinion” answer."))
+        if value is not None:
+            raise AnswerError(_("An answer cannot be both a rating and “no opinion”."))
+    for key in ("comment", "reason"):
+        text = answer.get(key)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise AnswerError(_("A comment must be text."))
+        if len(text) > MAX_COMMENT:
+            raise AnswerError(_("A comment can have at most %(n)s characters.", n=MAX_COMMENT))
+        if key == "comment" and text.strip() and not rnd.allow_comments:
+            raise AnswerError(_("This round takes no comments."))
+
+
+def missing_items(response: Response | None, rnd: Round) -> list[RoundItem]:
+    answered = set()
+    if response is not None:
+        answered = {r.node_id for r in response.ratings if r.value is not None or r.no_opinion}
+    return [item for item in rnd.items if item.node_id not in answered]
+
+
+def submit_response(expert: Expert, rnd: Round, *, now: datetime | None = None) -> Response:
+    """Submit the draft: every indicator needs a rating (or “no opinion”)."""
+    now = now or utcnow()
+    response = _writable_response(expert, rnd, now)
+    missing = missing_items(response, rnd)
+    if missing:
+        codes = ", ".join(item.node.code for item in missing[:8])
+        raise AnswerError(_("%(n)s indicator(s) still need an answer: %(codes)s.", n=len(missing), codes=codes))
+    _guard_still_open(response, rnd, now, status=ResponseStatus.submitted, submitted_at=now)
+    db.session.refresh(response)
+    audit.record("response.submit", study=rnd.study, expert=expert, target=f"round:{rnd.number}")
+    return response
+
+
+def add_proposal(expert: Expert, rnd: Round, *, kind: str, text: str, node_id: int | None = None,
+                 parent_node_id: int | None = None, rationale: str = "", now: datetime | None = None) -> Proposal:
+    now = now or utcnow()
+    if not rnd.allow_proposals:
+        raise AnswerError(_("This round takes no proposals."))
+    try:
+        kind_value = ProposalKind(kind)
+    except ValueError:
+        raise AnswerError(_("Unknown kind of proposal.")) from None
+    text = (text or "").strip()
+    if not text or len(text) > MAX_COMMENT or len(rationale or "") > MAX_COMMENT:
+        raise AnswerError(_("Describe the proposal (at most %(n)s characters).", n=MAX_COMMENT))
+    study_nodes = set(db.session.scalars(select(Node.id).where(Node.study_id == rnd.study_id)))
+    for ref in (node_id, parent_node_id):
+        if ref is not None and ref not in study_nodes:
+            raise AnswerError(_("The proposal refers to an unknown indicator."))
+    response = _writable_response(expert, rnd, now)
+    proposal = Proposal(round=rnd, expert=expert, kind=kind_value, text=text, rationale=(rationale or "").strip(),
+                        node_id=node_id, parent_node_id=parent_node_id)
+    db.session.add(proposal)
+    db.session.flush()
+    _guard_still_open(response, rnd, now)
+    audit.record("proposal.add", study=rnd.study, expert=expert, target=f"round:{rnd.number}",
+                 details={"kind": kind_value.value})
+    return proposal
+
+
+# --- between rounds -------------------------------------------------------------------------------
+
+def set_item_decision(item: RoundItem, decision: str | None, note: str = "") -> None:
+    if item.round.status is not RoundStatus.closed:
+        raise RoundError(_("Decide about indicators once the round is closed."))
+    item.decision = ItemDecision(decision) if decision else None
+    item.decision_note = (note or "").strip()
+    audit.record("round.item_decision", study=item.round.study, target=f"round:{item.round.number}",
+                 details={"node": item.node.code, "decision": decision})
+
+
+def accept_proposal(proposal: Proposal, *, code: str, name_zh: str, name_en: str, parent: Node,
+                    description_zh: str = "", description_en: str = "") -> Node:
+    """Add a proposed indicator to the hierarchy; the next round asks about it."""
+    if proposal.status is not ProposalStatus.pending:
+        raise RoundError(_("This proposal was already decided."))
+    if parent.study_id != proposal.round.study_id:
+        raise RoundError(_("An indicator of another study was given."))
+    code = code.strip()
+    if not code or db.session.scalar(select(Node.id).where(Node.study_id == parent.study_id, Node.code == code)):
+        raise RoundError(_("The code %(code)s is empty or already used.", code=code))
+    position = (db.session.scalar(select(func.max(Node.position)).where(Node.parent_id == parent.id)) or 0) + 1
+    node = Node(study_id=parent.study_id, parent=parent, code=code, name_zh=name_zh.strip(),
+                name_en=name_en.strip(), description_zh=description_zh, description_en=description_en,
+                position=position)
+    db.session.add(node)
+    db.session.flush()
+    proposal.status = ProposalStatus.accepted
+    proposal.created_node_id = node.id
+    audit.record("proposal.accept", study=parent.study, target=f"node:{code}")
+    return node
+
+
+def reject_proposal(proposal: Proposal) -> None:
+    if proposal.status is not ProposalStatus.pending:
+        raise RoundError(_("This proposal was already decided."))
+    proposal.status = ProposalStatus.rejected
+    audit.record("proposal.reject", study=proposal.round.study, target=f"proposal:{proposal.id}")
+
+
+def finish_study(study: Study) -> None:
+    if any(r.status is RoundStatus.open for r in study.rounds):
+        raise RoundError(_("Close the open round before finishing the study."))
+    try:
+        study.finish()
+    except InvalidTransition as exc:
+        raise RoundError(_("Only a running study can be finished.")) from exc
+    audit.record("study.finish", study=study)
