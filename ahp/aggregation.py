@@ -51,9 +51,7 @@ def _stack_for_experts(stack, name: str) -> np.ndarray:
 
 
 def _aij(arr: np.ndarray, w: np.ndarray) -> np.ndarray:
-    logs = np.tensordot(w, np.log(arr), axes=([0], [-3])) if arr.ndim == 3 else np.einsum(
-        "k,...kij->...ij", w, np.log(arr)
-    )
+    logs = np.tensordot(w, np.log(arr), axes=([0], [-3]))  # weighted mean of logs over experts
     logs = 0.5 * (logs - np.swapaxes(logs, -1, -2))  # antisymmetric logs => reciprocal to rounding
     return np.exp(logs)
 
