@@ -18,7 +18,10 @@ from scipy import stats
 import delphi
 
 # irr::anxiety (Gamer et al., R package irr): 20 subjects rated by 3 raters,
-# as printed in the DescTools::KendallW help page.
+# as printed in the DescTools::KendallW help page (the function is irr::kendall
+# by M. Gamer "integrated without logical changes"). The R outputs quoted below
+# are the example output of that help page as rendered in the package's
+# reference documentation.
 ANXIETY = np.array([
     [3, 3, 3, 4, 5, 5, 2, 3, 5, 2, 2, 6, 1, 5, 2, 2, 1, 2, 4, 3],   # rater1
     [3, 6, 4, 6, 2, 4, 2, 4, 3, 3, 2, 3, 3, 3, 2, 2, 1, 3, 3, 4],   # rater2
