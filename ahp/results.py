@@ -2,11 +2,13 @@
 
 Fields hold Python scalars for a single matrix and numpy arrays for a stack,
 so ``result.cr`` is a ``float`` for one expert and an ``(k,)`` array for ``k``.
+Arrays in a result are read-only; ``to_dict()`` gives a JSON-ready ``dict``
+(lists, floats, ``None`` for NaN).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -20,8 +22,39 @@ __all__ = [
 ]
 
 
+def _plain(value):
+    """JSON-ready copy: arrays -> lists, numpy scalars -> Python, NaN -> None."""
+    if isinstance(value, _Result):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+class _Result:
+    """Shared behaviour: read-only arrays and ``to_dict()``."""
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+
+    def to_dict(self) -> dict:
+        """Plain ``dict`` of the fields, ready for ``json.dumps`` (NaN becomes ``None``)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
 @dataclass(frozen=True)
-class ConsistencyResult:
+class ConsistencyResult(_Result):
     """Consistency of a pairwise comparison matrix (or of each matrix of a stack).
 
     Attributes
@@ -67,7 +100,7 @@ class ConsistencyResult:
 
 
 @dataclass(frozen=True)
-class RevisionHint:
+class RevisionHint(_Result):
     """One judgment worth revising (indices are 0-based, ``i < j``).
 
     Attributes
@@ -98,7 +131,7 @@ class RevisionHint:
 
 
 @dataclass(frozen=True)
-class ConsensusResult:
+class ConsensusResult(_Result):
     """Group consensus of ``k`` priority vectors over ``n`` criteria.
 
     Attributes
@@ -131,7 +164,7 @@ class ConsensusResult:
 
 
 @dataclass(frozen=True)
-class GroupResult:
+class GroupResult(_Result):
     """Everything about one sibling group answered by a panel.
 
     Attributes
@@ -168,7 +201,7 @@ class GroupResult:
 
 
 @dataclass(frozen=True)
-class HierarchyResult:
+class HierarchyResult(_Result):
     """A whole panel over a hierarchy.
 
     Attributes

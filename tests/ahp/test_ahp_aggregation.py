@@ -200,3 +200,21 @@ def test_analyze_group_refuses_single_items_and_unstacked_input():
         ahp.analyze_group(np.ones((3, 1, 1)))
     with pytest.raises(ValueError, match=r"stack must be a stack of shape \(k, n, n\)"):
         ahp.analyze_group(np.ones((3, 3)))
+
+
+def test_results_are_read_only_and_json_ready():
+    import json
+
+    g = ahp.analyze_group(random_stack(4, 3))
+    with pytest.raises(ValueError):
+        g.individual[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        g.consistency.cr[0] = 0.0
+    d = json.loads(json.dumps(g.to_dict()))
+    assert d["aij"] == pytest.approx(g.aij.tolist())
+    assert d["consistency"]["cr"] == pytest.approx(g.consistency.cr.tolist())
+    assert d["consensus"]["wording"] == g.consensus.wording
+    single = ahp.consensus([[0.5, 0.5]]).to_dict()
+    assert single["s_star"] is None and single["dispersion"] == [None, None]
+    hint = ahp.revision_hints(ahp.from_upper([9, 1 / 9, 9], 3))[0].to_dict()
+    assert set(hint) == {"i", "j", "current", "suggested", "cr_after", "epsilon", "derivative"}
