@@ -116,3 +116,18 @@ def test_hints_on_every_pair_of_a_3x3():
         implied = {(0, 1): a13 / a23, (0, 2): a12 * a23, (1, 2): a13 / a12}
         for h in ahp.revision_hints(a, k=3):
             assert h.suggested == pytest.approx(ahp.round_to_scale(implied[(h.i, h.j)]))
+
+
+def test_leave_one_out_beats_the_full_matrix_suggestion():
+    # Weights 8 : 4 : 2 : 1 with a_14 reversed (1/8 instead of 8).  The full-matrix
+    # eigenvector (Saaty 2003, AHP-OS) implies w_1/w_4 ~ 1/2, which leaves the matrix
+    # inconsistent; the other five judgments imply exactly 8.
+    a = ahp.from_upper([2, 4, 1 / 8, 2, 4, 2], 4)
+    w = eig_w(a)
+    assert ahp.round_to_scale(w[0] / w[3]) == pytest.approx(1 / 2)
+    b = a.copy()
+    b[0, 3], b[3, 0] = 1 / 2, 2
+    assert (lam_max(b) - 4) / 3 / 0.90 > 0.3
+    first = ahp.revision_hints(a)[0]
+    assert (first.i, first.j, first.suggested) == (0, 3, 8.0)
+    assert first.cr_after == pytest.approx(0, abs=1e-12)
