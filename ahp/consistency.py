@@ -8,7 +8,7 @@ import numpy as np
 
 from ._validation import check_method, check_pairwise_matrix
 from .pairwise import round_to_scale
-from .priorities import perron, row_geometric_mean
+from .priorities import harker_matrix, perron, row_geometric_mean
 from .results import ConsistencyResult, RevisionHint
 
 __all__ = [
@@ -365,18 +365,15 @@ def revision_hints(a, k: int = 3, *, ri: str = "saaty", rank_by: str = "cr_after
     n = arr.shape[0]
     if n <= 2:
         return ()
-    w, lam = perron(arr)
+    w, _ = perron(arr)
     iu, ju = np.triu_indices(n, 1)
     current = arr[iu, ju]
     # What the *other* judgments imply: Harker's completion with a_ij (and a_ji) left out,
     # all n(n-1)/2 leave-one-out matrices in one batch.
     pos = np.arange(iu.size)
     left_out = np.broadcast_to(arr, (iu.size, n, n)).copy()
-    left_out[pos, iu, ju] = 0.0
-    left_out[pos, ju, iu] = 0.0
-    left_out[pos, iu, iu] += 1.0
-    left_out[pos, ju, ju] += 1.0
-    w_other, _ = perron(left_out)
+    left_out[pos, iu, ju] = left_out[pos, ju, iu] = np.nan
+    w_other, _ = perron(harker_matrix(left_out))
     suggested = round_to_scale(w_other[pos, iu] / w_other[pos, ju])
     changes = np.flatnonzero(np.abs(suggested - current) > 1e-9 * current)
     if changes.size == 0:

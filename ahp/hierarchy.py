@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._validation import as_float_array
 from .aggregation import analyze_group
 from .results import HierarchyResult
 
@@ -345,7 +346,7 @@ class Hierarchy:
         if not isinstance(judgments, Mapping):
             raise ValueError("judgments must be a mapping {parent_code: stack of matrices}")
         groups = self.groups()
-        wanted = {parent for parent, _ in groups}
+        wanted = [parent for parent, _ in groups]
         extra = [c for c in judgments if c not in wanted]
         if extra:
             raise ValueError(f"judgments has keys {extra} that are not sibling groups of the hierarchy")
@@ -353,26 +354,27 @@ class Hierarchy:
         if missing:
             raise ValueError(f"judgments lacks the groups {missing}")
         results = {}
-        local_aij: dict[str, float] = {}
-        local_aip: dict[str, float] = {}
         for parent, kids in groups:
-            stack = np.asarray(judgments[parent], dtype=float)
+            name = f"judgments[{parent!r}]"
+            stack = as_float_array(judgments[parent], name)
             if stack.ndim != 3 or stack.shape[1:] != (len(kids), len(kids)):
                 raise ValueError(
-                    f"judgments[{parent!r}] must have shape (k, {len(kids)}, {len(kids)}) for the "
+                    f"{name} must have shape (k, {len(kids)}, {len(kids)}) for the "
                     f"children {kids}; got shape {stack.shape}"
                 )
-            res = analyze_group(stack, weights, **options)
-            results[parent] = res
-            local_aij.update(zip(kids, res.aij.tolist()))
-            local_aip.update(zip(kids, res.aip.tolist()))
+            try:
+                results[parent] = analyze_group(stack, weights, **options)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        local_aij: dict[str, float] = {}
+        local_aip: dict[str, float] = {}
         for code in self._order:
             kids = self._children[code]
-            if len(kids) == 1:
+            if code in results:
+                local_aij.update(zip(kids, results[code].aij.tolist()))
+                local_aip.update(zip(kids, results[code].aip.tolist()))
+            elif len(kids) == 1:
                 local_aij[kids[0]] = local_aip[kids[0]] = 1.0
-        order = {c: i for i, c in enumerate(self._order)}
-        local_aij = dict(sorted(local_aij.items(), key=lambda kv: order[kv[0]]))
-        local_aip = dict(sorted(local_aip.items(), key=lambda kv: order[kv[0]]))
         global_aij = self.global_weights(local_aij)
         global_aip = self.global_weights(local_aip)
         node_weight = np.array([1.0 if p == self._root else global_aij[p] for p in results])

@@ -179,6 +179,16 @@ def _reachability(known: np.ndarray) -> np.ndarray:
     return reach > 0
 
 
+def harker_matrix(arr: np.ndarray, missing: np.ndarray | None = None) -> np.ndarray:
+    """Harker's matrix C: missing (NaN) cells -> 0, diagonal + number missing in the row (internal)."""
+    if missing is None:
+        missing = np.isnan(arr)
+    c = np.where(missing, 0.0, arr)
+    idx = np.arange(arr.shape[-1])
+    c[..., idx, idx] += missing.sum(axis=-1)
+    return c
+
+
 def complete(a) -> tuple[np.ndarray, np.ndarray]:
     r"""Priorities and completed matrix of an incomplete comparison matrix (Harker).
 
@@ -257,9 +267,6 @@ def complete(a) -> tuple[np.ndarray, np.ndarray]:
             f"{part.tolist()} are never compared, directly or through other items, with "
             f"items {rest.tolist()}; ask for at least one judgment linking them"
         )
-    c = np.where(missing, 0.0, arr)
-    idx = np.arange(n)
-    c[..., idx, idx] += missing.sum(axis=-1)
-    w, _ = perron(c)
+    w, _ = perron(harker_matrix(arr, missing))
     filled = np.where(missing, w[..., :, None] / w[..., None, :], arr)
     return w, filled

@@ -215,3 +215,21 @@ def test_analyze_single_expert_has_nan_consensus(seed):
     r = seed.analyze(random_panel(seed, 1))
     assert math.isnan(r.s_star)
     assert r.global_aij == pytest.approx(r.global_aip, abs=1e-15)
+
+
+def test_analyze_names_the_group_with_bad_judgments(seed):
+    judgments = random_panel(seed, 3)
+    judgments["B2"][1, 0, 2] = np.nan
+    with pytest.raises(ValueError, match=r"judgments\['B2'\]: stack\[1, 0, 2\] = np.float64\(nan\) is not finite"):
+        seed.analyze(judgments)
+    judgments = random_panel(seed, 3)
+    with pytest.raises(ValueError, match=r"judgments\['SQ'\]: weights must be a 1-D sequence of 3"):
+        seed.analyze(judgments, weights=[1, 2])
+
+
+def test_analyze_with_an_only_child():
+    h = ahp.Hierarchy.from_parents({"G": None, "A": "G", "B": "G", "A1": "A", "B1": "B", "B2": "B"})
+    judgments = {"G": [ahp.from_upper([3], 2)] * 2, "B": [ahp.from_upper([1 / 2], 2), ahp.from_upper([2], 2)]}
+    r = h.analyze(judgments)
+    assert r.local_aij["A1"] == 1.0 and list(r.local_aij) == ["A", "B", "A1", "B1", "B2"]
+    assert r.global_aij["A1"] == pytest.approx(0.75) and r.global_aij["B1"] == pytest.approx(0.125)
