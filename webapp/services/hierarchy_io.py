@@ -177,3 +177,46 @@ def parse_upload(filename: str, raw: bytes) -> ParsedNode:
     if name.endswith(".csv"):
         return validate_tree(parse_csv(raw))
     raise HierarchyError(_("Upload a .json (hierarchy/1) or a .csv file."))
+
+
+# --- export (set-up pages): the study's tree as hierarchy/1 JSON or CSV ------------------
+# Both read back with parse_json / parse_csv into the same tree (codes, names,
+# descriptions, order).
+
+EXPORT_CSV_COLUMNS = ("code", "parent_code", "name_zh", "name_en", "description_zh", "description_en")
+
+
+def _sorted_children(node) -> list:
+    return sorted(node.children, key=lambda child: (child.position, child.id or 0))
+
+
+def export_tree(node) -> dict:
+    """A stored ``Node`` (and its subtree) as a ``hierarchy/1`` object."""
+    out: dict = {"code": node.code, "name": {"zh": node.name_zh or "", "en": node.name_en or ""}}
+    if node.description_zh or node.description_en:
+        out["description"] = {"zh": node.description_zh or "", "en": node.description_en or ""}
+    children = _sorted_children(node)
+    if children:
+        out["children"] = [export_tree(child) for child in children]
+    return out
+
+
+def export_json(root) -> str:
+    data = {"schema": "hierarchy/1", **export_tree(root)}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def export_csv(root) -> str:
+    """CSV text (the caller adds a BOM for Excel); parents always come before their children."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EXPORT_CSV_COLUMNS)
+
+    def write(node, parent_code: str) -> None:
+        writer.writerow([node.code, parent_code, node.name_zh or "", node.name_en or "",
+                         node.description_zh or "", node.description_en or ""])
+        for child in _sorted_children(node):
+            write(child, node.code)
+
+    write(root, "")
+    return buffer.getvalue()

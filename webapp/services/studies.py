@@ -117,3 +117,150 @@ def revoke_link(expert: Expert) -> None:
 
 def node_count(study: Study) -> int:
     return db.session.scalar(select(func.count(Node.id)).where(Node.study_id == study.id))
+
+
+# --- set-up: study settings, consensus rule, authority tables ---------------------------
+# Appended for the set-up pages. The dashboard calls consensus_rule_of() and
+# authority_tables_of(); both give the defaults while a study has chosen nothing.
+
+DEFAULT_CONSENSUS_PRESET = "cn-standard"
+
+
+def update_study(study: Study, *, title: str, description: str = "", default_locale: str = "zh") -> None:
+    title = (title or "").strip()
+    if not title:
+        raise StudyError(_("The title cannot be empty."))
+    if default_locale not in ("en", "zh"):
+        raise StudyError(_("Choose English or Chinese as the experts' default language."))
+    study.title = title[:300]
+    study.description = description or ""
+    study.default_locale = default_locale
+    db.session.flush()
+    audit.record("study.update", study=study, target=f"study:{study.id}")
+
+
+def consensus_rule_of(study: Study) -> "delphi.ConsensusRule":
+    """The study's consensus rule; the preset "cn-standard" while none is chosen."""
+    import delphi
+
+    if study.consensus_rule:
+        return delphi.ConsensusRule.from_dict(study.consensus_rule)
+    return delphi.ConsensusRule.preset(DEFAULT_CONSENSUS_PRESET)
+
+
+def set_consensus_rule(study: Study, *, preset: str | None = None, thresholds: dict | None = None,
+                       strict=(), combine: str = "all", scale=None) -> "delphi.ConsensusRule":
+    """Store a preset (by name) or a custom rule (``thresholds`` {criterion: value}).
+
+    Shares (agreement_min, full_score_min) are in [0, 1]. Refused input raises
+    StudyError with a message for the coordinator; nothing is stored then.
+    """
+    import delphi
+
+    try:
+        if preset:
+            if preset not in delphi.ConsensusRule.presets():
+                raise StudyError(_("Unknown consensus rule %(name)s.", name=preset))
+            rule = delphi.ConsensusRule.preset(preset)
+        else:
+            thresholds = {k: v for k, v in (thresholds or {}).items() if v is not None}
+            if not thresholds:
+                raise StudyError(_("Set at least one threshold for a custom consensus rule."))
+            for name, value in thresholds.items():
+                if name not in delphi.CRITERIA:
+                    raise StudyError(_("Unknown criterion %(name)s.", name=name))
+                if name in ("agreement_min", "full_score_min") and not 0 <= value <= 1:
+                    raise StudyError(_("%(criterion)s must be between 0%% and 100%%.",
+                                       criterion=criterion_label(name)))
+                if name in ("iqr_max", "cv_max") and value < 0:
+                    raise StudyError(_("%(criterion)s cannot be negative.", criterion=criterion_label(name)))
+            rule = delphi.ConsensusRule(
+                **thresholds, strict=tuple(s for s in strict if s in thresholds), combine=combine,
+                scale=tuple(scale) if scale else None, name="custom")
+    except ValueError as exc:
+        if isinstance(exc, StudyError):
+            raise
+        raise StudyError(_("The consensus rule was refused: %(reason)s", reason=str(exc))) from exc
+    study.consensus_rule = rule.to_dict()
+    db.session.flush()
+    audit.record("study.consensus_rule", study=study, details=rule.to_dict())
+    return rule
+
+
+def criterion_label(name: str) -> str:
+    labels = {
+        "mean_min": _("Mean"), "median_min": _("Median"), "iqr_max": _("Interquartile range (IQR)"),
+        "cv_max": _("Coefficient of variation (CV)"), "agreement_min": _("Agreement"),
+        "full_score_min": _("Full-score frequency"),
+    }
+    return labels.get(name, name)
+
+
+def describe_rule(rule: "delphi.ConsensusRule") -> str:
+    """The rule in words, in the page's language: "均数 > 3.5 且 变异系数 < 0.25"."""
+    parts = []
+    for name, threshold in rule.criteria.items():
+        if name in ("agreement_min", "full_score_min"):
+            value = f"{100 * threshold:g}%"
+        else:
+            value = f"{threshold:g}"
+        parts.append(f"{criterion_label(name)} {rule.operator(name).replace('>=', '≥').replace('<=', '≤')} {value}")
+    joiner = _(" and ") if rule.combine == "all" else _(" or ")
+    text = joiner.join(parts)
+    if rule.scale:
+        text += " " + _("(scale %(low)s–%(high)s)", low=f"{rule.scale[0]:g}", high=f"{rule.scale[1]:g}")
+    return text
+
+
+def authority_tables_of(study: Study) -> tuple[dict, dict]:
+    """(basis_table, familiarity_scale) for the authority coefficient Cr; defaults when unset."""
+    import copy
+
+    import delphi
+
+    stored = study.authority_tables or {}
+    basis = stored.get("basis") or copy.deepcopy(delphi.DEFAULT_BASIS_TABLE)
+    familiarity = stored.get("familiarity") or dict(delphi.DEFAULT_FAMILIARITY_SCALE)
+    return delphi.check_basis_table(basis), delphi.check_familiarity_scale(familiarity)
+
+
+def authority_tables_are_default(study: Study) -> bool:
+    import delphi
+
+    basis, familiarity = authority_tables_of(study)
+    return (basis == delphi.check_basis_table(delphi.DEFAULT_BASIS_TABLE)
+            and familiarity == delphi.check_familiarity_scale(delphi.DEFAULT_FAMILIARITY_SCALE))
+
+
+def set_authority_tables(study: Study, *, basis: dict | None, familiarity: dict | None) -> None:
+    """Store the judgment-basis table and familiarity scale; None for both restores the defaults.
+
+    The sources (practice, theory, literature, intuition), levels (high, medium,
+    low) and familiarity labels are fixed: expert profiles are written with them.
+    """
+    import delphi
+
+    from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS
+
+    if basis is None and familiarity is None:
+        study.authority_tables = None
+        db.session.flush()
+        audit.record("study.authority_tables", study=study, details={"default": True})
+        return
+    if set(basis or {}) != set(BASIS_SOURCES) or any(
+            set(row) != set(BASIS_LEVELS) for row in (basis or {}).values()):
+        raise StudyError(_("The judgment-basis table needs a weight for every source and level."))
+    if set(familiarity or {}) != set(FAMILIARITY_LEVELS):
+        raise StudyError(_("The familiarity scale needs a weight for every level."))
+    top = sum(max(row.values()) for row in basis.values())
+    if top > 1 + 1e-9:
+        raise StudyError(_("The highest weights of the four sources add up to %(sum)s; they may add up "
+                           "to at most 1 so that Ca stays between 0 and 1.", sum=f"{top:g}"))
+    try:
+        tables = {"basis": delphi.check_basis_table(basis),
+                  "familiarity": delphi.check_familiarity_scale(familiarity)}
+    except ValueError as exc:
+        raise StudyError(_("The authority tables were refused: %(reason)s", reason=str(exc))) from exc
+    study.authority_tables = tables
+    db.session.flush()
+    audit.record("study.authority_tables", study=study, details=tables)

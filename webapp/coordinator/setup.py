@@ -1,0 +1,472 @@
+"""Study set-up pages: the indicator system, the study settings and the expert panel.
+
+Views are thin: parse a form, call one service, commit once, flash, redirect.
+Invitation links are the exception to the redirect: only their hash is
+stored, so the page that (re)issues them shows them once, in the POST's answer.
+"""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import CombinedMultiDict
+
+from webapp.coordinator.blueprint import bp
+from webapp.coordinator.routes import get_study_or_404
+from webapp.extensions import db
+from webapp.forms.base import CsrfOnlyForm
+from webapp.forms.coordinator import StudyForm
+from webapp.forms.setup import (
+    AuthorityTablesForm,
+    ConsensusRuleForm,
+    ExpertEditForm,
+    ExpertForm,
+    ExpertListForm,
+    HierarchyUploadForm,
+    NodeEditForm,
+    NodeForm,
+    ReissueAllForm,
+)
+from webapp.security import keeps_data_on_csrf_failure
+from webapp.services import hierarchy_edit, hierarchy_io, panel, studies
+from webapp.services.demo import seed_hierarchy_bytes
+from webapp.services.hierarchy_io import HierarchyError
+from webapp.services.panel import PanelError
+from webapp.services.studies import StudyError
+
+
+@bp.context_processor
+def _setup_helpers():
+    return {
+        "group_label": panel.group_label,
+        "level_label": hierarchy_edit.level_label,
+    }
+
+
+def _node_or_404(study, node_id: int):
+    node = hierarchy_edit.node_of(study, node_id)
+    if node is None:
+        abort(404)
+    return node
+
+
+def _expert_or_404(study, expert_id: int):
+    expert = panel.expert_of(study, expert_id)
+    if expert is None:
+        abort(404)
+    return expert
+
+
+def _posted():
+    return CombinedMultiDict([request.files, request.form])
+
+
+# --- indicator system ----------------------------------------------------------------------
+
+def _render_indicators(study, upload_form=None, status=200):
+    root = study.root
+    return render_template(
+        "coordinator/setup/indicators.html", study=study, root=root,
+        rows=list(hierarchy_edit.walk(root)) if root else [],
+        levels=hierarchy_edit.level_counts(study), locked=hierarchy_edit.is_locked(study),
+        upload_form=upload_form or HierarchyUploadForm(), button_form=CsrfOnlyForm(),
+    ), status
+
+
+@bp.route("/<int:study_id>/indicators")
+def indicators(study_id: int):
+    return _render_indicators(get_study_or_404(study_id))
+
+
+@bp.route("/<int:study_id>/indicators/import", methods=["POST"])
+def indicators_import(study_id: int):
+    study = get_study_or_404(study_id)
+    form = HierarchyUploadForm(_posted())
+    if not form.validate():
+        return _render_indicators(study, form, 400)
+    upload = form.file.data
+    try:
+        tree = hierarchy_io.parse_upload(upload.filename, upload.read())
+        count = studies.import_hierarchy(study, tree)
+    except HierarchyError as exc:
+        db.session.rollback()
+        form.file.errors = [str(exc)]
+        return _render_indicators(study, form, 400)
+    db.session.commit()
+    flash(_("Imported %(n)s indicators from %(file)s.", n=count, file=upload.filename), "success")
+    return redirect(url_for("coordinator.indicators", study_id=study.id))
+
+
+@bp.route("/<int:study_id>/indicators/seed", methods=["POST"])
+def indicators_seed(study_id: int):
+    study = get_study_or_404(study_id)
+    try:
+        tree = hierarchy_io.validate_tree(hierarchy_io.parse_json(seed_hierarchy_bytes()))
+        count = studies.import_hierarchy(study, tree)
+    except HierarchyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("coordinator.indicators", study_id=study.id))
+    db.session.commit()
+    flash(_("The example indicator system is in place: %(n)s indicators.", n=count), "success")
+    return redirect(url_for("coordinator.indicators", study_id=study.id))
+
+
+@bp.route("/<int:study_id>/indicators/export.<fmt>")
+def indicators_export(study_id: int, fmt: str):
+    study = get_study_or_404(study_id)
+    root = study.root
+    if root is None or fmt not in ("json", "csv"):
+        abort(404)
+    filename = f"study-{study.id}-indicators"
+    if fmt == "json":
+        body, mimetype = hierarchy_io.export_json(root).encode("utf-8"), "application/json"
+    else:
+        body, mimetype = ("\ufeff" + hierarchy_io.export_csv(root)).encode("utf-8"), "text/csv"
+    return Response(body, mimetype=mimetype + "; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})
+
+
+@bp.route("/<int:study_id>/indicators/<int:node_id>/add", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def node_add(study_id: int, node_id: int):
+    study = get_study_or_404(study_id)
+    parent = _node_or_404(study, node_id)
+    if request.method == "POST":
+        form = NodeForm(request.form)
+        if form.validate():
+            try:
+                node = hierarchy_edit.add_child(parent, **form.node_data())
+            except HierarchyError as exc:
+                db.session.rollback()
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("Indicator %(code)s added.", code=node.code), "success")
+                return redirect(url_for("coordinator.indicators", study_id=study.id, _anchor=f"node-{node.id}"))
+    else:
+        form = NodeForm(code=hierarchy_edit.suggest_code(parent))
+    return render_template("coordinator/setup/node_form.html", study=study, parent=parent, node=None,
+                           form=form, locked=hierarchy_edit.is_locked(study),
+                           ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:study_id>/indicators/<int:node_id>/edit", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def node_edit(study_id: int, node_id: int):
+    study = get_study_or_404(study_id)
+    node = _node_or_404(study, node_id)
+    if request.method == "POST":
+        form = NodeEditForm(request.form)
+    else:
+        form = NodeEditForm(code=node.code, name_zh=node.name_zh, name_en=node.name_en,
+                            description_zh=node.description_zh, description_en=node.description_en,
+                            parent=node.parent_id or 0)
+    options = hierarchy_edit.parent_choices(node, study)
+    form.parent.choices = [(0, "—")] if node.parent_id is None else [
+        (n.id, "\u00a0\u00a0" * depth + f"{n.code} · {n.name(_locale())}") for n, depth in options]
+    if request.method == "POST" and form.validate():
+        try:
+            hierarchy_edit.update_node(node, **form.node_data())
+            if node.parent_id is not None and form.parent.data != node.parent_id:
+                hierarchy_edit.move_node(node, _node_or_404(study, form.parent.data))
+        except HierarchyError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Indicator %(code)s saved.", code=node.code), "success")
+            return redirect(url_for("coordinator.indicators", study_id=study.id, _anchor=f"node-{node.id}"))
+    return render_template("coordinator/setup/node_form.html", study=study, parent=node.parent, node=node,
+                           form=form, locked=hierarchy_edit.is_locked(study),
+                           subtree=len(hierarchy_edit.subtree_ids(node)),
+                           ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:study_id>/indicators/<int:node_id>/move/<direction>", methods=["POST"])
+def node_move(study_id: int, node_id: int, direction: str):
+    study = get_study_or_404(study_id)
+    node = _node_or_404(study, node_id)
+    if direction not in ("up", "down"):
+        abort(404)
+    try:
+        hierarchy_edit.shift_node(node, -1 if direction == "up" else 1)
+    except HierarchyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("coordinator.indicators", study_id=study.id, _anchor=f"node-{node.id}"))
+
+
+@bp.route("/<int:study_id>/indicators/<int:node_id>/delete", methods=["POST"])
+def node_delete(study_id: int, node_id: int):
+    study = get_study_or_404(study_id)
+    node = _node_or_404(study, node_id)
+    code = node.code
+    try:
+        count = hierarchy_edit.delete_node(node)
+    except HierarchyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("coordinator.node_edit", study_id=study.id, node_id=node_id))
+    db.session.commit()
+    flash(_("Indicator %(code)s deleted (%(n)s indicators in all).", code=code, n=count), "success")
+    return redirect(url_for("coordinator.indicators", study_id=study.id))
+
+
+def _locale() -> str:
+    from webapp.templating import current_locale
+
+    return current_locale()
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+def _preset_choices():
+    import delphi
+
+    titles = {"cn-standard": _("Chinese screening rule (界值法)"),
+              "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%")}
+    return [(name, f"{titles.get(name, name)}: {studies.describe_rule(delphi.ConsensusRule.preset(name))}")
+            for name in delphi.ConsensusRule.presets()]
+
+
+def _render_settings(study, *, general=None, consensus=None, authority=None, status=200):
+    import delphi
+
+    rule = studies.consensus_rule_of(study)
+    basis, familiarity = studies.authority_tables_of(study)
+    if general is None:
+        general = StudyForm(title=study.title, description=study.description,
+                            default_locale=study.default_locale)
+    if consensus is None:
+        consensus = ConsensusRuleForm(data=ConsensusRuleForm.data_for(rule), presets=_preset_choices())
+    if authority is None:
+        authority = AuthorityTablesForm(data=AuthorityTablesForm.data_for(basis, familiarity))
+    return render_template(
+        "coordinator/setup/settings.html", study=study, general=general, consensus=consensus,
+        authority=authority, rule=rule, rule_text=studies.describe_rule(rule),
+        rule_is_default=not study.consensus_rule, preset_sources=delphi.PRESET_SOURCES,
+        tables_default=studies.authority_tables_are_default(study),
+        basis_source=delphi.BASIS_TABLE_SOURCE, familiarity_source=delphi.FAMILIARITY_SCALE_SOURCE,
+        source_labels=panel.basis_source_labels(), level_labels=panel.basis_level_labels(),
+        familiarity_labels=panel.familiarity_labels(),
+    ), status
+
+
+@bp.route("/<int:study_id>/settings", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def settings(study_id: int):
+    study = get_study_or_404(study_id)
+    if request.method == "GET":
+        return _render_settings(study)
+    form = StudyForm(request.form)
+    if form.validate():
+        try:
+            studies.update_study(study, title=form.title.data, description=form.description.data or "",
+                                 default_locale=form.default_locale.data)
+        except StudyError as exc:
+            db.session.rollback()
+            form.title.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Study settings saved."), "success")
+            return redirect(url_for("coordinator.settings", study_id=study.id))
+    return _render_settings(study, general=form, status=400)
+
+
+@bp.route("/<int:study_id>/settings/consensus", methods=["POST"])
+@keeps_data_on_csrf_failure
+def settings_consensus(study_id: int):
+    study = get_study_or_404(study_id)
+    form = ConsensusRuleForm(request.form, presets=_preset_choices())
+    if form.validate():
+        try:
+            rule = studies.set_consensus_rule(study, **form.rule_data())
+        except StudyError as exc:
+            db.session.rollback()
+            form.mode.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("Consensus rule saved: %(rule)s.", rule=studies.describe_rule(rule)), "success")
+            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="consensus"))
+    return _render_settings(study, consensus=form, status=400)
+
+
+@bp.route("/<int:study_id>/settings/authority", methods=["POST"])
+@keeps_data_on_csrf_failure
+def settings_authority(study_id: int):
+    study = get_study_or_404(study_id)
+    form = AuthorityTablesForm(request.form)
+    if form.validate():
+        basis, familiarity = form.tables()
+        try:
+            studies.set_authority_tables(study, basis=basis, familiarity=familiarity)
+        except StudyError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Authority tables saved."), "success")
+            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="authority"))
+    return _render_settings(study, authority=form, status=400)
+
+
+@bp.route("/<int:study_id>/settings/authority/reset", methods=["POST"])
+def settings_authority_reset(study_id: int):
+    study = get_study_or_404(study_id)
+    studies.set_authority_tables(study, basis=None, familiarity=None)
+    db.session.commit()
+    flash(_("The default authority tables are in use again."), "success")
+    return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="authority"))
+
+
+# --- panel ---------------------------------------------------------------------------------
+
+def _render_panel(study, *, add_form=None, list_form=None, reissue_form=None, status=200):
+    experts = panel.experts_of(study)
+    return render_template(
+        "coordinator/setup/panel.html", study=study, experts=experts,
+        summary=panel.panel_summary(study),
+        completeness={e.id: panel.profile_completeness(e) for e in experts},
+        missing={e.id: panel.profile_missing(e) for e in experts},
+        add_form=add_form or ExpertForm(), list_form=list_form or ExpertListForm(),
+        reissue_form=reissue_form or ReissueAllForm(),
+    ), status
+
+
+def _render_links(study, invitations, *, title: str, status=200):
+    """The only time these links are ever shown (only their hash is kept)."""
+    rows = [(inv.expert, inv.token, panel.invitation_url(inv.token)) for inv in invitations]
+    return render_template("coordinator/setup/links.html", study=study, rows=rows, title=title), status
+
+
+@bp.route("/<int:study_id>/panel")
+def panel_page(study_id: int):
+    return _render_panel(get_study_or_404(study_id))
+
+
+@bp.route("/<int:study_id>/panel/add", methods=["POST"])
+@keeps_data_on_csrf_failure
+def panel_add(study_id: int):
+    study = get_study_or_404(study_id)
+    form = ExpertForm(request.form)
+    if form.validate():
+        try:
+            invitation = panel.add_one(study, name=form.name.data, email=form.email.data,
+                                       organisation=form.organisation.data or "",
+                                       stakeholder_group=form.stakeholder_group.data or None)
+        except PanelError as exc:
+            db.session.rollback()
+            form.email.errors = [str(exc)]
+        else:
+            db.session.commit()
+            return _render_links(study, [invitation], title=_("%(pseudonym)s added to the panel",
+                                                              pseudonym=invitation.expert.pseudonym))
+    return _render_panel(study, add_form=form, status=400)
+
+
+@bp.route("/<int:study_id>/panel/import", methods=["POST"])
+@keeps_data_on_csrf_failure
+def panel_import(study_id: int):
+    study = get_study_or_404(study_id)
+    form = ExpertListForm(_posted())
+    if form.validate():
+        try:
+            text = panel.decode_list(form.file.data.read()) if form.has_file() else form.text.data
+            invitations = panel.add_experts(study, panel.parse_expert_list(text))
+        except PanelError as exc:
+            db.session.rollback()
+            (form.file if form.has_file() else form.text).errors = [str(exc)]
+        else:
+            db.session.commit()
+            return _render_links(study, invitations, title=_("%(n)s experts added to the panel",
+                                                             n=len(invitations)))
+    return _render_panel(study, list_form=form, status=400)
+
+
+@bp.route("/<int:study_id>/panel/new-links.csv", methods=["POST"])
+def panel_links_csv(study_id: int):
+    """The CSV of links just shown: the page posts its tokens back (nothing is kept)."""
+    study = get_study_or_404(study_id)
+    try:
+        invitations = panel.invitations_for_tokens(study, request.form.getlist("token"))
+    except PanelError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("coordinator.panel_page", study_id=study.id))
+    return _links_csv_response(study, invitations, "new-invitation-links")
+
+
+@bp.route("/<int:study_id>/panel/links.csv", methods=["POST"])
+def panel_reissue_all(study_id: int):
+    """All links as CSV: every active link is reissued (the old ones stop working)."""
+    study = get_study_or_404(study_id)
+    form = ReissueAllForm(request.form)
+    if not form.validate():
+        return _render_panel(study, reissue_form=form, status=400)
+    try:
+        invitations = panel.reissue_all(study)
+    except PanelError as exc:
+        db.session.rollback()
+        form.confirm.errors = [str(exc)]
+        return _render_panel(study, reissue_form=form, status=400)
+    db.session.commit()
+    return _links_csv_response(study, invitations, "invitation-links")
+
+
+def _links_csv_response(study, invitations, name: str) -> Response:
+    return Response(panel.links_csv(invitations), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="study-{study.id}-{name}.csv"'})
+
+
+@bp.route("/<int:study_id>/panel/<int:expert_id>", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def expert_edit(study_id: int, expert_id: int):
+    study = get_study_or_404(study_id)
+    expert = _expert_or_404(study, expert_id)
+    if request.method == "POST":
+        form = ExpertEditForm(request.form)
+        if form.validate():
+            try:
+                panel.update_contact(expert, **form.contact_data())
+                panel.update_profile(expert, form.profile_data())
+            except PanelError as exc:
+                db.session.rollback()
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("%(pseudonym)s saved.", pseudonym=expert.pseudonym), "success")
+                return redirect(url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"))
+    else:
+        form = ExpertEditForm(data={"name": expert.name, "email": expert.email or "",
+                                    "organisation": expert.organisation,
+                                    **ExpertEditForm.data_for(panel.profile_of(expert))})
+    return render_template("coordinator/setup/expert.html", study=study, expert=expert, form=form,
+                           authority=panel.authority_of(expert, study),
+                           completeness=panel.profile_completeness(expert),
+                           ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/<int:study_id>/panel/<int:expert_id>/reissue", methods=["POST"])
+def expert_reissue(study_id: int, expert_id: int):
+    study = get_study_or_404(study_id)
+    expert = _expert_or_404(study, expert_id)
+    token = panel.reissue(expert)
+    db.session.commit()
+    return _render_links(study, [studies.Invitation(expert, token)],
+                         title=_("New link for %(pseudonym)s", pseudonym=expert.pseudonym))
+
+
+@bp.route("/<int:study_id>/panel/<int:expert_id>/revoke", methods=["POST"])
+def expert_revoke(study_id: int, expert_id: int):
+    study = get_study_or_404(study_id)
+    expert = _expert_or_404(study, expert_id)
+    try:
+        panel.revoke(expert)
+    except PanelError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("The link of %(pseudonym)s no longer works.", pseudonym=expert.pseudonym), "success")
+    return redirect(url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"))

@@ -1,0 +1,441 @@
+"""The expert panel: adding experts (one, or a pasted/uploaded list), invitation links,
+contact details and the profile that feeds the authority coefficient Cr.
+
+Only the SHA-256 of an invitation token is stored, so a link can be shown only
+at the moment it is (re)issued: the functions that issue tokens return them,
+and the caller shows them once.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import (
+    BASIS_LEVELS,
+    BASIS_SOURCES,
+    FAMILIARITY_LEVELS,
+    Expert,
+    StakeholderGroup,
+    Study,
+    hash_token,
+)
+from webapp.services import audit, studies
+from webapp.services.studies import Invitation
+
+MAX_LIST_LINES = 500
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+
+class PanelError(ValueError):
+    """A refused change to the panel; the message is shown to the coordinator."""
+
+
+# --- labels (shared by the coordinator's pages and the experts' self-assessment) ----------
+
+def group_labels() -> dict[str, str]:
+    return {
+        StakeholderGroup.regulator.value: _("Regulator"),
+        StakeholderGroup.platform.value: _("Platform"),
+        StakeholderGroup.enterprise.value: _("Enterprise"),
+        StakeholderGroup.academia.value: _("Academia and research institutes"),
+        StakeholderGroup.other.value: _("Other"),
+    }
+
+
+def familiarity_labels() -> dict[str, str]:
+    return {
+        "very": _("Very familiar"), "familiar": _("Familiar"), "moderate": _("Moderately familiar"),
+        "little": _("Not very familiar"), "unfamiliar": _("Unfamiliar"),
+    }
+
+
+def basis_source_labels() -> dict[str, str]:
+    return {
+        "practice": _("Practical experience"), "theory": _("Theoretical analysis"),
+        "literature": _("Literature (domestic and international)"), "intuition": _("Intuition"),
+    }
+
+
+def basis_level_labels() -> dict[str, str]:
+    return {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
+
+
+def group_label(value) -> str:
+    if value is None:
+        return ""
+    value = getattr(value, "value", value)
+    return group_labels().get(value, value)
+
+
+# Accepted spellings of the group column in a pasted list (lower-cased).
+_GROUP_ALIASES = {
+    "regulator": "regulator", "regulators": "regulator", "监管部门": "regulator", "监管": "regulator",
+    "政府": "regulator", "platform": "platform", "平台": "platform", "enterprise": "enterprise",
+    "企业": "enterprise", "company": "enterprise", "academia": "academia", "academic": "academia",
+    "高校及科研院所": "academia", "高校": "academia", "科研院所": "academia", "高校/科研院所": "academia",
+    "university": "academia", "research": "academia", "other": "other", "其他": "other", "其它": "other",
+}
+
+
+def parse_group(text: str) -> StakeholderGroup | None:
+    key = (text or "").strip().lower()
+    if not key:
+        return None
+    value = _GROUP_ALIASES.get(key)
+    if value is None:
+        for group, label in group_labels().items():
+            if label.lower() == key:
+                value = group
+    return StakeholderGroup(value) if value else None
+
+
+# --- reading -------------------------------------------------------------------------
+
+def expert_of(study: Study, expert_id: int) -> Expert | None:
+    """The expert if they belong to ``study``; None otherwise (the view answers 404)."""
+    return db.session.scalar(select(Expert).where(Expert.id == expert_id, Expert.study_id == study.id))
+
+
+def experts_of(study: Study) -> list[Expert]:
+    experts = db.session.scalars(select(Expert).where(Expert.study_id == study.id)).all()
+    return sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym))
+
+
+PROFILE_ITEMS = ("field", "years_experience", "stakeholder_group", "familiarity", "basis")
+
+
+def profile_missing(expert: Expert) -> list[str]:
+    """The profile items still empty, as names from PROFILE_ITEMS."""
+    missing = []
+    for item in PROFILE_ITEMS:
+        value = getattr(expert, item)
+        if item == "basis":
+            if not (isinstance(value, dict) and set(value) >= set(BASIS_SOURCES)):
+                missing.append(item)
+        elif value is None or value == "":
+            missing.append(item)
+    return missing
+
+
+def profile_completeness(expert: Expert) -> tuple[int, int]:
+    return len(PROFILE_ITEMS) - len(profile_missing(expert)), len(PROFILE_ITEMS)
+
+
+def authority_ready(expert: Expert) -> bool:
+    """Familiarity and a full judgment basis: enough for Cr."""
+    missing = profile_missing(expert)
+    return "familiarity" not in missing and "basis" not in missing
+
+
+def authority_of(expert: Expert, study: Study) -> dict | None:
+    """{"ca", "cs", "cr"} with the study's tables, or None while the profile lacks them."""
+    if not authority_ready(expert):
+        return None
+    import delphi
+
+    basis_table, familiarity_scale = studies.authority_tables_of(study)
+    result = delphi.authority([expert.basis], [expert.familiarity], basis_table=basis_table,
+                              familiarity_scale=familiarity_scale)
+    return {"ca": float(result.ca[0]), "cs": float(result.cs[0]), "cr": float(result.cr[0]),
+            "acceptable": bool(result.expert_acceptable[0]), "threshold": float(result.threshold)}
+
+
+def panel_summary(study: Study) -> dict:
+    experts = experts_of(study)
+    return {
+        "experts": len(experts),
+        "active_links": sum(1 for e in experts if not e.is_revoked),
+        "profiles_ready": sum(1 for e in experts if authority_ready(e)),
+        "seen": sum(1 for e in experts if e.last_seen_at is not None),
+    }
+
+
+# --- invitation links ---------------------------------------------------------------------
+
+def invitation_url(token: str) -> str:
+    """The link an expert opens; PUBLIC_BASE_URL (when set) wins over the request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for("auth.invitation", token=token)
+    return url_for("auth.invitation", token=token, _external=True)
+
+
+def reissue(expert: Expert) -> str:
+    token = studies.reissue_link(expert)
+    db.session.flush()
+    return token
+
+
+def revoke(expert: Expert) -> None:
+    if expert.is_revoked:
+        raise PanelError(_("The link of %(pseudonym)s is already revoked.", pseudonym=expert.pseudonym))
+    studies.revoke_link(expert)
+    db.session.flush()
+
+
+def reissue_all(study: Study) -> list[Invitation]:
+    """A new link for every expert whose link is active; every old link stops working."""
+    invitations = [Invitation(expert, expert.issue_token()) for expert in experts_of(study)
+                   if not expert.is_revoked]
+    if not invitations:
+        raise PanelError(_("No expert has an active link."))
+    db.session.flush()
+    audit.record("expert.reissue_all_links", study=study, details={"experts": len(invitations)})
+    return invitations
+
+
+def invitations_for_tokens(study: Study, tokens: list[str]) -> list[Invitation]:
+    """The just-issued links posted back by the page that showed them (for their CSV).
+
+    Each token must still be the active link of an expert of this study.
+    """
+    invitations = []
+    for token in tokens:
+        if not token or len(token) > 100:
+            raise PanelError(_("These links are no longer valid; reissue them from the panel."))
+        expert = db.session.scalar(select(Expert).where(Expert.study_id == study.id,
+                                                        Expert.token_hash == hash_token(token)))
+        if expert is None or expert.is_revoked:
+            raise PanelError(_("These links are no longer valid; reissue them from the panel."))
+        invitations.append(Invitation(expert, token))
+    if not invitations:
+        raise PanelError(_("These links are no longer valid; reissue them from the panel."))
+    return invitations
+
+
+def _cell(value) -> str:
+    """No spreadsheet formulas from names: a leading = + - @ is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def links_csv(invitations: list[Invitation]) -> bytes:
+    """pseudonym, name, e-mail, organisation, link — UTF-8 with BOM so Excel reads Chinese."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_("Expert number"), _("Name"), _("E-mail"), _("Organisation"), _("Invitation link")])
+    for invitation in invitations:
+        expert = invitation.expert
+        writer.writerow([expert.pseudonym, _cell(expert.name), _cell(expert.email or ""),
+                         _cell(expert.organisation), invitation_url(invitation.token)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- adding experts ------------------------------------------------------------------
+
+@dataclass
+class ParsedExpert:
+    line: int
+    name: str
+    email: str | None
+    organisation: str
+    group: StakeholderGroup | None = None
+
+
+def _check_contact(name: str, email: str | None, organisation: str, where: str) -> None:
+    if not name:
+        raise PanelError(_("%(where)s: the name is missing.", where=where))
+    if len(name) > 200:
+        raise PanelError(_("%(where)s: the name is longer than 200 characters.", where=where))
+    if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+        raise PanelError(_("%(where)s: %(email)s is not an e-mail address.", where=where, email=email[:60]))
+    if len(organisation) > 300:
+        raise PanelError(_("%(where)s: the organisation is longer than 300 characters.", where=where))
+
+
+def _email_owner(study: Study, email: str | None, exclude: Expert | None = None) -> Expert | None:
+    if not email:
+        return None
+    query = select(Expert).where(Expert.study_id == study.id, func.lower(Expert.email) == email.lower())
+    if exclude is not None and exclude.id is not None:
+        query = query.where(Expert.id != exclude.id)
+    return db.session.scalar(query)
+
+
+def decode_list(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PanelError(_("The file must be UTF-8 encoded (in Excel: save as “CSV UTF-8”).")) from exc
+
+
+_HEADER_WORDS = {"name", "姓名", "名字", "专家", "expert", "email", "e-mail", "邮箱", "电子邮箱", "电子邮件"}
+
+
+def parse_expert_list(text: str) -> list[ParsedExpert]:
+    """One expert per line: name, e-mail, organisation[, group] — comma- or tab-separated,
+    CSV quoting allowed, blank lines and a header line ignored. Errors name the line."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text:
+        delimiter = "\t"
+    elif "," not in text and "，" in text:
+        delimiter = "，"  # a list typed with Chinese commas
+    else:
+        delimiter = ","
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    entries: list[ParsedExpert] = []
+    seen: dict[str, int] = {}
+    try:
+        for cells in rows:
+            line = rows.line_num
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue
+            if not entries and (cells[0].lower() in _HEADER_WORDS
+                                or (len(cells) > 1 and cells[1].lower() in _HEADER_WORDS)):
+                continue
+            where = _("Line %(line)s", line=line)
+            if len(cells) > 4:
+                raise PanelError(_("%(where)s has %(n)s columns; expected name, e-mail, organisation "
+                                   "and optionally the group.", where=where, n=len(cells)))
+            cells += [""] * (4 - len(cells))
+            name, email, organisation, group_text = cells
+            email = email or None
+            _check_contact(name, email, organisation, where)
+            group = parse_group(group_text)
+            if group_text and group is None:
+                raise PanelError(_("%(where)s: unknown group “%(group)s”; use regulator, platform, "
+                                   "enterprise, academia or other.", where=where, group=group_text[:40]))
+            if email:
+                key = email.lower()
+                if key in seen:
+                    raise PanelError(_("%(where)s: the e-mail %(email)s already appears on line %(other)s.",
+                                       where=where, email=email, other=seen[key]))
+                seen[key] = line
+            entries.append(ParsedExpert(line, name, email, organisation, group))
+            if len(entries) > MAX_LIST_LINES:
+                raise PanelError(_("A list may add at most %(n)s experts at once.", n=MAX_LIST_LINES))
+    except csv.Error as exc:
+        raise PanelError(_("Line %(line)s cannot be read: %(reason)s", line=rows.line_num, reason=str(exc))) from exc
+    if not entries:
+        raise PanelError(_("The list is empty: write one expert per line."))
+    return entries
+
+
+def add_experts(study: Study, entries: list[ParsedExpert]) -> list[Invitation]:
+    """Add a parsed list: all or nothing. An e-mail already on the panel is refused."""
+    for entry in entries:
+        owner = _email_owner(study, entry.email)
+        if owner is not None:
+            raise PanelError(_("Line %(line)s: %(email)s is already on the panel (%(pseudonym)s).",
+                               line=entry.line, email=entry.email, pseudonym=owner.pseudonym))
+    invitations = [studies.add_expert(study, name=entry.name, email=entry.email,
+                                      organisation=entry.organisation, stakeholder_group=entry.group)
+                   for entry in entries]
+    db.session.flush()
+    return invitations
+
+
+def add_one(study: Study, *, name: str, email: str | None = None, organisation: str = "",
+            stakeholder_group: str | None = None) -> Invitation:
+    name, organisation = (name or "").strip(), (organisation or "").strip()
+    email = (email or "").strip() or None
+    _check_contact(name, email, organisation, _("New expert"))
+    owner = _email_owner(study, email)
+    if owner is not None:
+        raise PanelError(_("%(email)s is already on the panel (%(pseudonym)s).",
+                           email=email, pseudonym=owner.pseudonym))
+    group = StakeholderGroup(stakeholder_group) if stakeholder_group else None
+    invitation = studies.add_expert(study, name=name, email=email, organisation=organisation,
+                                    stakeholder_group=group)
+    db.session.flush()
+    return invitation
+
+
+def update_contact(expert: Expert, *, name: str, email: str | None = None, organisation: str = "") -> None:
+    name, organisation = (name or "").strip(), (organisation or "").strip()
+    email = (email or "").strip() or None
+    _check_contact(name, email, organisation, expert.pseudonym)
+    owner = _email_owner(expert.study, email, exclude=expert)
+    if owner is not None:
+        raise PanelError(_("%(email)s is already on the panel (%(pseudonym)s).",
+                           email=email, pseudonym=owner.pseudonym))
+    expert.name, expert.email, expert.organisation = name, email, organisation
+    db.session.flush()
+    audit.record("expert.contact", study=expert.study, target=f"expert:{expert.pseudonym}")
+
+
+# --- profile (feeds the authority coefficient) -----------------------------------------
+
+def profile_of(expert: Expert) -> dict:
+    """The profile as ``update_profile`` takes it (and ``ExpertProfileForm`` shows it)."""
+    return {
+        "field": expert.field or "",
+        "years_experience": expert.years_experience,
+        "stakeholder_group": expert.stakeholder_group.value if expert.stakeholder_group else None,
+        "familiarity": expert.familiarity,
+        "basis": dict(expert.basis) if expert.basis else None,
+    }
+
+
+def update_profile(expert: Expert, data: dict, *, by_expert: bool = False) -> None:
+    """Set the profile items present in ``data``:
+
+    field (text), years_experience (0–80 or None), stakeholder_group (a
+    StakeholderGroup value or None), familiarity (very/familiar/moderate/little/
+    unfamiliar or None), basis ({practice|theory|literature|intuition: high|medium|low}
+    with all four sources, or None). ``by_expert`` records the expert as the actor.
+    """
+    where = expert.pseudonym
+    changes = {}
+    if "field" in data:
+        field = (data["field"] or "").strip()
+        if len(field) > 200:
+            raise PanelError(_("%(where)s: the field is longer than 200 characters.", where=where))
+        changes["field"] = field
+    if "years_experience" in data:
+        years = data["years_experience"]
+        if years in ("", None):
+            years = None
+        else:
+            try:
+                years = int(years)
+            except (TypeError, ValueError):
+                raise PanelError(_("Years of experience must be a whole number.")) from None
+            if not 0 <= years <= 80:
+                raise PanelError(_("Years of experience must be between 0 and 80."))
+        changes["years_experience"] = years
+    if "stakeholder_group" in data:
+        group = data["stakeholder_group"] or None
+        if group is not None:
+            try:
+                group = StakeholderGroup(getattr(group, "value", group))
+            except ValueError:
+                raise PanelError(_("Unknown stakeholder group %(group)s.", group=str(group)[:40])) from None
+        changes["stakeholder_group"] = group
+    if "familiarity" in data:
+        familiarity = data["familiarity"] or None
+        if familiarity is not None and familiarity not in FAMILIARITY_LEVELS:
+            raise PanelError(_("Unknown familiarity %(value)s.", value=str(familiarity)[:40]))
+        changes["familiarity"] = familiarity
+    if "basis" in data:
+        basis = data["basis"] or None
+        if basis is not None:
+            basis = {source: level for source, level in basis.items() if level}
+            if not basis:
+                basis = None
+            else:
+                unknown = [s for s in basis if s not in BASIS_SOURCES]
+                if unknown:
+                    raise PanelError(_("Unknown judgment basis %(value)s.", value=str(unknown[0])[:40]))
+                missing = [s for s in BASIS_SOURCES if s not in basis]
+                if missing:
+                    raise PanelError(_("Judgment basis: give the influence of every source (missing: "
+                                       "%(sources)s).", sources=", ".join(
+                                           basis_source_labels()[s] for s in missing)))
+                bad = [level for level in basis.values() if level not in BASIS_LEVELS]
+                if bad:
+                    raise PanelError(_("Unknown influence level %(value)s.", value=str(bad[0])[:40]))
+        changes["basis"] = basis
+    for key, value in changes.items():
+        setattr(expert, key, value)
+    db.session.flush()
+    audit.record("expert.profile", study=expert.study, target=f"expert:{expert.pseudonym}",
+                 expert=expert if by_expert else None)
