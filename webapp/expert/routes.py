@@ -1,13 +1,169 @@
-"""Expert pages: the welcome page and questionnaires."""
+"""Expert pages: the welcome page, the questionnaire (a plain form post that also
+works without JavaScript; ``static/js/questionnaire.js`` autosaves through
+``webapp/api/answers.py``), the thank-you page and past answers read-only.
+
+An expert reaches only their own study's rounds: any other round id is a 404.
+"""
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 
 from webapp.expert.blueprint import bp
-from webapp.security import current_expert
+from webapp.extensions import db
+from webapp.forms.expert import NO_OPINION, questionnaire_form, scale_values
+from webapp.models import utcnow
+from webapp.security import current_expert, keeps_data_on_csrf_failure
+from webapp.services import questionnaire, rounds
+from webapp.services.delphi_report import feedback_for
+from webapp.services.rounds import AnswerError
+
+NBSP = "\u00a0"
+
+
+@bp.context_processor
+def _expert_helpers():
+    return {"relative": lambda delta: format_timedelta(delta, add_direction=True)}
 
 
 @bp.route("/")
 def home():
     expert = current_expert()
-    return render_template("expert/home.html", expert=expert, study=expert.study)
+    state = questionnaire.welcome(expert)
+    db.session.commit()  # the lazy deadline check may have closed a round
+    return render_template("expert/home.html", expert=expert, study=expert.study, state=state,
+                           now=utcnow(), profile_needed=_profile_needed(expert))
+
+
+def _round_or_404(round_id: int):
+    rnd = questionnaire.questionnaire_round(current_expert(), round_id)
+    if rnd is None:
+        abort(404)
+    db.session.commit()  # keep a lazy close
+    return rnd
+
+
+def _stored_data(response) -> dict:
+    data = {}
+    for node_id, rating in questionnaire.own_ratings(response).items():
+        if rating.no_opinion:
+            data[f"rate_{node_id}"] = NO_OPINION
+        elif rating.value is not None:
+            data[f"rate_{node_id}"] = str(rating.value)
+        data[f"comment_{node_id}"] = rating.comment or ""
+        data[f"reason_{node_id}"] = rating.reason or ""
+    return data
+
+
+def _form_for(rnd, *, formdata=None, response=None):
+    targets = [(str(node.id), f"{NBSP * 2 * max(depth - 1, 0)}{node.code} {node.name(_locale())}")
+               for node, depth in questionnaire.proposal_targets(rnd)]
+    return questionnaire_form(rnd, formdata=formdata,
+                              data=None if formdata is not None else _stored_data(response),
+                              kind_labels=questionnaire.proposal_kind_labels(), targets=targets)
+
+
+def _locale() -> str:
+    from webapp.templating import current_locale
+
+    return current_locale()
+
+
+def _render_questionnaire(rnd, form, *, response, status=200, error=None, missing_ids=()):
+    expert = current_expert()
+    feedback = feedback_for(expert, rnd)
+    return render_template(
+        "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
+        response=response, sections=questionnaire.sections(rnd), feedback=feedback,
+        progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
+        proposals=questionnaire.proposals_of(expert, rnd),
+        kind_labels=questionnaire.proposal_kind_labels(),
+        proposal_status=questionnaire.proposal_status_labels(),
+        error=error, missing_ids=set(missing_ids), now=utcnow()), status
+
+
+def _render_answers(rnd, response, *, thanks=False):
+    expert = current_expert()
+    return render_template(
+        "expert/answers.html", expert=expert, study=expert.study, rnd=rnd, response=response,
+        sections=questionnaire.sections(rnd), ratings=questionnaire.own_ratings(response),
+        progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
+        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=questionnaire.proposal_kind_labels(),
+        proposal_status=questionnaire.proposal_status_labels(), thanks=thanks)
+
+
+def _editable(rnd, response) -> bool:
+    return rnd.accepts_answers() and not (response is not None and response.is_submitted)
+
+
+@bp.route("/rounds/<int:round_id>", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def round_page(round_id: int):
+    expert = current_expert()
+    rnd = _round_or_404(round_id)
+    response = rounds.response_of(expert, rnd)
+    if not _editable(rnd, response):
+        if request.method == "POST":
+            flash(_("This questionnaire can no longer be changed: the round is closed or you have "
+                    "already submitted it."), "warning")
+            return redirect(url_for("expert.round_page", round_id=rnd.id))
+        return _render_answers(rnd, response)
+    if request.method == "GET" and _profile_needed(expert):
+        return redirect(url_for("expert.profile", next=url_for("expert.round_page", round_id=rnd.id)))
+    if request.method == "GET":
+        return _render_questionnaire(rnd, _form_for(rnd, response=response), response=response)
+
+    form = _form_for(rnd, formdata=request.form)
+    if not form.validate():
+        return _render_questionnaire(rnd, form, response=response, status=400)
+    action = form.chosen_action
+    stored = set(questionnaire.own_ratings(response))
+    try:
+        outcome = questionnaire.save_form(expert, rnd, form.answers(stored), proposal=form.proposal(),
+                                          submit=action == "submit")
+    except AnswerError as exc:
+        db.session.rollback()
+        response = rounds.response_of(expert, rnd)
+        if not _editable(rnd, response):
+            flash(str(exc), "error")
+            return redirect(url_for("expert.round_page", round_id=rnd.id))
+        return _render_questionnaire(rnd, form, response=response, status=400, error=str(exc))
+    db.session.commit()
+    if outcome.submitted:
+        return redirect(url_for("expert.thanks", round_id=rnd.id))
+    if outcome.submit_error:
+        missing = [item.node_id for item in rounds.missing_items(outcome.response, rnd)]
+        if not _editable(rnd, outcome.response):
+            flash(outcome.submit_error, "error")
+            return redirect(url_for("expert.round_page", round_id=rnd.id))
+        return _render_questionnaire(rnd, form, response=outcome.response, status=400,
+                                     error=outcome.submit_error, missing_ids=missing)
+    if outcome.proposal is not None:
+        flash(_("Thank you: your proposal was added. The coordinator will consider it between rounds."),
+              "success")
+        return redirect(url_for("expert.round_page", round_id=rnd.id, _anchor="proposals"))
+    flash(_("Your answers are saved. You can come back and change them until you submit."), "success")
+    return redirect(url_for("expert.round_page", round_id=rnd.id))
+
+
+@bp.route("/rounds/<int:round_id>/thanks")
+def thanks(round_id: int):
+    expert = current_expert()
+    rnd = _round_or_404(round_id)
+    response = rounds.response_of(expert, rnd)
+    if response is None or not response.is_submitted:
+        return redirect(url_for("expert.round_page", round_id=rnd.id))
+    return _render_answers(rnd, response, thanks=True)
+
+
+# --- the self-assessment (feeds the authority coefficient) -----------------------------
+
+def _profile_needed(expert) -> bool:
+    return False
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def profile():
+    abort(404)

@@ -1,0 +1,63 @@
+"""Autosave: the expert's questionnaire saves each change as it is made.
+
+``POST /api/v1/rounds/<id>/answers`` with ``{"answers": [{"node_id", "value",
+"no_opinion", "comment", "reason"}, …]}`` (absent keys keep what is stored)
+and the page's CSRF token in ``X-CSRF-Token``. Answers:
+
+- 200 ``{"ok": true, "saved_at", "answered", "total"}``;
+- 400 ``{"error": "refused", "message", "closed"}`` with the translated reason
+  (``closed``: the round no longer takes answers, or the expert submitted) —
+  the whole batch is refused and nothing is stored;
+- 400 ``{"error": "bad_request"}`` for a body that is not such a list;
+- 400 ``{"error": "csrf"}`` (from the global check; fetch ``/api/v1/csrf-token``);
+- 403 without an expert session; 404 for a round of another study.
+"""
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+from flask_babel import gettext as _
+
+from webapp.api.blueprint import bp
+from webapp.extensions import db
+from webapp.models import utcnow
+from webapp.security import current_expert
+from webapp.services import questionnaire, rounds
+from webapp.services.rounds import AnswerError
+
+ANSWER_KEYS = ("node_id", "value", "no_opinion", "comment", "reason")
+MAX_BATCH = 1000
+
+
+def _parse_answers(body) -> list[dict] | None:
+    if not isinstance(body, dict) or not isinstance(body.get("answers"), list):
+        return None
+    answers = body["answers"]
+    if len(answers) > MAX_BATCH or not all(isinstance(a, dict) for a in answers):
+        return None
+    return [{key: a[key] for key in ANSWER_KEYS if key in a} for a in answers]
+
+
+@bp.route("/rounds/<int:round_id>/answers", methods=["POST"])
+def save_answers(round_id: int):
+    expert = current_expert()
+    if expert is None:
+        abort(403)
+    rnd = questionnaire.questionnaire_round(expert, round_id)
+    if rnd is None:
+        db.session.rollback()
+        abort(404)
+    answers = _parse_answers(request.get_json(silent=True))
+    if answers is None:
+        db.session.rollback()
+        return jsonify(error="bad_request", message=_("The answers could not be read.")), 400
+    now = utcnow()
+    try:
+        response = rounds.save_answers(expert, rnd, answers, now=now)
+    except AnswerError as exc:
+        db.session.rollback()
+        own = rounds.response_of(expert, rnd)
+        closed = not rnd.accepts_answers(now) or bool(own is not None and own.is_submitted)
+        return jsonify(error="refused", message=str(exc), closed=closed), 400
+    progress = questionnaire.progress(response, rnd)
+    db.session.commit()
+    return jsonify(ok=True, saved_at=now.isoformat(), answered=progress.answered, total=progress.total)

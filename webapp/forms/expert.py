@@ -1,0 +1,116 @@
+"""The expert's questionnaire form: one rating group, comment and reason per item,
+built for the round it asks about, plus the proposal fields.
+
+Works as a plain form post without JavaScript (the autosave API takes the same
+answers as JSON). The round services decide what an answer may be; the form
+only reads the post and keeps it for a re-render.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from webapp.forms.base import BaseForm, choices
+from webapp.services.rounds import MAX_COMMENT
+
+NO_OPINION = "na"
+ACTIONS = ("save", "submit", "propose")
+
+
+class QuestionnaireBase(BaseForm):
+    action = StringField()  # the name of the button pressed: save, submit or propose
+    proposal_kind = SelectField(_l("Kind of proposal"), choices=[], validators=[Optional()])
+    proposal_node = SelectField(_l("Indicator concerned (optional)"), choices=[], validators=[Optional()],
+                                description=_l("For a new indicator: the indicator it belongs under."))
+    proposal_text = TextAreaField(_l("Your proposal"), validators=[Length(max=MAX_COMMENT)],
+                                  description=_l("For a new indicator, its name and what it measures; "
+                                                 "for a merge, the indicators to merge."))
+    proposal_rationale = TextAreaField(_l("Rationale (optional)"), validators=[Length(max=MAX_COMMENT)])
+
+    round = None
+    node_ids: list[int] = []
+
+    # -- the fields of one item --
+    def rating(self, node_id: int):
+        return self[f"rate_{node_id}"]
+
+    def comment(self, node_id: int):
+        return self._fields.get(f"comment_{node_id}")
+
+    def reason(self, node_id: int):
+        return self[f"reason_{node_id}"]
+
+    @property
+    def chosen_action(self) -> str:
+        value = (self.action.data or "").strip()
+        return value if value in ACTIONS else "save"
+
+    def answers(self, stored: set[int]) -> list[dict]:
+        """The posted answers as ``rounds.save_answers`` takes them.
+
+        An item the expert has not touched (no rating, no text, nothing stored
+        yet) is left out, so a post never creates empty rows.
+        """
+        answers = []
+        for node_id in self.node_ids:
+            answer: dict = {"node_id": node_id}
+            chosen = self.rating(node_id).data
+            if chosen == NO_OPINION:
+                answer["no_opinion"] = True
+            elif chosen not in (None, "", "None"):
+                try:
+                    answer.update(value=int(chosen), no_opinion=False)
+                except ValueError:
+                    answer["value"] = chosen  # refused by the service with its message
+            comment = self.comment(node_id)
+            if comment is not None and comment.raw_data:
+                answer["comment"] = comment.data or ""
+            reason = self.reason(node_id)
+            if reason.raw_data:
+                answer["reason"] = reason.data or ""
+            touched = len(answer) > 1 and (
+                "value" in answer or "no_opinion" in answer
+                or any((answer.get(k) or "").strip() for k in ("comment", "reason")))
+            if touched or node_id in stored:
+                answers.append(answer)
+        return answers
+
+    def proposal(self) -> dict | None:
+        """The posted proposal for ``rounds.add_proposal``, or None if none was written."""
+        text = (self.proposal_text.data or "").strip()
+        if not text and self.chosen_action != "propose":
+            return None
+        target = self.proposal_node.data
+        node_id = int(target) if target and str(target).isdigit() else None
+        kind = self.proposal_kind.data or "add"
+        return {"kind": kind, "text": text, "rationale": self.proposal_rationale.data or "",
+                "node_id": None if kind == "add" else node_id,
+                "parent_node_id": node_id if kind == "add" else None}
+
+
+def scale_values(rnd) -> list[int]:
+    return list(range(rnd.scale_min, rnd.scale_max + 1))
+
+
+def questionnaire_form(rnd, *, formdata=None, data=None, kind_labels=None, targets=None) -> QuestionnaireBase:
+    """A form class for ``rnd``'s items, instantiated with the post or the stored answers.
+
+    ``kind_labels``: {kind: label} for proposals; ``targets``: [(value, label)].
+    """
+    values = [str(v) for v in scale_values(rnd)] + ([NO_OPINION] if rnd.allow_no_opinion else [])
+    attrs = {}
+    node_ids = [item.node_id for item in rnd.items]
+    for node_id in node_ids:
+        attrs[f"rate_{node_id}"] = RadioField(choices=choices([(v, v) for v in values]),
+                                              validators=[Optional()], validate_choice=False)
+        if rnd.allow_comments:
+            attrs[f"comment_{node_id}"] = TextAreaField(validators=[Length(max=MAX_COMMENT)])
+        attrs[f"reason_{node_id}"] = TextAreaField(validators=[Length(max=MAX_COMMENT)])
+    form_class = type("QuestionnaireForm", (QuestionnaireBase,), attrs)
+    form = form_class(formdata, data=data or {})
+    form.round = rnd
+    form.node_ids = node_ids
+    form.proposal_kind.choices = choices(list((kind_labels or {}).items()))
+    form.proposal_node.choices = choices([("", "—")] + list(targets or []))
+    return form

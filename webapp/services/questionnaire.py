@@ -1,0 +1,220 @@
+"""What the expert's pages read, and the one write the questionnaire form makes.
+
+Everything here goes through the round services (``webapp.services.rounds``)
+and the feedback of ``webapp.services.delphi_report``; it adds no rule of its
+own about what an answer may be. Services flush; the caller commits.
+
+Anonymity: nothing returned here for the expert's pages carries another
+expert's identity — only the expert's own response and proposals, and the
+group's anonymous feedback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import (
+    Expert,
+    Node,
+    NodeStatus,
+    Proposal,
+    ProposalKind,
+    Rating,
+    Response,
+    Round,
+    RoundItem,
+    RoundKind,
+    RoundStatus,
+    utcnow,
+)
+from webapp.services import rounds
+from webapp.services.rounds import AnswerError
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def visible_rounds(expert: Expert) -> list[Round]:
+    """The Delphi rounds of the expert's study that are not drafts, newest first."""
+    return list(db.session.scalars(
+        select(Round).where(Round.study_id == expert.study_id, Round.kind == RoundKind.delphi,
+                            Round.status != RoundStatus.draft)
+        .order_by(Round.number.desc())))
+
+
+def questionnaire_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> Round | None:
+    """A Delphi round of the expert's own study (None: the view answers 404).
+
+    Makes the lazy deadline check first, so a round past its closing time
+    shows as closed even when no scheduler runs (the caller commits)."""
+    rnd = rounds.expert_round(expert, round_id)
+    if rnd is None or rnd.kind is not RoundKind.delphi:
+        return None
+    rounds.close_if_expired(rnd, now=now)
+    return rnd
+
+
+@dataclass
+class Progress:
+    answered: int
+    total: int
+    submitted: bool
+    started: bool
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.answered
+
+
+def progress(response: Response | None, rnd: Round) -> Progress:
+    total = len(rnd.items)
+    missing = len(rounds.missing_items(response, rnd))
+    return Progress(answered=total - missing, total=total,
+                    submitted=bool(response is not None and response.is_submitted),
+                    started=bool(response is not None and response.ratings))
+
+
+@dataclass
+class PastRound:
+    round: Round
+    response: Response
+    progress: Progress
+
+
+@dataclass
+class Welcome:
+    current: Round | None            # the open round, if any
+    response: Response | None        # the expert's response to it
+    progress: Progress | None
+    last_closed: Round | None        # the latest closed round (when none is open)
+    last_closed_submitted: bool
+    past: list[PastRound] = field(default_factory=list)
+
+
+def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
+    """The welcome page's state. Closes expired rounds lazily (the caller commits)."""
+    now = now or utcnow()
+    all_rounds = visible_rounds(expert)
+    for rnd in all_rounds:
+        rounds.close_if_expired(rnd, now=now)
+    current = next((r for r in all_rounds if r.status is RoundStatus.open), None)
+    response = rounds.response_of(expert, current) if current is not None else None
+    closed = [r for r in all_rounds if r.status is RoundStatus.closed]
+    last_closed = closed[0] if closed and current is None else None
+    last_response = rounds.response_of(expert, last_closed) if last_closed is not None else None
+    past = []
+    for rnd in closed:
+        own = rounds.response_of(expert, rnd)
+        if own is not None and (own.is_submitted or own.ratings):
+            past.append(PastRound(rnd, own, progress(own, rnd)))
+    return Welcome(current=current, response=response,
+                   progress=progress(response, current) if current is not None else None,
+                   last_closed=last_closed,
+                   last_closed_submitted=bool(last_response is not None and last_response.is_submitted),
+                   past=past)
+
+
+def own_ratings(response: Response | None) -> dict[int, Rating]:
+    return {r.node_id: r for r in response.ratings} if response is not None else {}
+
+
+def level_label(depth: int) -> str:
+    labels = {1: _("First-level indicators"), 2: _("Second-level indicators"), 3: _("Third-level indicators")}
+    return labels.get(depth) or _("Level %(n)s indicators", n=depth)
+
+
+@dataclass
+class Section:
+    parent: Node | None
+    level: str
+    is_goal: bool
+    items: list[RoundItem]
+
+
+def sections(rnd: Round) -> list[Section]:
+    """The round's items, in order, in runs that share a parent (one heading each)."""
+    depths = rounds.node_depths(rnd.study)
+    result: list[Section] = []
+    for item in rnd.items:
+        parent = item.node.parent
+        if result and result[-1].parent is parent:
+            result[-1].items.append(item)
+            continue
+        result.append(Section(parent=parent, level=level_label(depths.get(item.node_id, 1)),
+                              is_goal=parent is None or parent.parent_id is None, items=[item]))
+    return result
+
+
+def proposals_of(expert: Expert, rnd: Round) -> list[Proposal]:
+    """The expert's own proposals in this round, oldest first."""
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.round_id == rnd.id, Proposal.expert_id == expert.id).order_by(Proposal.created_at, Proposal.id)))
+
+
+def proposal_targets(rnd: Round) -> list[tuple[Node, int]]:
+    """Active indicators a proposal can refer to (with their depth), in questionnaire order."""
+    depths = rounds.node_depths(rnd.study)
+    return [(node, depths[node.id]) for node in rounds.tree_order(rnd.study)
+            if node.status is NodeStatus.active]
+
+
+def proposal_kind_labels() -> dict[str, str]:
+    return {
+        ProposalKind.add.value: _("Add an indicator"),
+        ProposalKind.merge.value: _("Merge indicators"),
+        ProposalKind.drop.value: _("Drop an indicator"),
+        ProposalKind.reword.value: _("Reword an indicator"),
+    }
+
+
+def proposal_status_labels() -> dict[str, str]:
+    return {"pending": _("Received"), "accepted": _("Accepted"), "rejected": _("Not adopted")}
+
+
+# --- writing (the form post: works without JavaScript) -------------------------------------
+
+@dataclass
+class FormOutcome:
+    response: Response | None
+    proposal: Proposal | None = None
+    submitted: bool = False
+    submit_error: str | None = None   # the refusal of the submission; the answers were saved
+
+
+def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict | None = None,
+              submit: bool = False, now: datetime | None = None) -> FormOutcome:
+    """Save the posted answers, add the posted proposal, then (if asked) submit.
+
+    A refused answer or proposal raises ``AnswerError`` (the caller rolls back:
+    nothing is stored). A refused *submission* (answers still missing, the
+    deadline passed in between) does not raise: the answers stay saved and
+    ``submit_error`` says why the questionnaire was not submitted; the
+    submission itself wrote nothing of its own (``rounds.submit_response``
+    refuses before any write, or its conditional update touched no row). A post
+    with nothing to save whose submission is refused raises instead.
+    """
+    now = now or utcnow()
+    response = rounds.save_answers(expert, rnd, answers, now=now) if answers else rounds.response_of(expert, rnd)
+    added = None
+    if proposal is not None:
+        added = rounds.add_proposal(expert, rnd, now=now, **proposal)
+    outcome = FormOutcome(response=response, proposal=added)
+    if submit:
+        try:
+            outcome.response = rounds.submit_response(expert, rnd, now=now)
+            outcome.submitted = True
+        except AnswerError as exc:
+            if not answers and proposal is None:
+                raise  # nothing of this post is worth keeping: the caller rolls back
+            outcome.submit_error = str(exc)
+    return outcome
+
+
+__all__ = [
+    "AnswerError", "FormOutcome", "PastRound", "Progress", "Section", "Welcome", "level_label",
+    "own_ratings", "progress", "proposal_kind_labels", "proposal_status_labels", "proposal_targets",
+    "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
+]
