@@ -62,3 +62,31 @@ def init_app(app: Flask) -> None:
 
         for path in compile_catalogs():
             click.echo(f"compiled {path}")
+
+    # --- scheduler (rounds) -------------------------------------------------------------
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Run the scheduler (open/close rounds, reminders) in this process, alone."""
+        import logging
+
+        from webapp import scheduler
+
+        logging.getLogger("webapp").setLevel(logging.INFO)
+        try:
+            scheduler.run(app, echo=click.echo)
+        except scheduler.SchedulerLocked as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    @app.cli.command("sweep")
+    def sweep_command():
+        """One scheduler sweep now (for cron): open due rounds, close expired ones, send due reminders."""
+        import logging
+
+        from webapp import scheduler
+
+        logging.getLogger("webapp").setLevel(logging.INFO)
+        try:
+            result = scheduler.sweep(app)
+        except Exception as exc:  # noqa: BLE001 - rolled back; report and fail
+            raise click.ClickException(f"sweep failed and was rolled back: {exc}") from exc
+        click.echo(f"sweep: {result}")

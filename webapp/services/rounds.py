@@ -495,3 +495,289 @@ def finish_study(study: Study) -> None:
     except InvalidTransition as exc:
         raise RoundError(_("Only a running study can be finished.")) from exc
     audit.record("study.finish", study=study)
+
+
+# --- round management pages (appended for the coordinator's round pages) ----------------
+# Which indicators a round asks about is chosen as a "scope": what the previous
+# round leaves ("carry", round 2 on), every indicator below the goal ("all"), or
+# one level ("1", "2", "3"). The scope itself is not stored: it is read back
+# from the round's level and items (see round_scope).
+
+from dataclasses import dataclass  # noqa: E402  (appended section)
+
+ROUND_SCOPES = ("carry", "all", "1", "2", "3")
+
+
+def _consensus_node_ids(previous: Round) -> set[int]:
+    from webapp.services.delphi_report import round_report
+
+    try:
+        report = round_report(previous)
+    except ValueError as exc:  # e.g. a consensus rule written for another scale
+        raise RoundError(_("The consensus results of round %(n)s cannot be computed: %(why)s",
+                           n=previous.number, why=str(exc))) from exc
+    return {item.node.id for item in report.items if item.consensus}
+
+
+def scope_nodes(study: Study, scope: str, *, drop_consensus: bool = False) -> tuple[list[Node], int | None]:
+    """The indicators a scope asks about, in questionnaire order, and the level it stores."""
+    if scope not in ROUND_SCOPES:
+        raise RoundError(_("Choose which indicators the round asks about."))
+    previous = latest_closed_round(study)
+    if scope == "carry":
+        if previous is None:
+            return rateable_nodes(study), None
+        try:
+            return (next_round_nodes(study, previous, drop_consensus=drop_consensus,
+                                     rated_level=previous.rated_level), previous.rated_level)
+        except ValueError as exc:
+            if isinstance(exc, RoundError):
+                raise
+            raise RoundError(_("The consensus results of round %(n)s cannot be computed: %(why)s",
+                               n=previous.number, why=str(exc))) from exc
+    level = None if scope == "all" else int(scope)
+    nodes = rateable_nodes(study, level)
+    if drop_consensus and previous is not None:
+        reached = _consensus_node_ids(previous)
+        nodes = [n for n in nodes if n.id not in reached]
+    return nodes, level
+
+
+def round_scope(rnd: Round) -> str:
+    """The scope a draft round was made with, read back from its level and items."""
+    previous = latest_closed_round(rnd.study, before=rnd)
+    if previous is not None:
+        items = {item.node_id for item in rnd.items}
+        try:
+            carried = {n.id for n in next_round_nodes(rnd.study, previous, drop_consensus=rnd.drop_consensus_items,
+                                                      rated_level=previous.rated_level)}
+        except ValueError:
+            carried = set()
+        if items and items <= carried and rnd.rated_level == previous.rated_level:
+            return "carry"
+    return "all" if rnd.rated_level is None else str(rnd.rated_level)
+
+
+def create_round_in_scope(study: Study, scope: str, *, now: datetime | None = None, **settings) -> Round:
+    """A new draft Delphi round asking about the indicators of ``scope``."""
+    settings.pop("rated_level", None)
+    if study.status is StudyStatus.finished:
+        raise RoundError(_("The study is finished; it takes no new rounds."))
+    busy = db.session.scalar(select(Round).where(
+        Round.study_id == study.id, Round.status.in_([RoundStatus.draft, RoundStatus.open])))
+    if busy is not None:
+        raise RoundError(_("Round %(n)s is not closed yet: close it (or delete the draft) first.", n=busy.number))
+    _check_settings(settings, now or utcnow())
+    nodes, level = scope_nodes(study, scope, drop_consensus=bool(settings.get("drop_consensus_items")))
+    return create_round(study, nodes=nodes, now=now, rated_level=level, **settings)
+
+
+def update_round_in_scope(rnd: Round, scope: str, *, now: datetime | None = None, **settings) -> Round:
+    """Change a draft's settings; a changed scope (or consensus setting) picks its items anew."""
+    settings.pop("rated_level", None)
+    old_scope, old_drop = round_scope(rnd), rnd.drop_consensus_items
+    update_round(rnd, now=now, **settings)
+    if scope != old_scope or rnd.drop_consensus_items != old_drop:
+        nodes, level = scope_nodes(rnd.study, scope, drop_consensus=rnd.drop_consensus_items)
+        if not nodes:
+            raise RoundError(_("There are no indicators left to ask about."))
+        update_round(rnd, now=now, rated_level=level)
+        set_round_items(rnd, nodes)
+    return rnd
+
+
+def candidate_nodes(rnd: Round) -> list[Node]:
+    """What the coordinator may tick for a draft: every active indicator of the round's level."""
+    candidates = rateable_nodes(rnd.study, rnd.rated_level)
+    known = {n.id for n in candidates}
+    extra = {item.node_id for item in rnd.items if item.node_id not in known}
+    if extra:
+        candidates = [n for n in tree_order(rnd.study) if n.id in known | extra]
+    return candidates
+
+
+def set_round_items_by_ids(rnd: Round, node_ids: Iterable[int]) -> list[Node]:
+    """Keep exactly the ticked indicators (ids from :func:`candidate_nodes`), in tree order."""
+    wanted = set(node_ids)
+    candidates = candidate_nodes(rnd)
+    if wanted - {n.id for n in candidates}:
+        raise RoundError(_("An indicator of another study was given."))
+    nodes = [n for n in candidates if n.id in wanted]
+    set_round_items(rnd, nodes)
+    return nodes
+
+
+@dataclass
+class RoundSummary:
+    round: Round
+    items: int
+    submitted: int
+    drafts: int
+    invited: int
+    status: RoundStatus  # as experts see it: an open round past its deadline is closed
+
+    @property
+    def past_deadline(self) -> bool:
+        return self.round.status is RoundStatus.open and self.status is RoundStatus.closed
+
+
+def round_summaries(study: Study, *, now: datetime | None = None) -> list[RoundSummary]:
+    """Each round of the study with its response counts, newest first."""
+    now = now or utcnow()
+    counts: dict[tuple[int, ResponseStatus], int] = {}
+    for round_id, status, n in db.session.execute(
+            select(Response.round_id, Response.status, func.count(Response.id))
+            .join(Round, Round.id == Response.round_id).where(Round.study_id == study.id)
+            .group_by(Response.round_id, Response.status)):
+        counts[(round_id, status)] = n
+    item_counts = dict(db.session.execute(
+        select(RoundItem.round_id, func.count(RoundItem.id)).join(Round, Round.id == RoundItem.round_id)
+        .where(Round.study_id == study.id).group_by(RoundItem.round_id)).all())
+    invited = len([e for e in study.experts if not e.is_revoked])
+    summaries = []
+    for rnd in sorted(study.rounds, key=lambda r: r.number, reverse=True):
+        status = rnd.status
+        if status is RoundStatus.open and rnd.is_past_deadline(now):
+            status = RoundStatus.closed
+        summaries.append(RoundSummary(
+            round=rnd, items=item_counts.get(rnd.id, 0),
+            submitted=counts.get((rnd.id, ResponseStatus.submitted), 0),
+            drafts=counts.get((rnd.id, ResponseStatus.draft), 0), invited=invited, status=status))
+    return summaries
+
+
+def round_of(study: Study, round_id: int) -> Round | None:
+    """A round of ``study`` or None (the view answers 404)."""
+    return db.session.scalar(select(Round).where(Round.id == round_id, Round.study_id == study.id))
+
+
+def busy_round(study: Study) -> Round | None:
+    """The study's draft or open round, if any (one at a time)."""
+    return db.session.scalar(select(Round).where(
+        Round.study_id == study.id, Round.status.in_([RoundStatus.draft, RoundStatus.open])))
+
+
+def set_item_decisions(rnd: Round, decisions: dict[int, tuple[str | None, str]]) -> int:
+    """Keep / drop / reword for several items of a closed round at once; returns how many changed."""
+    if rnd.status is not RoundStatus.closed:
+        raise RoundError(_("Decide about indicators once the round is closed."))
+    items = {item.id: item for item in rnd.items}
+    if set(decisions) - set(items):
+        raise RoundError(_("An indicator of another round was given."))
+    changed = 0
+    for item_id, (decision, note) in decisions.items():
+        item = items[item_id]
+        if decision and decision not in {d.value for d in ItemDecision}:
+            raise RoundError(_("Unknown decision."))
+        current = item.decision.value if item.decision else None
+        if current == (decision or None) and (item.decision_note or "") == (note or "").strip():
+            continue
+        set_item_decision(item, decision, note)
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def proposal_of(rnd: Round, proposal_id: int) -> Proposal | None:
+    return db.session.scalar(select(Proposal).where(Proposal.id == proposal_id, Proposal.round_id == rnd.id))
+
+
+def accept_change_proposal(proposal: Proposal) -> None:
+    """Accept a proposal to drop, reword or merge an indicator.
+
+    Drop and reword become the decision on that indicator in this round (the
+    note keeps the expert's text); a merge is recorded as accepted, and the
+    coordinator merges the indicators in the indicator system.
+    """
+    if proposal.status is not ProposalStatus.pending:
+        raise RoundError(_("This proposal was already decided."))
+    if proposal.kind is ProposalKind.add:
+        raise RoundError(_("A new indicator needs a code, a name and a place in the hierarchy."))
+    rnd = proposal.round
+    if proposal.kind in (ProposalKind.drop, ProposalKind.reword) and proposal.node_id is not None:
+        item = next((i for i in rnd.items if i.node_id == proposal.node_id), None)
+        if item is not None:
+            set_item_decision(item, proposal.kind.value, proposal.text)
+    proposal.status = ProposalStatus.accepted
+    db.session.flush()
+    audit.record("proposal.accept", study=rnd.study, target=f"proposal:{proposal.id}",
+                 details={"kind": proposal.kind.value})
+
+
+def suggest_code(parent: Node) -> str:
+    """A free code for a new child of ``parent``: A1.5 after A1.1–A1.4, E after A–D."""
+    import re
+
+    taken = set(db.session.scalars(select(Node.code).where(Node.study_id == parent.study_id)))
+    children = [c.code for c in parent.children]
+    numbered = [re.fullmatch(re.escape(parent.code) + r"([.\-_]?)(\d+)", c) for c in children]
+    candidate = None
+    if children and all(numbered):
+        sep = numbered[-1].group(1)
+        n = max(int(m.group(2)) for m in numbered) + 1
+        while f"{parent.code}{sep}{n}" in taken:
+            n += 1
+        candidate = f"{parent.code}{sep}{n}"
+    elif children and all(len(c) == 1 and c.isalpha() and c.isupper() for c in children):
+        letter = max(children)
+        while letter < "Z":
+            letter = chr(ord(letter) + 1)
+            if letter not in taken:
+                candidate = letter
+                break
+    if candidate is None:
+        base = parent.code if parent.parent_id is not None else "N"
+        n = len(children) + 1
+        while f"{base}.{n}" in taken:
+            n += 1
+        candidate = f"{base}.{n}"
+    return candidate
+
+
+def set_stopping_rule(study: Study, *, max_rounds: int, stability_alpha: float) -> None:
+    """The round limit and the level of the between-round stability test."""
+    if not (1 <= max_rounds <= 20):
+        raise RoundError(_("The round limit must be between 1 and 20."))
+    if not (0 < stability_alpha < 1):
+        raise RoundError(_("The stability level α must lie between 0 and 1 (e.g. 0.05)."))
+    study.max_rounds = int(max_rounds)
+    study.stability_alpha = float(stability_alpha)
+    db.session.flush()
+    audit.record("study.stopping_rule", study=study,
+                 details={"max_rounds": study.max_rounds, "stability_alpha": study.stability_alpha})
+
+
+NEXT_ROUND_SETTINGS = ("instructions", "scale_min", "scale_max", "rated_level", "allow_comments",
+                       "allow_proposals", "allow_no_opinion", "drop_consensus_items", "reminder_hours")
+
+
+def create_next_round(previous: Round, *, now: datetime | None = None) -> Round:
+    """A draft of the next round with the previous round's settings, asking what it leaves."""
+    if previous.status is not RoundStatus.closed:
+        raise RoundError(_("Close the round before preparing the next one."))
+    later = db.session.scalar(select(Round.number).where(Round.study_id == previous.study_id,
+                                                         Round.number > previous.number).limit(1))
+    if later is not None:
+        raise RoundError(_("Round %(n)s already follows this round.", n=later))
+    settings = {key: getattr(previous, key) for key in NEXT_ROUND_SETTINGS}
+    drop = bool(settings.pop("drop_consensus_items"))
+    level = settings.pop("rated_level")
+    if drop:
+        _consensus_node_ids(previous)  # refuse with a clear message if it cannot be computed
+    nodes = next_round_nodes(previous.study, previous, drop_consensus=drop, rated_level=level)
+    return create_round(previous.study, nodes=nodes, now=now, rated_level=level,
+                        drop_consensus_items=drop, **settings)
+
+
+def parent_options(rnd: Round) -> list[tuple[Node, int]]:
+    """Where an accepted new indicator may go: (node, depth) in tree order.
+
+    For a round of one level only, the parents one level up, so that the next
+    round (same level) asks about the new indicator.
+    """
+    depths = node_depths(rnd.study)
+    dropped = _dropped_ids(rnd.study)
+    options = [(n, depths[n.id]) for n in tree_order(rnd.study) if n.id not in dropped]
+    if rnd.rated_level is not None:
+        options = [(n, d) for n, d in options if d == rnd.rated_level - 1]
+    return options

@@ -1,0 +1,206 @@
+"""Forms of the round pages: the round's settings, its items, between-round decisions."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from webapp.forms.base import BaseForm, choices
+
+SCALES = {"1-5": (1, 5), "1-9": (1, 9), "0-10": (0, 10)}
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _offset_label(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "−"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{mins:02d}" if minutes else "UTC"
+
+
+def offset_choices():
+    """Time-zone offsets in minutes: whole and half hours, and the quarter-hour zones in use."""
+    minutes = sorted(set(range(-12 * 60, 14 * 60 + 1, 30)) | {345, 525, 765})
+    pairs = []
+    for m in minutes:
+        label = _offset_label(m)
+        if m == 0:
+            label = _l("UTC (coordinated universal time)")
+        elif m == 480:
+            label = _l("UTC+08:00 — China (Beijing time)")
+        pairs.append((str(m), label))
+    return choices(pairs)
+
+
+def offset_name(minutes: int) -> str:
+    return _offset_label(minutes)
+
+
+def to_utc(value: datetime | None, offset_minutes: int) -> datetime | None:
+    """A naive ``datetime-local`` value, read in the given offset, as aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone(timedelta(minutes=offset_minutes))).astimezone(timezone.utc)
+
+
+def from_utc(value: datetime | None, offset_minutes: int) -> datetime | None:
+    """An aware UTC datetime as the naive local time of the given offset (for the input)."""
+    if value is None:
+        return None
+    return value.astimezone(timezone(timedelta(minutes=offset_minutes))).replace(tzinfo=None)
+
+
+class RoundForm(BaseForm):
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)],
+                        description=_l("Shown to the experts, e.g. “First round: importance of the indicators”. "
+                                       "Leave empty to call it by its number."))
+    instructions = TextAreaField(
+        _l("Instructions for the experts (Markdown)"), validators=[Length(max=20000)],
+        description=_l("Shown above the questionnaire. **bold**, *italic*, lists, tables and links work; "
+                       "images and scripts are removed."))
+    scale = RadioField(_l("Rating scale"), default="1-5", choices=choices([
+        ("1-5", _l("1–5 (very unimportant … very important)")), ("1-9", _l("1–9")), ("0-10", _l("0–10")),
+        ("custom", _l("Custom"))]))
+    scale_min = IntegerField(_l("From"), validators=[Optional(), NumberRange(0, 10)], default=1)
+    scale_max = IntegerField(_l("To"), validators=[Optional(), NumberRange(0, 10)], default=5)
+    scope = RadioField(_l("Indicators rated in this round"), default="all")
+    allow_comments = BooleanField(_l("Experts may comment on each indicator"), default=True)
+    allow_proposals = BooleanField(_l("Experts may propose new indicators or changes"), default=True)
+    allow_no_opinion = BooleanField(
+        _l("Offer “No opinion / outside my expertise” (不熟悉，不评价)"), default=True,
+        description=_l("Counts as a missing answer, not as a rating."))
+    drop_consensus_items = BooleanField(
+        _l("Indicators that reached consensus in the previous round leave this round"), default=False)
+    tz_offset = SelectField(_l("Time zone of the times below"), default="0")
+    opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()],
+                                  description=_l("Empty: open it with the button. Otherwise the scheduler opens it then."))
+    closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()],
+                                   description=_l("After this moment no answer is accepted, "
+                                                  "even if nobody closes the round."))
+    reminder_hours = IntegerField(
+        _l("Reminder e-mail, hours before closing"), validators=[Optional(), NumberRange(1, 720)],
+        description=_l("Experts who have not submitted get one reminder. Empty: no automatic reminder."))
+
+    def __init__(self, *args, scopes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope.choices = choices(scopes)
+        self.tz_offset.choices = offset_choices()
+
+    def validate_scale_max(self, field):
+        if self.scale.data == "custom":
+            lo, hi = self.scale_min.data, self.scale_max.data
+            if lo is None or hi is None:
+                raise ValidationError(_l("Give both ends of the custom scale."))
+            if not lo < hi:
+                raise ValidationError(_l("The scale must run upwards (e.g. from 1 to 7)."))
+
+    def validate_closes_at(self, field):
+        if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
+            raise ValidationError(_l("The round must open before it closes."))
+
+    @property
+    def offset_minutes(self) -> int:
+        try:
+            return int(self.tz_offset.data)
+        except (TypeError, ValueError):
+            return 0
+
+    def settings(self) -> dict:
+        """The service's keyword arguments, times converted to aware UTC."""
+        lo, hi = SCALES.get(self.scale.data, (self.scale_min.data, self.scale_max.data))
+        offset = self.offset_minutes
+        return {
+            "title": (self.title.data or "").strip(),
+            "instructions": self.instructions.data or "",
+            "scale_min": lo, "scale_max": hi,
+            "allow_comments": bool(self.allow_comments.data),
+            "allow_proposals": bool(self.allow_proposals.data),
+            "allow_no_opinion": bool(self.allow_no_opinion.data),
+            "drop_consensus_items": bool(self.drop_consensus_items.data),
+            "opens_at": to_utc(self.opens_at.data, offset),
+            "closes_at": to_utc(self.closes_at.data, offset),
+            "reminder_hours": self.reminder_hours.data,
+        }
+
+    def load(self, rnd, scope: str, offset_minutes: int) -> None:
+        """Fill the form from a stored round (GET of the edit page)."""
+        self.title.data = rnd.title
+        self.instructions.data = rnd.instructions
+        key = f"{rnd.scale_min}-{rnd.scale_max}"
+        self.scale.data = key if key in SCALES else "custom"
+        self.scale_min.data, self.scale_max.data = rnd.scale_min, rnd.scale_max
+        self.scope.data = scope
+        for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items"):
+            getattr(self, name).data = getattr(rnd, name)
+        self.tz_offset.data = str(offset_minutes)
+        self.opens_at.data = from_utc(rnd.opens_at, offset_minutes)
+        self.closes_at.data = from_utc(rnd.closes_at, offset_minutes)
+        self.reminder_hours.data = rnd.reminder_hours
+
+
+class RoundItemsForm(BaseForm):
+    nodes = SelectMultipleField(_l("Indicators in this round"), coerce=int)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nodes.choices = choices([(n.id, n.code) for n in candidates])
+
+    def validate_nodes(self, field):
+        if not field.data:
+            raise ValidationError(_l("A round needs at least one indicator."))
+
+
+DECISIONS = (("", _l("Undecided")), ("keep", _l("Keep")), ("drop", _l("Drop")), ("reword", _l("Reword")))
+
+
+def decisions_form(items, formdata=None):
+    """One select and one note per item of a closed round, named ``decision-<item id>``, ``note-<item id>``."""
+
+    class DecisionsForm(BaseForm):
+        def decisions(self) -> dict[int, tuple[str | None, str]]:
+            return {item.id: (self[f"decision-{item.id}"].data or None, self[f"note-{item.id}"].data or "")
+                    for item in items}
+
+    for item in items:
+        setattr(DecisionsForm, f"decision-{item.id}", SelectField(
+            _l("Decision"), choices=choices(DECISIONS), default=item.decision.value if item.decision else ""))
+        setattr(DecisionsForm, f"note-{item.id}", StringField(
+            _l("Note"), validators=[Length(max=2000)], default=item.decision_note or ""))
+    return DecisionsForm(formdata)
+
+
+class AcceptProposalForm(BaseForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[Optional(), Length(max=300)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=300)])
+    parent = SelectField(_l("Place under"), coerce=int)
+    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=5000)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, parents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent.choices = choices(parents)
+
+    def validate_name_en(self, field):
+        if not (self.name_zh.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError(_l("Give the indicator a name in Chinese or English."))
+
+
+class StoppingRuleForm(BaseForm):
+    max_rounds = IntegerField(_l("Round limit"), validators=[DataRequired(), NumberRange(1, 20)],
+                              description=_l("The study may stop once this many rounds are done."))
+    stability_alpha = FloatField(
+        _l("Stability level α"), validators=[DataRequired(), NumberRange(0.001, 0.5)],
+        description=_l("An indicator is stable when the ratings of two rounds do not differ "
+                       "significantly at this level (Wilcoxon signed-rank test)."))

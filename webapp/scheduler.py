@@ -1,0 +1,189 @@
+"""The scheduler: one dedicated process that opens and closes rounds and sends reminders.
+
+Run it next to the web workers with ``flask --app webapp scheduler`` (a
+systemd unit or supervisor program); ``flask --app webapp sweep`` runs one
+sweep, for cron. It is never started by ``create_app``: every web worker would
+run every job (see ENGINEERING-NOTES §1). The real schedule lives in the
+round table, so the job store is in memory and a restart loses nothing, and
+deadlines hold without any scheduler (every request closes an expired round
+first).
+
+Two schedulers started by mistake are refused: the process takes a
+non-blocking ``fcntl.flock`` on ``instance/scheduler.lock`` and, on
+PostgreSQL, ``pg_try_advisory_lock`` on a connection of its own (which also
+covers schedulers on several hosts). Each sweep is safe to run twice anyway:
+every change is a conditional UPDATE.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask
+
+log = logging.getLogger("webapp.scheduler")
+
+SWEEP_MINUTES = 1
+# "Concordi" as a 64-bit number: the advisory lock key of the scheduler.
+ADVISORY_LOCK_KEY = int.from_bytes(b"Concordi", "big") & 0x7FFFFFFFFFFFFFFF
+
+
+class SchedulerLocked(RuntimeError):
+    """Another scheduler holds the lock."""
+
+
+@dataclass
+class SweepResult:
+    opened: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+    reminded: dict[int, int] = field(default_factory=dict)  # round id -> reminders delivered
+
+    def __str__(self) -> str:
+        return (f"opened {len(self.opened)} round(s), closed {len(self.closed)}, "
+                f"reminded {sum(self.reminded.values())} expert(s) in {len(self.reminded)} round(s)")
+
+
+def sweep(app: Flask, *, now: datetime | None = None) -> SweepResult:
+    """One pass: open due rounds, close expired ones, send due reminders; one commit.
+
+    On any error the whole sweep is rolled back (and raised): the next sweep
+    does it again. Reminders go last, so after an e-mail only the commit is left.
+    """
+    from webapp.extensions import db
+    from webapp.services import notifications, rounds
+
+    with app.app_context():
+        try:
+            result = SweepResult()
+            result.opened = rounds.open_due_rounds(now=now)
+            result.closed = rounds.close_expired_rounds(now=now)
+            result.reminded = {o.round_id: o.delivered for o in notifications.send_due_reminders(now=now)}
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
+class SchedulerLock:
+    """The single-scheduler guard: a file lock, plus an advisory lock on PostgreSQL."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.path = Path(app.config.get("SCHEDULER_LOCK_FILE") or Path(app.instance_path) / "scheduler.lock")
+        self._file = None
+        self._connection = None
+
+    def acquire(self) -> "SchedulerLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held for the life of the process
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise SchedulerLocked(
+                f"another scheduler is running (it holds {self.path}, pid {holder}); not starting a second one")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        try:
+            self._acquire_advisory_lock()
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def _acquire_advisory_lock(self) -> None:
+        from sqlalchemy import text
+
+        from webapp.extensions import db
+
+        with self.app.app_context():
+            if db.engine.dialect.name != "postgresql":
+                return
+            connection = db.engine.connect()  # dedicated: the lock lives as long as this session
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                     {"key": ADVISORY_LOCK_KEY}).scalar()
+            connection.commit()  # a session-level lock survives the transaction
+            if not got:
+                connection.close()
+                raise SchedulerLocked("another scheduler holds the database lock "
+                                      f"(pg_try_advisory_lock({ADVISORY_LOCK_KEY})); not starting a second one")
+            self._connection = connection
+
+    def release(self) -> None:
+        if self._connection is not None:
+            from sqlalchemy import text
+
+            try:
+                self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                self._connection.commit()
+            finally:
+                self._connection.close()
+                self._connection = None
+        if self._file is not None:
+            try:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            finally:
+                self._file.close()
+                self._file = None
+
+    def __enter__(self) -> "SchedulerLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def build_scheduler(app: Flask):
+    """A BlockingScheduler with the one sweep job, every minute, starting at once."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from webapp.models import utcnow
+
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+
+    def job() -> None:
+        try:
+            result = sweep(app)
+        except Exception:  # noqa: BLE001 - logged; the next sweep tries again
+            log.exception("sweep failed and was rolled back")
+            return
+        if result.opened or result.closed or result.reminded:
+            log.info("sweep: %s", result)
+
+    scheduler.add_job(job, "interval", minutes=SWEEP_MINUTES, id="sweep", replace_existing=True,
+                      next_run_time=utcnow())
+    return scheduler
+
+
+def run(app: Flask, *, echo=print) -> None:
+    """Run the scheduler in this process until stopped (SIGINT or SIGTERM)."""
+    lock = SchedulerLock(app).acquire()  # raises SchedulerLocked
+    scheduler = build_scheduler(app)
+
+    def stop(signum, _frame):
+        echo(f"scheduler: signal {signum}, stopping")
+        scheduler.shutdown(wait=False)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    echo(f"scheduler: pid {os.getpid()}, sweeping every {SWEEP_MINUTES} minute(s); lock {lock.path}")
+    try:
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        lock.release()
+        echo("scheduler: stopped")
