@@ -13,10 +13,12 @@ from flask_babel import gettext as _
 from webapp.expert.blueprint import bp
 from webapp.extensions import db
 from webapp.forms.expert import NO_OPINION, questionnaire_form, scale_values
+from webapp.forms.setup import ExpertProfileForm
 from webapp.models import utcnow
-from webapp.security import current_expert, keeps_data_on_csrf_failure
-from webapp.services import questionnaire, rounds
+from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
+from webapp.services import panel, questionnaire, rounds
 from webapp.services.delphi_report import feedback_for
+from webapp.services.panel import PanelError
 from webapp.services.rounds import AnswerError
 
 NBSP = "\u00a0"
@@ -160,10 +162,29 @@ def thanks(round_id: int):
 # --- the self-assessment (feeds the authority coefficient) -----------------------------
 
 def _profile_needed(expert) -> bool:
-    return False
+    """Familiarity or judgment basis missing: asked before the questionnaire."""
+    return not panel.authority_ready(expert)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
 @keeps_data_on_csrf_failure
 def profile():
-    abort(404)
+    expert = current_expert()
+    next_url = safe_next_url(request.args.get("next")) or url_for("expert.home")
+    if request.method == "POST":
+        form = ExpertProfileForm(request.form, require_authority=True)
+        if form.validate():
+            try:
+                panel.update_profile(expert, form.profile_data(), by_expert=True)
+            except PanelError as exc:
+                db.session.rollback()
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("Thank you: your self-assessment is saved."), "success")
+                return redirect(next_url)
+    else:
+        form = ExpertProfileForm(data=ExpertProfileForm.data_for(panel.profile_of(expert)), require_authority=True)
+    return render_template("expert/profile.html", expert=expert, study=expert.study, form=form,
+                           first_time=_profile_needed(expert), next_url=next_url), \
+        400 if request.method == "POST" else 200
