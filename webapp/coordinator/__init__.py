@@ -1,5 +1,6 @@
 """The coordinator blueprint: the blueprint and its guard live in blueprint.py, the routes in their modules."""
 from webapp.coordinator import routes  # noqa: F401  (attaches the routes)
+from webapp.coordinator import dashboard  # noqa: F401  (round dashboard and exports)
 from webapp.coordinator import setup  # noqa: F401  (indicator system, settings, panel)
 from webapp.coordinator.blueprint import bp
 

@@ -316,3 +316,163 @@ def stop_decision(rnd: Round) -> delphi.StopDecision | None:
         except ValueError:
             stab = None
     return delphi.stopping(hist, consensus_rule(study), max_rounds=study.max_rounds, stability=stab)
+
+
+# --- the coordinator's dashboard and exports ------------------------------------------------
+# Appended for the round dashboard; the functions above are unchanged. Everything the
+# dashboard and the exports show comes from here, so the views hold no queries and no
+# numerics and the export formatters (services/exports.py) stay pure.
+
+@dataclass
+class PanelMember:
+    """One expert's standing in a round, for the coordinator's reminders."""
+
+    expert: Expert
+    status: str                 # "submitted", "draft" (saved, not submitted) or "none"
+    counted: bool               # part of "invited": link not revoked, or answered anyway
+    submitted_at: object | None
+    saved_at: object | None     # last autosave of the questionnaire
+    answered_items: int         # items with a rating or "no opinion" so far
+
+
+@dataclass
+class ExpertAuthority:
+    expert: Expert
+    ca: float | None
+    cs: float | None
+    cr: float | None
+    acceptable: bool | None     # cr >= threshold; None without a self-assessment
+
+
+@dataclass
+class ReasonGiven:
+    pseudonym: str
+    value: int | None           # the rating this round
+    text: str
+
+
+@dataclass
+class GroupView:
+    """The per-item table restricted to one stakeholder group."""
+
+    key: str
+    experts: list[Expert]
+    items: list[ItemReport]     # stats, counts, no_opinion, consensus, failed per item
+    consensus_error: str | None = None
+
+
+@dataclass
+class RoundDashboard:
+    report: RoundReport
+    history: list[RoundReport]          # non-draft Delphi rounds up to this one (trends, summary)
+    stop: delphi.StopDecision | None
+    stop_error: str | None
+    panel: list[PanelMember]
+    authority_rows: list[ExpertAuthority]
+    reasons: dict[int, list[ReasonGiven]]           # node id -> reasons, with pseudonyms
+    previous_items: dict[int, ItemReport]           # node id -> last round's item (context)
+    groups: dict[str, GroupView]
+
+    @property
+    def not_answered(self) -> list[PanelMember]:
+        return [p for p in self.panel if p.counted and p.status != "submitted"]
+
+    @property
+    def answered(self) -> list[PanelMember]:
+        return [p for p in self.panel if p.status == "submitted"]
+
+
+def delphi_round_of(study: Study, round_id: int) -> Round | None:
+    """A Delphi round of ``study`` (any status), or None (the view answers 404)."""
+    return db.session.scalar(select(Round).where(Round.id == round_id, Round.study_id == study.id,
+                                                 Round.kind == RoundKind.delphi))
+
+
+def panel_status(rnd: Round) -> list[PanelMember]:
+    """Every expert of the study with where they stand in ``rnd``, by pseudonym."""
+    responses = {r.expert_id: r for r in db.session.scalars(
+        select(Response).where(Response.round_id == rnd.id).options(selectinload(Response.ratings)))}
+    items = {item.node_id for item in rnd.items}
+    members = []
+    experts = db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id)).all()
+    for expert in sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym)):
+        response = responses.get(expert.id)
+        status = "none" if response is None else response.status.value
+        members.append(PanelMember(
+            expert=expert, status=status, counted=not expert.is_revoked or status == "submitted",
+            submitted_at=response.submitted_at if response is not None else None,
+            saved_at=response.updated_at if response is not None else None,
+            answered_items=sum(1 for r in response.ratings if r.node_id in items
+                               and (r.value is not None or r.no_opinion)) if response is not None else 0))
+    return members
+
+
+def authority_by_expert(report: RoundReport) -> list[ExpertAuthority]:
+    """Ca, Cs and Cr of every expert who answered (None where the self-assessment is missing)."""
+    complete = [e for e in report.matrix.experts if e.familiarity and e.basis]
+    result = report.authority
+    values = {}
+    if result is not None and len(result.cr) == len(complete):
+        for i, expert in enumerate(complete):
+            values[expert.id] = (float(result.ca[i]), float(result.cs[i]), float(result.cr[i]),
+                                 bool(result.expert_acceptable[i]))
+    return [ExpertAuthority(e, *values.get(e.id, (None, None, None, None))) for e in report.matrix.experts]
+
+
+def _group_key(expert: Expert) -> str:
+    return expert.stakeholder_group.value if expert.stakeholder_group else "other"
+
+
+def group_views(report: RoundReport) -> dict[str, GroupView]:
+    """``report.groups`` as per-item tables (with histogram and consensus) per stakeholder group."""
+    rnd, matrix = report.round, report.matrix
+    views: dict[str, GroupView] = {}
+    for key, stats in report.groups.items():
+        rows = [i for i, e in enumerate(matrix.experts) if _group_key(e) == key]
+        sub = matrix.ratings[rows]
+        counts = delphi.category_counts(sub, scale_max=rnd.scale_max, scale_min=rnd.scale_min)
+        consensus, error = None, None
+        try:
+            consensus = report.rule.evaluate(stats)
+        except ValueError as exc:
+            error = str(exc)
+        stat_rows = stats.to_rows([node.code for node in matrix.nodes])
+        items = []
+        for j, node in enumerate(matrix.nodes):
+            no_opinion = sum(1 for i in rows if (r := matrix.ratings_by_pair.get(
+                (matrix.experts[i].id, node.id))) is not None and r.no_opinion)
+            items.append(ItemReport(
+                node=node, stats=stat_rows[j], counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
+                consensus=bool(consensus.reached[j]) if consensus is not None else False,
+                failed=tuple(consensus.failed[j]) if consensus is not None else ()))
+        views[key] = GroupView(key=key, experts=[matrix.experts[i] for i in rows], items=items,
+                               consensus_error=error)
+    return views
+
+
+def round_dashboard(rnd: Round) -> RoundDashboard:
+    """Everything the coordinator's dashboard and exports show for ``rnd``."""
+    report = round_report(rnd, with_identities=True)
+    trend = history(rnd.study, upto=rnd)
+    stop, stop_error = None, None
+    if rnd.status is not RoundStatus.draft:
+        try:
+            stop = stop_decision(rnd)
+        except ValueError as exc:
+            stop_error = str(exc)
+    matrix = report.matrix
+    reasons: dict[int, list[ReasonGiven]] = {}
+    for node in matrix.nodes:
+        for expert in matrix.experts:
+            rating = matrix.ratings_by_pair.get((expert.id, node.id))
+            if rating is not None and rating.reason:
+                reasons.setdefault(node.id, []).append(ReasonGiven(expert.pseudonym, rating.value, rating.reason))
+    previous_items = {}
+    if report.previous_round is not None:
+        for past in trend:
+            if past.round.id == report.previous_round.id:
+                previous_items = {item.node.id: item for item in past.items}
+    return RoundDashboard(
+        report=report, history=trend, stop=stop, stop_error=stop_error, panel=panel_status(rnd),
+        authority_rows=authority_by_expert(report), reasons=reasons, previous_items=previous_items,
+        groups=group_views(report))

@@ -1,0 +1,63 @@
+"""Coordinator: the live dashboard of a Delphi round, and its exports (CSV per table, one XLSX).
+
+Views are thin: find the round through the coordinator's own study (404 otherwise),
+apply the deadline (``close_if_expired``: deadlines hold without a scheduler), build the
+round's figures with one service call, render or format them.
+"""
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, request
+
+from webapp.coordinator.blueprint import bp
+from webapp.coordinator.routes import get_study_or_404
+from webapp.extensions import db
+from webapp.models import utcnow
+from webapp.services import charts, exports
+from webapp.services.delphi_report import RoundDashboard, delphi_round_of, round_dashboard
+from webapp.services.rounds import close_if_expired
+
+
+def _dashboard_or_404(study_id: int, round_id: int) -> RoundDashboard:
+    study = get_study_or_404(study_id)
+    rnd = delphi_round_of(study, round_id)
+    if rnd is None:
+        abort(404)
+    if close_if_expired(rnd):
+        db.session.commit()
+    return round_dashboard(rnd)
+
+
+@bp.route("/<int:study_id>/rounds/<int:round_id>/dashboard")
+def dashboard(study_id: int, round_id: int):
+    data = _dashboard_or_404(study_id, round_id)
+    view = request.args.get("group") or "all"
+    if view != "compare" and view not in data.groups:
+        view = "all"
+    return render_template(
+        "coordinator/dashboard/index.html", data=data, report=data.report, rnd=data.report.round,
+        study=data.report.round.study, view=view, charts=charts, labels=exports,
+        tables=exports.TABLES, now=utcnow())
+
+
+@bp.route("/<int:study_id>/rounds/<int:round_id>/export/<table>.csv")
+def dashboard_export_csv(study_id: int, round_id: int, table: str):
+    if table not in exports.TABLES:
+        abort(404)
+    data = _dashboard_or_404(study_id, round_id)
+    return _download(exports.csv_export(table, data), exports.CSV_MIMETYPE,
+                     *exports.download_names(data, table, "csv"))
+
+
+@bp.route("/<int:study_id>/rounds/<int:round_id>/export.xlsx")
+def dashboard_export_xlsx(study_id: int, round_id: int):
+    data = _dashboard_or_404(study_id, round_id)
+    return _download(exports.xlsx_export(data), exports.XLSX_MIMETYPE,
+                     *exports.download_names(data, "all", "xlsx"))
+
+
+def _download(body: bytes, mimetype: str, ascii_name: str, unicode_name: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = exports.content_disposition(ascii_name, unicode_name)
+    response.headers["Content-Length"] = str(len(body))
+    return response

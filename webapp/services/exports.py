@@ -1,0 +1,496 @@
+"""The dashboard's tables as CSV and XLSX, and the labels the dashboard shares with them.
+
+Pure formatting: everything comes in as a :class:`~webapp.services.delphi_report.RoundDashboard`
+(built by ``delphi_report.round_dashboard``); nothing here queries the database.
+
+- Column headings and sheet names follow the page language (English or Chinese, the
+  glossary's terms); indicator codes and pseudonyms are language-neutral.
+- Numbers stay numbers: counts are integers, statistics are floats at full precision
+  (the XLSX only formats them), shares are fractions 0–1 (formatted as % in XLSX), yes/no
+  are 1/0, a missing value is an empty cell. "No opinion" is an empty rating.
+- CSV is UTF-8 with a byte-order mark so that Excel shows Chinese, comma-separated, CRLF.
+- The XLSX is pseudonymous: contact details are only in the separate ``panel`` CSV.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from flask_babel import gettext as _
+
+from webapp.templating import current_locale
+from webapp.templating import status_label as round_status_label
+
+TABLES = ("items", "ratings", "rounds", "authority", "response", "panel", "comments", "groups")
+XLSX_TABLES = ("ratings", "items", "rounds", "authority", "response", "comments", "groups")
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- labels shared with the dashboard ----------------------------------------------------------
+
+def table_title(name: str) -> str:
+    """The name of a table (also the XLSX sheet name: at most 31 characters)."""
+    return {
+        "items": _("Item statistics"), "ratings": _("Raw ratings"), "rounds": _("Rounds summary"),
+        "authority": _("Authority per expert"), "response": _("Response"),
+        "panel": _("Panel contacts"), "comments": _("Comments and reasons"),
+        "groups": _("Statistics by group"), "notes": _("Notes"),
+    }[name]
+
+
+def group_label(key: str | None) -> str:
+    labels = {
+        "regulator": _("Regulator"), "platform": _("Platform"), "enterprise": _("Enterprise"),
+        "academia": _("Academia and research institutes"), "other": _("Other / not stated"),
+    }
+    return labels.get(key or "other", key or "")
+
+
+def status_label(status: str) -> str:
+    return {"submitted": _("Submitted"), "draft": _("Draft in progress"),
+            "none": _("Not started")}.get(status, status)
+
+
+def criterion_label(name: str) -> str:
+    return {
+        "mean_min": _("Mean"), "median_min": _("Median"), "iqr_max": _("IQR"), "cv_max": _("CV"),
+        "agreement_min": _("Agreement"), "full_score_min": _("Full-score frequency"),
+    }.get(name, name)
+
+
+def failed_label(name: str) -> str:
+    """Why an item misses consensus, naming the criterion it fails."""
+    return {
+        "mean_min": _("mean too low"), "median_min": _("median too low"), "iqr_max": _("IQR too wide"),
+        "cv_max": _("CV too high"), "agreement_min": _("agreement too low"),
+        "full_score_min": _("full-score frequency too low"),
+    }.get(name, name)
+
+
+def decision_label(decision: str | None) -> str:
+    return {"keep": _("Keep"), "drop": _("Drop"), "reword": _("Reword")}.get(decision or "", "")
+
+
+def familiarity_label(value: str | None) -> str:
+    return {"very": _("Very familiar"), "familiar": _("Familiar"), "moderate": _("Moderately familiar"),
+            "little": _("Not very familiar"), "unfamiliar": _("Unfamiliar")}.get(value or "", "")
+
+
+def rule_in_words(rule) -> str:
+    """The consensus rule in the page language, e.g. "均数 > 3.5 且 CV < 0.25"."""
+    parts = []
+    for name, threshold in rule.criteria.items():
+        op = rule.operator(name).replace(">=", "≥").replace("<=", "≤")
+        value = f"{100 * threshold:g}%" if name in ("agreement_min", "full_score_min") else f"{threshold:g}"
+        parts.append(f"{criterion_label(name)} {op} {value}")
+    return (_(" and ") if rule.combine == "all" else _(" or ")).join(parts)
+
+
+QUANTILE_NOTE = "R type 7"
+
+
+def stop_advice(dashboard) -> tuple[str, str, bool] | None:
+    """(headline, detail, may_stop) from ``delphi.stopping`` for this round, or None."""
+    stop = dashboard.stop
+    if stop is None:
+        return None
+    nodes = dashboard.report.matrix.nodes
+    pending = ", ".join(nodes[j].code for j in stop.pending[:12])
+    if len(stop.pending) > 12:
+        pending += _(" and %(n)s more", n=len(stop.pending) - 12)
+    if stop.reason == "consensus":
+        headline = _("The study may stop: every indicator reached consensus.")
+    elif stop.reason == "stable":
+        headline = _("The study may stop: the answers are stable between the last two rounds.")
+    elif stop.reason == "max_rounds":
+        headline = _("The study may stop: the round limit (%(n)s) is reached.", n=stop.max_rounds)
+    else:
+        headline = _("Another round is advised.")
+    details = [_("%(n)s of %(total)s indicators reached consensus.", n=stop.n_consensus, total=stop.n_items)]
+    if stop.n_stable is not None:
+        details.append(_("%(n)s of %(total)s are stable since the previous round.", n=stop.n_stable,
+                         total=stop.n_items))
+    else:
+        details.append(_("Stability is tested from round 2."))
+    details.append(_("Round %(n)s of at most %(max)s.", n=stop.round, max=stop.max_rounds))
+    if pending and stop.reason != "consensus":
+        details.append(_("Without consensus: %(codes)s.", codes=pending))
+    return headline, " ".join(details), bool(stop.stop)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+# kinds: text, int, num (2 decimals shown), num3, share (%), p, flag (1/0), time (UTC)
+@dataclass
+class Column:
+    header: str
+    kind: str = "text"
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list] = field(default_factory=list)
+
+    @property
+    def header(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+def _num(value):
+    """A plain Python number or None (NaN and numpy scalars included)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _flag(value):
+    return None if value is None else int(bool(value))
+
+
+def _time(value):
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def _locale(locale: str | None) -> str:
+    return locale or current_locale()
+
+
+def build_table(name: str, dashboard, locale: str | None = None) -> Table:
+    """One of :data:`TABLES` as a header and rows of plain Python values."""
+    if name not in TABLES:
+        raise KeyError(name)
+    return _BUILDERS[name](dashboard, _locale(locale))
+
+
+_STAT_COLUMNS = (
+    ("n", "int"), ("mean", "num"), ("sd", "num"), ("cv", "num3"), ("median", "num"), ("q1", "num"),
+    ("q3", "num"), ("iqr", "num"), ("agreement", "share"), ("full_score", "share"),
+)
+
+
+def _stat_columns(agree_at) -> list[Column]:
+    headers = {
+        "n": _("n"), "mean": _("Mean"), "sd": _("SD"), "cv": _("CV"), "median": _("Median"),
+        "q1": _("Q1"), "q3": _("Q3"), "iqr": _("IQR"),
+        "agreement": _("Agreement (share ≥ %(cut)s)", cut=f"{agree_at:g}"),
+        "full_score": _("Full-score frequency"),
+    }
+    return [Column(headers[key], kind) for key, kind in _STAT_COLUMNS]
+
+
+def _agree_at(report) -> float:
+    if report.item_statistics is not None:
+        return report.item_statistics.agree_at
+    return max(report.round.scale_min, report.round.scale_max - 1)
+
+
+def _items(dashboard, locale) -> Table:
+    report = dashboard.report
+    stat_columns = _stat_columns(_agree_at(report))
+    columns = [Column(_("Code")), Column(_("Indicator")), stat_columns[0], Column(_("No opinion"), "int"),
+               *stat_columns[1:],
+               Column(_("Consensus (1 = yes)"), "flag"), Column(_("Criteria not met")),
+               Column(_("Changed since last round (share)"), "share"), Column(_("CV change"), "num3"),
+               Column(_("Wilcoxon p"), "p"), Column(_("Stable (1 = yes)"), "flag"),
+               Column(_("Experts in both rounds"), "int"), Column(_("Decision"))]
+    table = Table("items", table_title("items"), columns)
+    has_stats = report.item_statistics is not None
+    for item in report.items:
+        s, st = item.stats, item.stability or {}
+        stats = [_num(s.get(key)) for key, _kind in _STAT_COLUMNS]
+        table.rows.append([
+            item.node.code, item.node.name(locale), stats[0], item.no_opinion, *stats[1:],
+            _flag(item.consensus) if has_stats else None,
+            "; ".join(failed_label(f) for f in item.failed),
+            _num(st.get("changed")), _num(st.get("cv_change")), _num(st.get("p")),
+            _flag(st.get("stable")) if item.stability else None, _num(st.get("n_paired")),
+            decision_label(item.decision),
+        ])
+    return table
+
+
+def _ratings(dashboard, locale) -> Table:
+    matrix = dashboard.report.matrix
+    columns = [Column(_("Expert number")), Column(_("Stakeholder group"))]
+    columns += [Column(node.code, "int") for node in matrix.nodes]
+    table = Table("ratings", table_title("ratings"), columns)
+    for i, expert in enumerate(matrix.experts):
+        group = expert.stakeholder_group.value if expert.stakeholder_group else None
+        table.rows.append([expert.pseudonym, group_label(group),
+                           *(None if math.isnan(v) else int(v) for v in matrix.ratings[i])])
+    return table
+
+
+def _rounds(dashboard, locale) -> Table:
+    columns = [Column(_("Round"), "int"), Column(_("Status")), Column(_("Invited"), "int"),
+               Column(_("Answered"), "int"), Column(_("Response rate (positive coefficient)"), "share"),
+               Column(_("Drafts not submitted"), "int"), Column(_("Indicators"), "int"),
+               Column(_("Kendall's W (tie-corrected)"), "num3"), Column(_("Kendall's W (uncorrected)"), "num3"),
+               Column("χ²", "num"), Column(_("df"), "int"), Column("p", "p"),
+               Column(_("Experts used for W"), "int"), Column(_("Indicators with consensus"), "int"),
+               Column(_("Consensus share"), "share"), Column(_("Mean authority Cr"), "num3")]
+    table = Table("rounds", table_title("rounds"), columns)
+    for past in dashboard.history:
+        w = past.concordance
+        table.rows.append([
+            past.round.number, round_status_label(past.round.status.value), past.invited, past.answered,
+            _num(past.response_rate) if past.invited else None, past.drafts, len(past.items),
+            _num(w.w_corrected) if w else None, _num(w.w_uncorrected) if w else None,
+            _num(w.chi2) if w else None, _num(w.df) if w else None, _num(w.p) if w else None,
+            _num(w.m_used) if w else None,
+            past.consensus.n_reached if past.consensus is not None else None,
+            _num(past.consensus_share), _num(past.authority.mean) if past.authority else None,
+        ])
+    return table
+
+
+def _authority(dashboard, locale) -> Table:
+    columns = [Column(_("Expert number")), Column(_("Stakeholder group")), Column(_("Familiarity")),
+               Column(_("Judgment basis Ca"), "num"), Column(_("Familiarity Cs"), "num"),
+               Column(_("Authority Cr"), "num3"), Column(_("Cr ≥ %(t)s (1 = yes)", t="0.7"), "flag")]
+    result = dashboard.report.authority
+    if result is not None:
+        columns[-1] = Column(_("Cr ≥ %(t)s (1 = yes)", t=f"{result.threshold:g}"), "flag")
+    table = Table("authority", table_title("authority"), columns)
+    for row in dashboard.authority_rows:
+        expert = row.expert
+        table.rows.append([
+            expert.pseudonym, group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            familiarity_label(expert.familiarity), _num(row.ca), _num(row.cs), _num(row.cr), _flag(row.acceptable)])
+    return table
+
+
+def _response(dashboard, locale) -> Table:
+    columns = [Column(_("Expert number")), Column(_("Stakeholder group")), Column(_("Status")),
+               Column(_("Indicators answered"), "int"), Column(_("Indicators"), "int"),
+               Column(_("Submitted at (UTC)"), "time"), Column(_("Last saved (UTC)"), "time"),
+               Column(_("Counted as invited (1 = yes)"), "flag")]
+    table = Table("response", table_title("response"), columns)
+    total = len(dashboard.report.items)
+    for member in dashboard.panel:
+        expert = member.expert
+        table.rows.append([
+            expert.pseudonym, group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            status_label(member.status), member.answered_items, total, _time(member.submitted_at),
+            _time(member.saved_at), _flag(member.counted)])
+    return table
+
+
+def _panel(dashboard, locale) -> Table:
+    columns = [Column(_("Expert number")), Column(_("Name")), Column(_("E-mail")), Column(_("Organisation")),
+               Column(_("Stakeholder group")), Column(_("Status")), Column(_("Indicators answered"), "int"),
+               Column(_("Indicators"), "int"), Column(_("Submitted at (UTC)"), "time"),
+               Column(_("Last saved (UTC)"), "time"), Column(_("Last seen (UTC)"), "time"),
+               Column(_("Link revoked (1 = yes)"), "flag")]
+    table = Table("panel", table_title("panel"), columns)
+    total = len(dashboard.report.items)
+    for member in dashboard.panel:
+        expert = member.expert
+        table.rows.append([
+            expert.pseudonym, expert.name, expert.email or "", expert.organisation,
+            group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            status_label(member.status), member.answered_items, total, _time(member.submitted_at),
+            _time(member.saved_at), _time(expert.last_seen_at), _flag(expert.is_revoked)])
+    return table
+
+
+def _comments(dashboard, locale) -> Table:
+    columns = [Column(_("Code")), Column(_("Indicator")), Column(_("Expert number")), Column(_("Kind")),
+               Column(_("Rating"), "int"), Column(_("Text"))]
+    table = Table("comments", table_title("comments"), columns)
+    matrix = dashboard.report.matrix
+    values = {(e.pseudonym, node.id): matrix.ratings[i, j]
+              for i, e in enumerate(matrix.experts) for j, node in enumerate(matrix.nodes)}
+    for item in dashboard.report.items:
+        node = item.node
+        for pseudonym, text in item.comments_by:
+            table.rows.append([node.code, node.name(locale), pseudonym, _("Comment"),
+                               _rating(values.get((pseudonym, node.id))), text])
+        for reason in dashboard.reasons.get(node.id, []):
+            table.rows.append([node.code, node.name(locale), reason.pseudonym, _("Reason outside the IQR"),
+                               reason.value, reason.text])
+    return table
+
+
+def _rating(value):
+    return None if value is None or math.isnan(value) else int(value)
+
+
+def _groups(dashboard, locale) -> Table:
+    report = dashboard.report
+    columns = [Column(_("Stakeholder group")), Column(_("Code")), Column(_("Indicator")),
+               *_stat_columns(_agree_at(report)), Column(_("Consensus (1 = yes)"), "flag")]
+    table = Table("groups", table_title("groups"), columns)
+    for key, view in dashboard.groups.items():
+        for item in view.items:
+            table.rows.append([group_label(key), item.node.code, item.node.name(locale),
+                               *(_num(item.stats.get(k)) for k, _kind in _STAT_COLUMNS),
+                               None if view.consensus_error else _flag(item.consensus)])
+    return table
+
+
+_BUILDERS = {
+    "items": _items, "ratings": _ratings, "rounds": _rounds, "authority": _authority,
+    "response": _response, "panel": _panel, "comments": _comments, "groups": _groups,
+}
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def _csv_cell(value, kind: str):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        return f"{value:.15g}"  # Excel's precision: 0.9, not 0.8999999999999999
+    return value
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with BOM (Excel then shows Chinese), comma-separated, CRLF line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow([_csv_cell(v, c.kind) for v, c in zip(row, table.columns)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def csv_export(name: str, dashboard, locale: str | None = None) -> bytes:
+    return to_csv(build_table(name, dashboard, locale))
+
+
+# --- XLSX -------------------------------------------------------------------------------------------
+
+_FORMATS = {"int": "0", "num": "0.00", "num3": "0.000", "share": "0.0%", "p": "0.0000", "flag": "0",
+            "time": "yyyy-mm-dd hh:mm"}
+_INVALID_SHEET = re.compile(r"[\[\]:*?/\\]")
+
+
+def _notes(dashboard, locale) -> list[tuple[str, str]]:
+    report, rnd = dashboard.report, dashboard.report.round
+    rule = report.rule
+    return [
+        (_("Study"), rnd.study.title),
+        (_("Round"), str(rnd.number)),
+        (_("Status"), round_status_label(rnd.status.value)),
+        (_("Exported (UTC)"), datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")),
+        (_("Rating scale"), f"{rnd.scale_min}–{rnd.scale_max}"),
+        (_("Consensus rule"), f"{rule_in_words(rule)}  ({rule.describe()})"),
+        (_("Quartiles"), _("Linear interpolation, %(name)s (numpy 'linear', Excel QUARTILE.INC).",
+                           name=QUANTILE_NOTE)),
+        (_("Agreement"), _("Share of ratings ≥ %(cut)s.", cut=f"{_agree_at(report):g}")),
+        (_("Full-score frequency"), _("Share of ratings equal to the scale maximum %(max)s.", max=rnd.scale_max)),
+        (_("Kendall's W"), _("Tie-corrected (as SPSS reports it) and uncorrected; χ² = m(n − 1)W with the "
+                             "tie-corrected W; experts with any missing rating are left out.")),
+        (_("Stability"), _("Wilcoxon signed-rank test per indicator on experts who answered both rounds; "
+                           "stable when p ≥ %(alpha)s.", alpha=f"{rnd.study.stability_alpha:g}")),
+        (_("Authority"), _("Cr = (Ca + Cs) / 2; acceptable when ≥ 0.7.")),
+        (_("Missing values"), _("An empty rating is a “no opinion” answer; drafts that were not submitted "
+                                "are not counted.")),
+        (_("Headings"), _("Headings are in the language of the page the file was downloaded from.")),
+        (_("Contact details"), _("Not in this workbook: download the panel CSV from the dashboard.")),
+    ]
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    title = _INVALID_SHEET.sub(" ", title).strip()[:31] or "Sheet"
+    base, k = title, 2
+    while title in used:
+        suffix = f" ({k})"
+        title, k = base[:31 - len(suffix)] + suffix, k + 1
+    used.add(title)
+    return title
+
+
+def xlsx_export(dashboard, locale: str | None = None) -> bytes:
+    """One workbook: the pseudonymous tables (see :data:`XLSX_TABLES`) and a notes sheet."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    locale = _locale(locale)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="E8EEF4")
+    for name in XLSX_TABLES:
+        table = build_table(name, dashboard, locale)
+        sheet = workbook.create_sheet(_sheet_title(table.title, used))
+        sheet.append(table.header)
+        for cell in sheet[1]:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in table.rows:
+            sheet.append(row)
+        for col, column in enumerate(table.columns, start=1):
+            letter = get_column_letter(col)
+            number_format = _FORMATS.get(column.kind)
+            if number_format:
+                for cell in sheet[letter][1:]:
+                    cell.number_format = number_format
+            width = max([len(str(column.header))] + [len(str(r[col - 1])) for r in table.rows[:200]
+                                                     if r[col - 1] is not None and column.kind == "text"])
+            sheet.column_dimensions[letter].width = min(max(8, width * (1.6 if locale == "zh" else 1.1)), 48)
+        sheet.freeze_panes = "C2" if name in ("ratings", "items", "comments") else "B2"
+    notes = workbook.create_sheet(_sheet_title(table_title("notes"), used))
+    for key, value in _notes(dashboard, locale):
+        notes.append([key, value])
+        notes.cell(notes.max_row, 1).font = bold
+    notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 24, 100
+    workbook.properties.creator = "Concordia"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- file names ------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
+
+
+def download_names(dashboard, what: str, ext: str) -> tuple[str, str]:
+    """(ASCII fallback, Unicode name) for Content-Disposition, e.g. study 3, round 1, items."""
+    rnd = dashboard.report.round
+    ascii_name = f"concordia-study{rnd.study_id}-round{rnd.number}-{what}.{ext}"
+    title = _UNSAFE.sub(" ", unicodedata.normalize("NFC", rnd.study.title)).strip()
+    title = re.sub(r"\s+", " ", title)[:40].strip(" .") or "Concordia"
+    label = table_title(what) if what in TABLES else _("All tables")
+    unicode_name = _("%(study)s – round %(n)s – %(table)s", study=title, n=rnd.number, table=label)
+    unicode_name = _UNSAFE.sub(" ", unicode_name) + f".{ext}"
+    return ascii_name, unicode_name
+
+
+def content_disposition(ascii_name: str, unicode_name: str) -> str:
+    """``attachment`` with an ASCII ``filename`` and the UTF-8 ``filename*`` (RFC 6266 / 5987)."""
+    safe = ascii_name.encode("ascii", "ignore").decode().replace('"', "")
+    return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(unicode_name, safe='')}"
+
+
+def format_p(p) -> str:
+    """A p value as papers print it: three decimals, or "< 0.001"."""
+    p = _num(p)
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
