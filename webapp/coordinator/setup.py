@@ -39,6 +39,7 @@ def _setup_helpers():
     return {
         "group_label": panel.group_label,
         "level_label": hierarchy_edit.level_label,
+        "consensus_rule_text": lambda study: studies.describe_rule(studies.consensus_rule_of(study)),
     }
 
 
@@ -227,8 +228,9 @@ def _preset_choices():
 
     titles = {"cn-standard": _("Chinese screening rule (界值法)"),
               "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%")}
+    names = sorted(delphi.ConsensusRule.presets(), key=lambda n: (n != studies.DEFAULT_CONSENSUS_PRESET, n))
     return [(name, f"{titles.get(name, name)}: {studies.describe_rule(delphi.ConsensusRule.preset(name))}")
-            for name in delphi.ConsensusRule.presets()]
+            for name in names]
 
 
 def _render_settings(study, *, general=None, consensus=None, authority=None, status=200):

@@ -78,7 +78,7 @@ SCALES = {"": None, "1-5": (1, 5), "1-7": (1, 7), "1-9": (1, 9), "1-10": (1, 10)
 
 
 class ConsensusRuleForm(BaseForm):
-    mode = RadioField(_l("Consensus rule"), validators=[InputRequired()])
+    mode = RadioField(_l("Choose a rule"), validators=[InputRequired()])
     combine = RadioField(_l("An item reaches consensus when"), default="all",
                          choices=choices([("all", _l("every threshold below holds")),
                                           ("any", _l("at least one threshold holds"))]))
@@ -131,7 +131,8 @@ class ConsensusRuleForm(BaseForm):
         for name in CRITERIA_ORDER:
             threshold = getattr(rule, name)
             if threshold is not None:
-                data[name] = round(threshold * 100, 6) if name in PERCENT_CRITERIA else threshold
+                value = round(threshold * 100, 6) if name in PERCENT_CRITERIA else threshold
+                data[name] = int(value) if float(value).is_integer() else value
             data[f"{name}_op"] = rule.operator(name) if threshold is not None else (
                 ">=" if name.endswith("_min") else "<=")
         return data
@@ -201,7 +202,7 @@ class ExpertForm(BaseForm):
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)],
                         render_kw={"type": "email", "autocomplete": "off", "autocapitalize": "off"})
     organisation = StringField(_l("Organisation"), validators=[Length(max=300)])
-    stakeholder_group = SelectField(_l("Stakeholder group"), validate_choice=True)
+    stakeholder_group = SelectField(_l("Stakeholder group"), validate_choice=True, default="")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

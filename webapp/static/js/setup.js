@@ -24,6 +24,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     syncRuleMode();
+    // A refused form: bring its first error into view (the page may be long).
+    var invalid = document.querySelector("form .field-error, form .cell-error");
+    if (invalid && invalid.scrollIntoView) {
+      invalid.scrollIntoView({block: "center"});
+      var input = invalid.querySelector("input:not([type=hidden]), textarea, select");
+      if (input && input.type !== "file") { input.focus({preventScroll: true}); }
+    }
     if (!(navigator.clipboard && window.isSecureContext)) {
       // Without the clipboard API a click selects the link for Ctrl+C / long press.
       document.querySelectorAll("input[data-link]").forEach(function (input) {

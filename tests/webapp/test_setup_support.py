@@ -1,0 +1,97 @@
+"""Helpers shared by the set-up tests (test_setup_*.py), and the tests of the helpers' services."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+
+ALICE = "alice"
+
+
+def alice_id(app) -> int:
+    from webapp.models import User
+
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == ALICE))
+
+
+def snapshot(app, study_id: int) -> dict:
+    """Everything the set-up pages can change, to check that a refusal changed nothing."""
+    from webapp.models import AuditEvent, Expert, Node, RoundItem, Study
+
+    with app.app_context():
+        study = db.session.get(Study, study_id)
+        nodes = db.session.execute(select(
+            Node.id, Node.code, Node.parent_id, Node.position, Node.name_zh, Node.name_en,
+            Node.description_zh, Node.description_en, Node.status,
+        ).where(Node.study_id == study_id).order_by(Node.id)).all()
+        experts = db.session.execute(select(
+            Expert.id, Expert.pseudonym, Expert.name, Expert.email, Expert.organisation, Expert.token_hash,
+            Expert.revoked_at, Expert.field, Expert.years_experience, Expert.stakeholder_group,
+            Expert.familiarity, Expert.basis,
+        ).where(Expert.study_id == study_id).order_by(Expert.id)).all()
+        return {
+            "study": (study.title, study.description, study.default_locale, study.consensus_rule,
+                      study.authority_tables, study.status),
+            "nodes": [tuple(row) for row in nodes],
+            "experts": [tuple(row) for row in experts],
+            "round_items": db.session.scalar(select(func.count(RoundItem.id))),
+            "audit": db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.study_id == study_id)),
+        }
+
+
+def answer_a_round(app, study_id: int) -> None:
+    """A round with one item, one response and one rating, written directly."""
+    from webapp.models import Node, Rating, Response, Round, RoundItem, RoundStatus, Study
+    from webapp.services import studies
+
+    with app.app_context():
+        study = db.session.get(Study, study_id)
+        node = db.session.scalar(select(Node).where(Node.study_id == study_id, Node.code == "A1"))
+        invitation = studies.add_expert(study, name="Rater", email="rater@example.org")
+        round_ = Round(study=study, number=1, status=RoundStatus.open)
+        db.session.add(round_)
+        db.session.flush()
+        db.session.add(RoundItem(round=round_, node_id=node.id, position=0))
+        response = Response(expert=invitation.expert, round=round_)
+        db.session.add(response)
+        db.session.flush()
+        db.session.add(Rating(response=response, node_id=node.id, value=4))
+        db.session.commit()
+
+
+def node_id(app, study_id: int, code: str) -> int:
+    from webapp.models import Node
+
+    with app.app_context():
+        return db.session.scalar(select(Node.id).where(Node.study_id == study_id, Node.code == code))
+
+
+def tree(app, study_id: int) -> dict:
+    """{code: (parent code, position)} of the stored tree."""
+    from webapp.models import Node
+
+    with app.app_context():
+        nodes = db.session.scalars(select(Node).where(Node.study_id == study_id)).all()
+        return {n.code: (n.parent.code if n.parent else None, n.position) for n in nodes}
+
+
+def children_codes(app, study_id: int, code: str) -> list[str]:
+    from webapp.models import Node
+
+    with app.app_context():
+        parent = db.session.scalar(select(Node).where(Node.study_id == study_id, Node.code == code))
+        return [c.code for c in sorted(parent.children, key=lambda c: c.position)]
+
+
+def links_in(html: str) -> list[str]:
+    return re.findall(r'value="(http://localhost/i/[^"]+)"', html)
+
+
+def test_snapshot_sees_a_change(app, make_study):
+    study_id = make_study()
+    before = snapshot(app, study_id)
+    answer_a_round(app, study_id)
+    assert snapshot(app, study_id) != before
