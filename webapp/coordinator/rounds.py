@@ -282,7 +282,7 @@ def _between_rounds(study, rnd, accept_forms, decisions, stopping_form):
             continue
         form = accept_forms.get(proposal.id)
         if form is None:
-            form = AcceptProposalForm(prefix=f"p{proposal.id}", parents=parent_choices)
+            form = AcceptProposalForm.for_proposal(proposal, parent_choices)
             parent = proposal.parent_node if proposal.parent_node_id in {n.id for n, _d in parents} else (
                 parents[0][0] if parents else None)
             if parent is not None:
@@ -415,7 +415,6 @@ def _proposal_or_404(rnd, proposal_id: int):
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/proposals/<int:proposal_id>/accept", methods=["POST"])
-@keeps_data_on_csrf_failure
 def round_proposal_accept(study_id: int, round_id: int, proposal_id: int):
     study, rnd = _delphi_round_or_404(study_id, round_id)
     proposal = _proposal_or_404(rnd, proposal_id)
@@ -430,7 +429,7 @@ def round_proposal_accept(study_id: int, round_id: int, proposal_id: int):
         flash(_("Proposal accepted."), "success")
         return _back_to_round(rnd, "proposals")
     parents = rounds.parent_options(rnd)
-    form = AcceptProposalForm(request.form, prefix=f"p{proposal.id}", parents=_parent_choices(parents))
+    form = AcceptProposalForm.for_proposal(proposal, _parent_choices(parents), request.form)
     if not form.validate():
         return _render_round(study, rnd, accept_forms={proposal.id: form}, status=400)
     parent = next(n for n, _d in parents if n.id == form.parent.data)

@@ -72,8 +72,8 @@ class RoundForm(BaseForm):
     scale = RadioField(_l("Rating scale"), default="1-5", choices=choices([
         ("1-5", _l("1–5 (very unimportant … very important)")), ("1-9", _l("1–9")), ("0-10", _l("0–10")),
         ("custom", _l("Custom"))]))
-    scale_min = IntegerField(_l("From"), validators=[Optional(), NumberRange(0, 10)], default=1)
-    scale_max = IntegerField(_l("To"), validators=[Optional(), NumberRange(0, 10)], default=5)
+    scale_min = IntegerField(_l("Lowest"), validators=[Optional(), NumberRange(0, 10)], default=1)
+    scale_max = IntegerField(_l("Highest"), validators=[Optional(), NumberRange(0, 10)], default=5)
     scope = RadioField(_l("Indicators rated in this round"), default="all")
     allow_comments = BooleanField(_l("Experts may comment on each indicator"), default=True)
     allow_proposals = BooleanField(_l("Experts may propose new indicators or changes"), default=True)
@@ -181,6 +181,13 @@ def decisions_form(items, formdata=None):
 
 
 class AcceptProposalForm(BaseForm):
+    """One per proposal on the page, so its fields carry a prefix (``p<id>-code``).
+
+    Its CSRF token is the page's plain ``csrf_token`` field, checked by the
+    global check before the view runs (a prefixed token field would not be);
+    the view is therefore not marked ``keeps_data_on_csrf_failure``.
+    """
+
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name_zh = StringField(_l("Name (Chinese)"), validators=[Optional(), Length(max=300)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=300)])
@@ -192,9 +199,20 @@ class AcceptProposalForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.parent.choices = choices(parents)
 
-    def validate_name_en(self, field):
-        if not (self.name_zh.data or "").strip() and not (field.data or "").strip():
-            raise ValidationError(_l("Give the indicator a name in Chinese or English."))
+    @classmethod
+    def for_proposal(cls, proposal, parents, formdata=None):
+        return cls(formdata, prefix=f"p{proposal.id}", parents=parents, meta={"csrf": False})
+
+    @property
+    def csrf_expired(self) -> bool:
+        return False
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not (self.name_zh.data or "").strip() and not (self.name_en.data or "").strip():
+            self.name_zh.errors = [*self.name_zh.errors, _l("Give the indicator a name in Chinese or English.")]
+            ok = False
+        return ok
 
 
 class StoppingRuleForm(BaseForm):
