@@ -429,7 +429,7 @@ def test_round_two_shows_median_iqr_and_comments_without_identities(app, expert_
     assert "<svg" in page and 'class="bar own"' in page and "style=" not in page
     for comment in ("Core of the platform", "Hard to verify", "Should be split"):
         assert comment in page
-    assert "Other experts&#39; comments (3)" in page or "Other experts' comments (3)" in page
+    assert "Comments from the panel (3)" in page
     # no other expert's pseudonym, name or contact anywhere on the page
     for pseudonym in panel.pseudonyms[1:]:
         assert pseudonym not in page

@@ -26,7 +26,7 @@
   var cfg = form.dataset;
   var storageKey = cfg.storageKey;
   var statusEl = form.querySelector("[data-status]");
-  var countEl = form.querySelector("[data-count]");
+  var countEls = Array.prototype.slice.call(form.querySelectorAll("[data-count]"));
   var bar = form.querySelector("progress.q-bar");
   var items = Array.prototype.slice.call(form.querySelectorAll(".q-item[data-node]"));
   var total = parseInt(cfg.total, 10) || items.length;
@@ -118,7 +118,7 @@
   function updateProgress() {
     var answered = items.filter(function (item) { return checkedValue(item) !== ""; }).length;
     if (bar) { bar.value = answered; }
-    if (countEl) { countEl.textContent = fmt(cfg.msgCount, { n: answered, total: total }); }
+    countEls.forEach(function (el) { el.textContent = fmt(cfg.msgCount, { n: answered, total: total }); });
     return answered;
   }
 
