@@ -103,7 +103,7 @@ def test_a_post_without_a_csrf_token_runs_nothing(app, coordinator_client, setup
 PAGES = [
     ("", ("Indicator system", "Expert panel"), ("指标体系", "专家组")),
     ("/indicators", ("Import from a file", "Testing capability"), ("从文件导入", "检测能力")),
-    ("/indicators/{node}/add", ("New indicator", "Add indicator"), ("新指标", "添加指标")),
+    ("/indicators/{node}/add", ("New indicator", "Add indicator"), ("添加指标", "上级指标：A1")),
     ("/indicators/{node}/edit", ("Parent indicator", "Delete A1"), ("上级指标", "删除 A1")),
     ("/settings", ("Consensus rule", "Judgment basis"), ("共识标准", "判断依据")),
     ("/panel", ("Add one expert", "Stakeholder group"), ("添加一位专家", "专家类别")),

@@ -28,12 +28,12 @@ from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS, Stake
 class FileRequired:
     """A file was chosen (WTForms core has no file validators)."""
 
-    def __init__(self, message=None):
+    def __init__(self, message):
         self.message = message
 
     def __call__(self, form, field):
         if not (isinstance(field.data, FileStorage) and field.data.filename):
-            raise ValidationError(self.message or field.gettext("This field is required."))
+            raise ValidationError(self.message)
 
 
 # --- indicator system -----------------------------------------------------------------------
