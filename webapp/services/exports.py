@@ -74,6 +74,11 @@ def failed_label(name: str) -> str:
     }.get(name, name)
 
 
+def failed_text(names) -> str:
+    """The criteria an item fails, in words: "mean too low, CV too high"."""
+    return _(", ").join(failed_label(name) for name in names)
+
+
 def decision_label(decision: str | None) -> str:
     return {"keep": _("Keep"), "drop": _("Drop"), "reword": _("Reword")}.get(decision or "", "")
 
@@ -221,7 +226,7 @@ def _items(dashboard, locale) -> Table:
         table.rows.append([
             item.node.code, item.node.name(locale), stats[0], item.no_opinion, *stats[1:],
             _flag(item.consensus) if has_stats else None,
-            "; ".join(failed_label(f) for f in item.failed),
+            failed_text(item.failed),
             _num(st.get("changed")), _num(st.get("cv_change")), _num(st.get("p")),
             _flag(st.get("stable")) if item.stability else None, _num(st.get("n_paired")),
             decision_label(item.decision),
@@ -244,7 +249,7 @@ def _ratings(dashboard, locale) -> Table:
 def _rounds(dashboard, locale) -> Table:
     columns = [Column(_("Round"), "int"), Column(_("Status")), Column(_("Invited"), "int"),
                Column(_("Answered"), "int"), Column(_("Response rate (positive coefficient)"), "share"),
-               Column(_("Drafts not submitted"), "int"), Column(_("Indicators"), "int"),
+               Column(_("Drafts not submitted"), "int"), Column(_("Number of indicators"), "int"),
                Column(_("Kendall's W (tie-corrected)"), "num3"), Column(_("Kendall's W (uncorrected)"), "num3"),
                Column("χ²", "num"), Column(_("df"), "int"), Column("p", "p"),
                Column(_("Experts used for W"), "int"), Column(_("Indicators with consensus"), "int"),
@@ -282,7 +287,7 @@ def _authority(dashboard, locale) -> Table:
 
 def _response(dashboard, locale) -> Table:
     columns = [Column(_("Expert number")), Column(_("Stakeholder group")), Column(_("Status")),
-               Column(_("Indicators answered"), "int"), Column(_("Indicators"), "int"),
+               Column(_("Indicators answered"), "int"), Column(_("Number of indicators"), "int"),
                Column(_("Submitted at (UTC)"), "time"), Column(_("Last saved (UTC)"), "time"),
                Column(_("Counted as invited (1 = yes)"), "flag")]
     table = Table("response", table_title("response"), columns)
@@ -299,7 +304,7 @@ def _response(dashboard, locale) -> Table:
 def _panel(dashboard, locale) -> Table:
     columns = [Column(_("Expert number")), Column(_("Name")), Column(_("E-mail")), Column(_("Organisation")),
                Column(_("Stakeholder group")), Column(_("Status")), Column(_("Indicators answered"), "int"),
-               Column(_("Indicators"), "int"), Column(_("Submitted at (UTC)"), "time"),
+               Column(_("Number of indicators"), "int"), Column(_("Submitted at (UTC)"), "time"),
                Column(_("Last saved (UTC)"), "time"), Column(_("Last seen (UTC)"), "time"),
                Column(_("Link revoked (1 = yes)"), "flag")]
     table = Table("panel", table_title("panel"), columns)
