@@ -272,3 +272,28 @@ def test_the_dashboard_applies_the_deadline_first(app, coordinator_client, built
     assert 'badge badge-closed' in html
     with app.app_context():
         assert db.session.get(Round, built.round_id).status is RoundStatus.closed
+
+
+def test_a_rule_for_another_scale_is_explained_not_a_crash(app, coordinator_client):
+    """The default rule (mean > 3.5 and CV < 0.25) is written for 1–5; a 1–9 round cannot use it."""
+    from webapp.models import User
+    from webapp.services import rounds, studies
+    from webapp.services.demo import seed_hierarchy_bytes
+    from webapp.services.hierarchy_io import parse_json, validate_tree
+
+    with app.app_context():
+        study = studies.create_study(db.session.get(User, alice(app)), title="Nine points")
+        studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
+        experts = [studies.add_expert(study, name=f"X{i}").expert for i in range(2)]
+        rnd = rounds.create_round(study, rated_level=1, scale_min=1, scale_max=9)
+        rounds.open_round(rnd)
+        for k, expert in enumerate(experts):
+            rounds.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 5 + k} for i in rnd.items])
+            rounds.submit_response(expert, rnd)
+        db.session.commit()
+        base = f"/studies/{study.id}/rounds/{rnd.id}"
+    for suffix in ("/dashboard?lang=en", "/export/items.csv", "/export.xlsx"):
+        response = coordinator_client.get(base + suffix)
+        assert response.status_code == 409, suffix
+        assert "written for the scale 1–5, but round 1 uses 1–9" in response.get_data(as_text=True)
+        assert not response.headers.get("Content-Disposition")

@@ -13,7 +13,7 @@ from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.services import charts, exports
-from webapp.services.delphi_report import RoundDashboard, delphi_round_of, round_dashboard
+from webapp.services.delphi_report import DashboardError, RoundDashboard, delphi_round_of, round_dashboard
 from webapp.services.rounds import close_if_expired
 
 
@@ -24,7 +24,11 @@ def _dashboard_or_404(study_id: int, round_id: int) -> RoundDashboard:
         abort(404)
     if close_if_expired(rnd):
         db.session.commit()
-    return round_dashboard(rnd)
+    try:
+        return round_dashboard(rnd)
+    except DashboardError as exc:
+        abort(make_response(render_template("coordinator/dashboard/unavailable.html", study=study, rnd=rnd,
+                                            message=str(exc)), 409))
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/dashboard")

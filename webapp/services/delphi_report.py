@@ -450,8 +450,35 @@ def group_views(report: RoundReport) -> dict[str, GroupView]:
     return views
 
 
+class DashboardError(ValueError):
+    """The round's figures cannot be computed as configured; the message says what to change."""
+
+
+def _check_rule_fits(rnd: Round) -> None:
+    """``round_report`` refuses a consensus rule written for another scale (e.g. the 1–5
+    preset on a 1–9 round): say so in words instead of failing."""
+    from flask_babel import gettext as _
+
+    rule = consensus_rule(rnd.study)
+    if rule.scale is None:
+        return
+    scales = db.session.execute(select(Round.number, Round.scale_min, Round.scale_max).where(
+        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number <= rnd.number,
+        db.or_(Round.status != RoundStatus.draft, Round.id == rnd.id))).all()
+    for number, lo, hi in scales:
+        if (float(lo), float(hi)) != tuple(float(v) for v in rule.scale):
+            raise DashboardError(_(
+                "The study's consensus rule is written for the scale %(rule)s, but round %(n)s uses %(round)s. "
+                "Choose a rule for that scale in the study's settings.",
+                rule=f"{rule.scale[0]:g}–{rule.scale[1]:g}", n=number, round=f"{lo}–{hi}"))
+
+
 def round_dashboard(rnd: Round) -> RoundDashboard:
-    """Everything the coordinator's dashboard and exports show for ``rnd``."""
+    """Everything the coordinator's dashboard and exports show for ``rnd``.
+
+    Raises :class:`DashboardError` when the study's consensus rule does not fit a round's scale.
+    """
+    _check_rule_fits(rnd)
     report = round_report(rnd, with_identities=True)
     trend = history(rnd.study, upto=rnd)
     stop, stop_error = None, None
