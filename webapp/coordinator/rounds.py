@@ -248,6 +248,8 @@ def _render_round(study, rnd, *, accept_forms=None, decisions=None, stopping_for
     context["pending"] = (notifications.pending_experts(rnd) if rnd.status is RoundStatus.open else [])
     context["reminder_due_at"] = notifications.reminder_due_at(rnd)
     context["is_latest"] = all(r.number <= rnd.number for r in study.rounds)
+    context["next_round"] = min((r for r in study.rounds if r.number > rnd.number), key=lambda r: r.number,
+                                default=None)
     if rnd.status is RoundStatus.closed and rnd.kind is RoundKind.delphi:
         context.update(_between_rounds(study, rnd, accept_forms or {}, decisions, stopping_form))
     return render_template("coordinator/rounds/round.html", **context), status
