@@ -236,6 +236,18 @@ def test_questionnaire_lists_every_item_in_both_languages(app, expert_client, pa
     assert "Second-level indicators" in en and "二级指标" in zh and "三级指标" in zh
 
 
+def test_the_script_gets_its_texts_from_the_page_and_nothing_is_inline(app, expert_client, panel):
+    round_id, _nodes = open_round(app, panel.study_id)
+    zh = text(expert_client.get(f"/expert/rounds/{round_id}?lang=zh"))
+    assert 'data-msg-saved="已保存 ✓ {time}"' in zh
+    assert 'data-msg-offline="离线中' in zh
+    assert f'data-save-url="/api/v1/rounds/{round_id}/answers"' in zh
+    assert '<script src="/static/js/questionnaire.js" defer></script>' in zh
+    assert re.findall(r"<script(?![^>]*\bsrc=)", zh) == []  # the CSP forbids inline scripts
+    assert "style=" not in zh and " on" + "click=" not in zh
+    assert 'href="/static/css/questionnaire.css"' in zh
+
+
 def test_a_nine_point_scale_labels_only_its_ends_and_no_opinion_can_be_off(app, expert_client, panel):
     round_id, nodes = open_round(app, panel.study_id, scale_min=1, scale_max=9, allow_no_opinion=False,
                                  allow_comments=False, allow_proposals=False)
