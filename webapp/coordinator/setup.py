@@ -229,7 +229,8 @@ def _preset_choices():
     titles = {"cn-standard": _("Chinese screening rule (界值法)"),
               "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%")}
     names = sorted(delphi.ConsensusRule.presets(), key=lambda n: (n != studies.DEFAULT_CONSENSUS_PRESET, n))
-    return [(name, f"{titles.get(name, name)}: {studies.describe_rule(delphi.ConsensusRule.preset(name))}")
+    return [(name, _("%(title)s: %(rule)s", title=titles.get(name, name),
+                     rule=studies.describe_rule(delphi.ConsensusRule.preset(name))))
             for name in names]
 
 
