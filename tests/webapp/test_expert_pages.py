@@ -20,7 +20,6 @@ from webapp.models import (
     Response,
     ResponseStatus,
     Round,
-    RoundStatus,
     Study,
     utcnow,
 )
@@ -132,8 +131,8 @@ def test_welcome_without_a_round(expert_client):
 
 def test_welcome_with_an_open_round(app, expert_client, panel):
     closes = utcnow() + timedelta(days=3, hours=1)
-    round_id, nodes = open_round(app, panel.study_id, closes_at=closes,
-                                 instructions="Rate **carefully**.\n\n<script>alert(1)</script>[x](javascript:alert(2))")
+    instructions = "Rate **carefully**.\n\n<script>alert(1)</script>[x](javascript:alert(2))"
+    round_id, nodes = open_round(app, panel.study_id, closes_at=closes, instructions=instructions)
     page = text(expert_client.get("/expert/?lang=en"))
     assert "<strong>carefully</strong>" in page
     assert "<script>alert" not in page and "javascript:" not in page

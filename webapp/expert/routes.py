@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from webapp.expert.blueprint import bp
 from webapp.extensions import db
-from webapp.forms.expert import NO_OPINION, questionnaire_form, scale_values
+from webapp.forms.expert import initial_data, questionnaire_form, scale_values, target_choices
 from webapp.forms.setup import ExpertProfileForm
 from webapp.models import utcnow
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
@@ -20,8 +20,7 @@ from webapp.services import panel, questionnaire, rounds
 from webapp.services.delphi_report import feedback_for
 from webapp.services.panel import PanelError
 from webapp.services.rounds import AnswerError
-
-NBSP = "\u00a0"
+from webapp.templating import current_locale
 
 
 @bp.context_processor
@@ -46,30 +45,11 @@ def _round_or_404(round_id: int):
     return rnd
 
 
-def _stored_data(response) -> dict:
-    data = {}
-    for node_id, rating in questionnaire.own_ratings(response).items():
-        if rating.no_opinion:
-            data[f"rate_{node_id}"] = NO_OPINION
-        elif rating.value is not None:
-            data[f"rate_{node_id}"] = str(rating.value)
-        data[f"comment_{node_id}"] = rating.comment or ""
-        data[f"reason_{node_id}"] = rating.reason or ""
-    return data
-
-
 def _form_for(rnd, *, formdata=None, response=None):
-    targets = [(str(node.id), f"{NBSP * 2 * max(depth - 1, 0)}{node.code} {node.name(_locale())}")
-               for node, depth in questionnaire.proposal_targets(rnd)]
+    targets = target_choices(questionnaire.proposal_targets(rnd), current_locale())
     return questionnaire_form(rnd, formdata=formdata,
-                              data=None if formdata is not None else _stored_data(response),
+                              data=None if formdata is not None else initial_data(questionnaire.own_ratings(response)),
                               kind_labels=questionnaire.proposal_kind_labels(), targets=targets)
-
-
-def _locale() -> str:
-    from webapp.templating import current_locale
-
-    return current_locale()
 
 
 def _render_questionnaire(rnd, form, *, response, status=200, error=None, missing_ids=()):

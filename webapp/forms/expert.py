@@ -16,6 +16,7 @@ from webapp.services.rounds import MAX_COMMENT
 
 NO_OPINION = "na"
 ACTIONS = ("save", "submit", "propose")
+NBSP = "\u00a0"
 
 
 class QuestionnaireBase(BaseForm):
@@ -114,3 +115,22 @@ def questionnaire_form(rnd, *, formdata=None, data=None, kind_labels=None, targe
     form.proposal_kind.choices = choices(list((kind_labels or {}).items()))
     form.proposal_node.choices = choices([("", "—")] + list(targets or []))
     return form
+
+
+def initial_data(ratings: dict) -> dict:
+    """The stored answers ({node id: Rating}) as the form's initial data."""
+    data = {}
+    for node_id, rating in ratings.items():
+        if rating.no_opinion:
+            data[f"rate_{node_id}"] = NO_OPINION
+        elif rating.value is not None:
+            data[f"rate_{node_id}"] = str(rating.value)
+        data[f"comment_{node_id}"] = rating.comment or ""
+        data[f"reason_{node_id}"] = rating.reason or ""
+    return data
+
+
+def target_choices(targets, locale: str) -> list[tuple[str, str]]:
+    """[(node, depth)] as indented choices for "indicator concerned"."""
+    return [(str(node.id), f"{NBSP * 2 * max(depth - 1, 0)}{node.code} {node.name(locale)}")
+            for node, depth in targets]
