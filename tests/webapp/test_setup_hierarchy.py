@@ -200,19 +200,20 @@ def test_add_needs_a_name_and_a_free_code(app, coordinator_client, seeded_study)
     assert snapshot(app, seeded_study) == before
 
 
-def test_the_database_keeps_codes_unique_too(app, seeded_study):
+def test_the_database_keeps_codes_unique_too(app, seeded_study, monkeypatch):
     """A duplicate that slips past the friendly check (a parallel edit) still gets a friendly message."""
-    from webapp.models import Node, Study
+    from webapp.models import Node
     from webapp.services import hierarchy_edit
     from webapp.services.hierarchy_io import HierarchyError
 
+    before = snapshot(app, seeded_study)
+    monkeypatch.setattr(hierarchy_edit, "_check_code", lambda study, code, node=None: code)
     with app.test_request_context():
-        study = db.session.get(Study, seeded_study)
-        a1 = db.session.scalar(select(Node).where(Node.study_id == study.id, Node.code == "A1"))
-        db.session.add(Node(study=study, parent=a1, code="DUP", name_en="one", position=9))
-        with pytest.raises(HierarchyError, match="already used"):
-            hierarchy_edit._check_code(study, "DUP")  # the friendly check sees the pending row
+        a1 = db.session.get(Node, node_id(app, seeded_study, "A1"))
+        with pytest.raises(HierarchyError, match="B2 is already used by another indicator"):
+            hierarchy_edit.add_child(a1, code="B2", name_en="Duplicate")
         db.session.rollback()
+    assert snapshot(app, seeded_study) == before
 
 
 def test_rename_both_languages_and_the_code(app, coordinator_client, seeded_study):
