@@ -89,7 +89,7 @@ def test_rounds_csv_has_response_rate_w_and_consensus_per_round(app, coordinator
     w1, w2 = delphi.kendall_w(matrix(ROUND1)), delphi.kendall_w(matrix(ROUND2))
     # E04's link was revoked after round 1: invited to round 1 (answered it), not to round 2
     for row, w, invited, answered in ((body[0], w1, 6, 4), (body[1], w2, 5, 3)):
-        assert int(row[get["Invited"]]) == invited and int(row[get["Answered"]]) == answered
+        assert int(row[get["Invited"]]) == invited and int(row[get["Answered (submitted)"]]) == answered
         assert float(row[get["Response rate (positive coefficient)"]]) == pytest.approx(answered / invited)
         assert float(row[get["Kendall's W (tie-corrected)"]]) == pytest.approx(w.w_corrected, rel=1e-13)
         assert float(row[get["Kendall's W (uncorrected)"]]) == pytest.approx(w.w_uncorrected, rel=1e-13)
@@ -193,7 +193,7 @@ def test_xlsx_has_the_sheets_and_numeric_cells(coordinator_client, built):
     rounds = workbook["Rounds summary"]
     summary = dict(zip([c.value for c in rounds[1]], [c.value for c in rounds[2]]))
     w = delphi.kendall_w(matrix(ROUND1))
-    assert summary["Round"] == 1 and summary["Invited"] == 6 and summary["Answered"] == 4
+    assert summary["Round"] == 1 and summary["Invited"] == 6 and summary["Answered (submitted)"] == 4
     assert summary["Kendall's W (tie-corrected)"] == pytest.approx(w.w_corrected, rel=1e-15)
     assert summary["p"] == pytest.approx(w.p, rel=1e-15)
     assert isinstance(summary["Mean authority Cr"], float)

@@ -248,7 +248,7 @@ def _ratings(dashboard, locale) -> Table:
 
 def _rounds(dashboard, locale) -> Table:
     columns = [Column(_("Round"), "int"), Column(_("Status")), Column(_("Invited"), "int"),
-               Column(_("Answered"), "int"), Column(_("Response rate (positive coefficient)"), "share"),
+               Column(_("Answered (submitted)"), "int"), Column(_("Response rate (positive coefficient)"), "share"),
                Column(_("Drafts not submitted"), "int"), Column(_("Number of indicators"), "int"),
                Column(_("Kendall's W (tie-corrected)"), "num3"), Column(_("Kendall's W (uncorrected)"), "num3"),
                Column("χ²", "num"), Column(_("df"), "int"), Column("p", "p"),
