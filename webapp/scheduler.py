@@ -26,7 +26,19 @@ from pathlib import Path
 
 from flask import Flask
 
-log = logging.getLogger("webapp.scheduler")
+
+class _Log:
+    """The module's logger, re-enabled on use: alembic's ``fileConfig`` (migrations/env.py)
+    disables every logger that existed before it ran, which would silence reminders
+    in a process that migrated first."""
+
+    def __getattr__(self, name):
+        logger = logging.getLogger("webapp.scheduler")
+        logger.disabled = False
+        return getattr(logger, name)
+
+
+log = _Log()
 
 SWEEP_MINUTES = 1
 # "Concordi" as a 64-bit number: the advisory lock key of the scheduler.

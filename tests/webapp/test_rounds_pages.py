@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from webapp.extensions import db
 from webapp.models import (
@@ -357,3 +357,35 @@ def test_pages_render_in_both_languages(app, coordinator_client, study_id):
             html += response.get_data(as_text=True)
         for word in words:
             assert word in html, (lang, word)
+
+
+def test_a_late_answer_over_http_is_refused_though_nobody_closed_the_round(app, coordinator_client, study_id):
+    """The expert's autosave after the deadline: refused, nothing stored, the round closes lazily."""
+    closes = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0, tzinfo=None)
+    create(coordinator_client, study_id, closes_at=local(closes))
+    rnd = the_round(app)
+    coordinator_client.post(f"/studies/{study_id}/rounds/{rnd.id}/open")
+    with app.app_context():
+        r = db.session.get(Round, rnd.id)
+        expert = sorted(r.study.experts, key=lambda e: e.pseudonym)[0]
+        token = expert.issue_token()
+        node_id = r.items[0].node_id
+        db.session.commit()
+    expert_client = app.test_client()
+    assert expert_client.get(f"/i/{token}").status_code in (200, 302)
+    url = f"/api/v1/rounds/{rnd.id}/answers"
+    ok = expert_client.post(url, json={"answers": [{"node_id": node_id, "value": 4}]})
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(Round).where(Round.id == rnd.id).values(closes_at=utcnow() - timedelta(seconds=5)))
+        db.session.commit()
+    before = snapshot(app)
+    late = expert_client.post(url, json={"answers": [{"node_id": node_id, "value": 1}]})
+    assert late.status_code == 400 and late.get_json()["closed"] is True
+    after = snapshot(app)
+    assert after["ratings"] == before["ratings"] and after["responses"] == before["responses"]
+    with app.app_context():
+        assert db.session.scalar(select(Rating.value)) == 4
+    # the refused request rolled back; the next page of the round applies the deadline and stores it
+    coordinator_client.get(f"/studies/{study_id}/rounds/{rnd.id}")
+    assert the_round(app).status is RoundStatus.closed
