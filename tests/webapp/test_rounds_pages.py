@@ -70,6 +70,15 @@ def the_round(app, number: int = 1) -> Round:
         return rnd
 
 
+def scale_free_rule(app, sid) -> None:
+    """A consensus rule for any scale (the default one is written for 1–5)."""
+    import delphi
+
+    with app.app_context():
+        db.session.get(Study, sid).consensus_rule = delphi.ConsensusRule.preset("iqr-agreement").to_dict()
+        db.session.commit()
+
+
 def create(client, sid, **overrides):
     return client.post(f"/studies/{sid}/rounds/new", data=form_data(**overrides))
 
@@ -79,6 +88,7 @@ def create(client, sid, **overrides):
 def test_create_a_round_stores_settings_in_utc(app, coordinator_client, study_id):
     page = coordinator_client.get(f"/studies/{study_id}/rounds/new?lang=en")
     assert page.status_code == 200 and b"New Delphi round" in page.data
+    scale_free_rule(app, study_id)
     closes_local = (utcnow() + timedelta(days=7)).replace(second=0, microsecond=0, tzinfo=None)
     response = create(coordinator_client, study_id, scale="1-9", tz_offset="480", closes_at=local(closes_local),
                       reminder_hours="24", allow_proposals=None)
@@ -105,6 +115,7 @@ def test_edit_page_shows_items_and_times_in_the_chosen_zone(app, coordinator_cli
 
 
 def test_edit_draft_settings_and_scope(app, coordinator_client, study_id):
+    scale_free_rule(app, study_id)
     create(coordinator_client, study_id)
     rnd = the_round(app)
     response = coordinator_client.post(f"/studies/{study_id}/rounds/{rnd.id}/edit",
@@ -149,6 +160,7 @@ def test_markdown_preview_is_sanitised_and_stores_nothing(app, coordinator_clien
     ({"scope": "galaxy"}, "Not a valid choice"),
 ])
 def test_invalid_round_input_re_renders_and_stores_nothing(app, coordinator_client, study_id, overrides, message):
+    scale_free_rule(app, study_id)
     before = snapshot(app)
     response = create(coordinator_client, study_id, **overrides)
     assert response.status_code == 400
