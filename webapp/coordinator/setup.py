@@ -13,7 +13,6 @@ from werkzeug.datastructures import CombinedMultiDict
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
-from webapp.forms.base import CsrfOnlyForm
 from webapp.forms.coordinator import StudyForm
 from webapp.forms.setup import (
     AuthorityTablesForm,
@@ -69,7 +68,7 @@ def _render_indicators(study, upload_form=None, status=200):
         "coordinator/setup/indicators.html", study=study, root=root,
         rows=list(hierarchy_edit.walk(root)) if root else [],
         levels=hierarchy_edit.level_counts(study), locked=hierarchy_edit.is_locked(study),
-        upload_form=upload_form or HierarchyUploadForm(), button_form=CsrfOnlyForm(),
+        upload_form=upload_form or HierarchyUploadForm(),
     ), status
 
 

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.forms.base import BaseForm, choices
-from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS, StakeholderGroup
+from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS
 
 
 class FileRequired:
