@@ -275,7 +275,10 @@ def test_the_dashboard_applies_the_deadline_first(app, coordinator_client, built
 
 
 def test_a_rule_for_another_scale_is_explained_not_a_crash(app, coordinator_client):
-    """The default rule (mean > 3.5 and CV < 0.25) is written for 1–5; a 1–9 round cannot use it."""
+    """The default rule (mean > 3.5 and CV < 0.25) is written for 1–5; a 1–9 round cannot use it.
+
+    Creating such a round is refused; here the study switches to a scale-free rule, runs a 1–9
+    round, then switches back to the 1–5 rule: the dashboard explains instead of crashing."""
     from webapp.models import User
     from webapp.services import rounds, studies
     from webapp.services.demo import seed_hierarchy_bytes
@@ -285,11 +288,15 @@ def test_a_rule_for_another_scale_is_explained_not_a_crash(app, coordinator_clie
         study = studies.create_study(db.session.get(User, alice(app)), title="Nine points")
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
         experts = [studies.add_expert(study, name=f"X{i}").expert for i in range(2)]
+        with pytest.raises(rounds.RoundError):
+            rounds.create_round(study, rated_level=1, scale_min=1, scale_max=9)
+        study.consensus_rule = {"version": 1, "agreement_min": 0.7}
         rnd = rounds.create_round(study, rated_level=1, scale_min=1, scale_max=9)
         rounds.open_round(rnd)
         for k, expert in enumerate(experts):
             rounds.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 5 + k} for i in rnd.items])
             rounds.submit_response(expert, rnd)
+        study.consensus_rule = None  # back to the default cn-standard rule, written for 1–5
         db.session.commit()
         base = f"/studies/{study.id}/rounds/{rnd.id}"
     for suffix in ("/dashboard?lang=en", "/export/items.csv", "/export.xlsx"):

@@ -43,7 +43,10 @@ def make_panel(app, make_study, make_expert, n=4, profile=True):
 def open_round(app, study_id, **settings) -> tuple[int, list[int]]:
     settings.setdefault("rated_level", 1)
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, study_id), **settings)
+        study = db.session.get(Study, study_id)
+        if settings.get("scale_max", 5) != 5:  # the default rule is written for 1–5
+            study.consensus_rule = {"version": 1, "agreement_min": 0.7}
+        rnd = rounds.create_round(study, **settings)
         rounds.open_round(rnd)
         db.session.commit()
         return rnd.id, [item.node_id for item in rnd.items]

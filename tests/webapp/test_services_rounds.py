@@ -241,3 +241,28 @@ def test_two_workers_closing_the_same_expired_round_close_it_once(db_url, tmp_pa
         assert closes == 1
     with other.app_context():
         db.engine.dispose()
+
+
+def test_a_round_on_another_scale_than_the_rule_is_refused(study):
+    s, _ = study
+    assert delphi.ConsensusRule.preset("cn-standard").scale == (1, 5)
+    with pytest.raises(RoundError, match="written for the scale 1–5"):
+        rounds.create_round(s, rated_level=1, scale_min=1, scale_max=9)
+    assert db.session.scalar(select(func.count(Round.id))) == 0
+    s.consensus_rule = delphi.ConsensusRule.preset("iqr-agreement").to_dict()
+    if delphi.ConsensusRule.preset("iqr-agreement").scale is None:
+        assert rounds.create_round(s, rated_level=1, scale_min=1, scale_max=9).scale_max == 9
+
+
+def test_report_explains_a_rule_changed_to_another_scale(study):
+    s, _ = study
+    rnd = rounds.create_round(s, rated_level=1)
+    rounds.open_round(rnd)
+    for k, expert in enumerate(experts_of(s)):
+        answer_all(expert, rnd, [5, 4, 1 + k, 3])
+        rounds.submit_response(expert, rnd)
+    s.consensus_rule = delphi.ConsensusRule(mean_min=7, scale=(1, 9)).to_dict()
+    report = round_report(rnd)
+    assert report.consensus is None and "(1.0, 9.0)" in report.consensus_error.replace(" ", "") or \
+        "9" in report.consensus_error
+    assert report.items[0].stats["mean"] == pytest.approx(5.0)

@@ -99,6 +99,7 @@ class RoundReport:
     rule: delphi.ConsensusRule
     proposals: list[Proposal]
     groups: dict = field(default_factory=dict)  # group -> ItemStatistics
+    consensus_error: str | None = None  # the study's rule does not fit this round's scale
 
     @property
     def consensus_share(self) -> float | None:
@@ -158,8 +159,12 @@ def round_report(rnd: Round, *, with_identities: bool = False) -> RoundReport:
     if m >= 1 and n >= 1:
         stats = delphi.item_stats(matrix.ratings, scale_max=rnd.scale_max, scale_min=rnd.scale_min,
                                   agree_at=_agree_at(rnd)) if m >= 2 else None
+    consensus_error = None
     if stats is not None:
-        consensus = rule.evaluate(stats)
+        try:
+            consensus = rule.evaluate(stats)
+        except ValueError as exc:  # the rule was written for another scale
+            consensus_error = str(exc)
         try:
             concordance = delphi.kendall_w(matrix.ratings)
         except ValueError as exc:
@@ -211,7 +216,8 @@ def round_report(rnd: Round, *, with_identities: bool = False) -> RoundReport:
         response_rate=float(delphi.response_rate(invited, m)) if invited else 0.0,
         item_statistics=stats, consensus=consensus, concordance=concordance,
         concordance_error=concordance_error, authority=authority, authority_missing=authority_missing,
-        stability=stab, previous_round=previous, rule=rule, proposals=list(proposals), groups=groups)
+        stability=stab, previous_round=previous, rule=rule, proposals=list(proposals), groups=groups,
+        consensus_error=consensus_error)
 
 
 def _answered(expert: Expert, rnd: Round) -> bool:

@@ -107,9 +107,20 @@ def _check_settings(settings: dict, now: datetime) -> None:
         raise RoundError(_("The closing time must be in the future."))
     if opens is not None and closes is not None and opens >= closes:
         raise RoundError(_("The round must open before it closes."))
+    rule_scale = settings.get("rule_scale")
+    if rule_scale is not None and (float(lo), float(hi)) != tuple(float(v) for v in rule_scale):
+        raise RoundError(_("The study's consensus rule is written for the scale %(rule)s; this round uses "
+                           "%(scale)s. Choose a rule for that scale in the study's settings first.",
+                           rule=f"{rule_scale[0]:g}–{rule_scale[1]:g}", scale=f"{lo}–{hi}"))
     reminder = settings.get("reminder_hours")
     if reminder is not None and not (1 <= reminder <= 720):
         raise RoundError(_("Reminders can be sent between 1 and 720 hours before closing."))
+
+
+def _rule_scale(study: Study):
+    from webapp.services.delphi_report import consensus_rule
+
+    return consensus_rule(study).scale
 
 
 def latest_closed_round(study: Study, before: Round | None = None, kind=RoundKind.delphi) -> Round | None:
@@ -135,7 +146,7 @@ def create_round(study: Study, *, nodes: list[Node] | None = None, now: datetime
         Round.study_id == study.id, Round.status.in_([RoundStatus.draft, RoundStatus.open])))
     if busy is not None:
         raise RoundError(_("Round %(n)s is not closed yet: close it (or delete the draft) first.", n=busy.number))
-    _check_settings(settings, now)
+    _check_settings(settings | {"rule_scale": _rule_scale(study)}, now)
     previous = latest_closed_round(study)
     if nodes is None:
         nodes = (next_round_nodes(study, previous, drop_consensus=settings.get("drop_consensus_items", False),
@@ -181,7 +192,7 @@ def update_round(rnd: Round, *, now: datetime | None = None, **settings) -> Roun
         raise RoundError(_("Only a draft round can be changed."))
     now = now or utcnow()
     merged = {k: getattr(rnd, k) for k in ROUND_SETTINGS} | settings
-    _check_settings(merged, now)
+    _check_settings(merged | {"rule_scale": _rule_scale(rnd.study)}, now)
     for key, value in settings.items():
         if key not in ROUND_SETTINGS:
             raise TypeError(f"unknown round setting {key}")
