@@ -18,8 +18,21 @@ PASSWORD = "correct horse battery"
 
 def pytest_generate_tests(metafunc):
     if "db_url" in metafunc.fixturenames:
-        backends = ["sqlite"] + (["postgresql"] if PG_ADMIN else [])
+        if metafunc.definition.get_closest_marker("postgres"):
+            backends = ["postgresql"]  # deselected below when no cluster is given
+        else:
+            backends = ["sqlite"] + (["postgresql"] if PG_ADMIN else [])
         metafunc.parametrize("db_url", backends, indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are deselected (not skipped) without CONCORDIA_TEST_PG."""
+    if PG_ADMIN:
+        return
+    keep = [item for item in items if not item.get_closest_marker("postgres")]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i.get_closest_marker("postgres")])
+        items[:] = keep
 
 
 @pytest.fixture

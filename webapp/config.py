@@ -49,6 +49,9 @@ ENV_KEYS = {
     "CONCORDIA_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "CONCORDIA_SECRET_KEY": "SECRET_KEY",
     "CONCORDIA_SMTP_HOST": "SMTP_HOST",
+    "CONCORDIA_SMTP_PORT": "SMTP_PORT",
+    "CONCORDIA_SMTP_USERNAME": "SMTP_USERNAME",
+    "CONCORDIA_SMTP_PASSWORD": "SMTP_PASSWORD",
     "CONCORDIA_SMTP_FROM": "SMTP_FROM",
     "CONCORDIA_PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
 }
@@ -62,6 +65,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         for env_key, config_key in ENV_KEYS.items():
             if os.environ.get(env_key):
                 app.config[config_key] = os.environ[env_key]
+        if isinstance(app.config.get("SMTP_PORT"), str):
+            app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"])
         if os.environ.get("CONCORDIA_SECURE_COOKIES") == "1":
             app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
         if os.environ.get("CONCORDIA_TRUST_PROXY") == "1":

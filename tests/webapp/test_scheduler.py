@@ -289,12 +289,12 @@ def test_the_lock_refuses_a_second_scheduler(app, lock_file):
     SchedulerLock(app).acquire().release()
 
 
+@pytest.mark.postgres  # advisory locks are a PostgreSQL feature
 def test_the_database_lock_refuses_a_scheduler_on_another_host(app, tmp_path):
     from webapp.scheduler import SchedulerLock, SchedulerLocked
 
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("advisory locks are a PostgreSQL feature")
+        assert db.engine.dialect.name == "postgresql"
     app.config["SCHEDULER_LOCK_FILE"] = str(tmp_path / "host-a.lock")
     first = SchedulerLock(app).acquire()
     try:

@@ -267,3 +267,25 @@ def test_report_explains_a_rule_changed_to_another_scale(study):
     assert "scale" in report.consensus_error and "9" in report.consensus_error
     assert not any(item.consensus for item in report.items)
     assert report.items[0].stats["mean"] == pytest.approx(5.0)
+
+
+def test_pairwise_judgments_lock_the_hierarchy_too(study):
+    """An AHP answer counts as an answer: the tree can no longer be replaced."""
+    from webapp.models import Judgment, RoundKind
+    from webapp.services import studies
+    from webapp.services.demo import seed_hierarchy_bytes
+    from webapp.services.hierarchy_io import HierarchyError, parse_json, validate_tree
+
+    s, _ = study
+    assert not studies.has_answers(s)
+    rnd = Round(study=s, number=1, kind=RoundKind.ahp, status=RoundStatus.open, scale_min=1, scale_max=9)
+    db.session.add(rnd)
+    response = Response(expert=experts_of(s)[0], round=rnd)
+    db.session.add(response)
+    a, b = [n for n in s.nodes if n.code in ("A", "B")]
+    db.session.add(Judgment(response=response, parent_node_id=a.parent_id, row_node_id=a.id,
+                            col_node_id=b.id, value=3))
+    db.session.flush()
+    assert studies.has_answers(s)
+    with pytest.raises(HierarchyError):
+        studies.import_hierarchy(s, validate_tree(parse_json(seed_hierarchy_bytes())))

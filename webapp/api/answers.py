@@ -46,6 +46,7 @@ def save_answers(round_id: int):
     if rnd is None:
         db.session.rollback()
         abort(404)
+    db.session.commit()  # keep a lazy close, whatever happens to the answers below
     answers = _parse_answers(request.get_json(silent=True))
     if answers is None:
         db.session.rollback()

@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 
 import delphi
 from webapp.extensions import db
+from webapp.services.studies import authority_tables_of as authority_tables
+from webapp.services.studies import consensus_rule_of as consensus_rule
 from webapp.models import (
     Expert,
     Node,
@@ -106,18 +108,6 @@ class RoundReport:
         if self.consensus is None or not self.items:
             return None
         return self.consensus.n_reached / len(self.items)
-
-
-def consensus_rule(study: Study) -> delphi.ConsensusRule:
-    if study.consensus_rule:
-        return delphi.ConsensusRule.from_dict(study.consensus_rule)
-    return delphi.ConsensusRule.preset("cn-standard")
-
-
-def authority_tables(study: Study) -> tuple[dict, dict]:
-    tables = study.authority_tables or {}
-    return (tables.get("basis") or delphi.DEFAULT_BASIS_TABLE,
-            tables.get("familiarity") or delphi.DEFAULT_FAMILIARITY_SCALE)
 
 
 def previous_delphi_round(rnd: Round) -> Round | None:

@@ -118,9 +118,9 @@ def _check_settings(settings: dict, now: datetime) -> None:
 
 
 def _rule_scale(study: Study):
-    from webapp.services.delphi_report import consensus_rule
+    from webapp.services.studies import consensus_rule_of
 
-    return consensus_rule(study).scale
+    return consensus_rule_of(study).scale
 
 
 def latest_closed_round(study: Study, before: Round | None = None, kind=RoundKind.delphi) -> Round | None:

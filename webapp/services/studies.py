@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, select
 
 from webapp.extensions import db
 from webapp.models import (
     Expert,
+    Judgment,
     Node,
     Rating,
     Response,
@@ -45,8 +46,10 @@ def create_study(owner: User, *, title: str, description: str = "", default_loca
 
 
 def has_answers(study: Study) -> bool:
-    return db.session.scalar(select(exists().where(
-        Rating.response_id == Response.id, Response.round_id == Round.id, Round.study_id == study.id)))
+    """Any rating or pairwise judgment stored in any round of the study (drafts included)."""
+    in_study = and_(Response.round_id == Round.id, Round.study_id == study.id)
+    return bool(db.session.scalar(select(exists().where(Rating.response_id == Response.id, in_study)))
+                or db.session.scalar(select(exists().where(Judgment.response_id == Response.id, in_study))))
 
 
 def import_hierarchy(study: Study, root: ParsedNode) -> int:
