@@ -37,7 +37,7 @@ def test_load_demo_prints_working_logins_and_is_idempotent(runner, app):
     assert len(expert_lines) == 8 and all(parts[0] == "expert" for parts in expert_lines)
     assert [parts[1] for parts in expert_lines] == [f"E{i:02d}" for i in range(1, 9)]
     after_first = counts(app)
-    # the seed hierarchy: 1 goal + 4 elements + 15 second-level + 44 third-level indicators
+    # the seed hierarchy: 1 goal + 4 elements + 16 second-level + 43 third-level indicators
     assert after_first == (1, 1, 64, 8)
 
     second = runner.invoke(args=["load-demo"])

@@ -45,7 +45,10 @@ def test_round_one_asks_about_every_indicator_below_the_goal(study):
     rnd = rounds.create_round(s)
     assert rnd.number == 1 and rnd.status is RoundStatus.draft
     assert len(rnd.items) == 63
-    assert [i.node.code for i in rnd.items][:3] == ["A", "A1", "A1.1"]
+    codes = [i.node.code for i in rnd.items]
+    # level by level: the 4 elements, the 16 second-level, then the 43 third-level indicators
+    assert codes[:6] == ["A", "B", "C", "D", "A1", "A2"]
+    assert codes[20:23] == ["A1.1", "A1.2", "A1.3"] and codes[-1] == "D4.3"
     with pytest.raises(RoundError):  # one draft or open round at a time
         rounds.create_round(s, rated_level=1)
 

@@ -73,11 +73,20 @@ def node_depths(study: Study) -> dict[int, int]:
     return depths
 
 
+def questionnaire_order(study: Study) -> list[Node]:
+    """Level by level, as Chinese Delphi questionnaires are laid out: the first-level
+    indicators, then the second-level ones grouped under their parents, and so on."""
+    depths = node_depths(study)
+    ordered = tree_order(study)
+    rank = {node.id: i for i, node in enumerate(ordered)}
+    return sorted(ordered, key=lambda n: (depths[n.id], rank[n.id]))
+
+
 def rateable_nodes(study: Study, rated_level: int | None = None) -> list[Node]:
     """Active indicators below the goal, optionally of one level only (1 = first-level)."""
     depths = node_depths(study)
     dropped = _dropped_ids(study)
-    return [n for n in tree_order(study)
+    return [n for n in questionnaire_order(study)
             if n.parent_id is not None and n.id not in dropped
             and (rated_level is None or depths[n.id] == rated_level)]
 
@@ -184,7 +193,7 @@ def next_round_nodes(study: Study, previous: Round, *, drop_consensus: bool = Fa
         select(RoundItem.node_id).join(Round).where(Round.study_id == study.id)))
     new = {n.id for n in rateable_nodes(study, rated_level) if n.id not in ever_asked}
     wanted = carried | new
-    return [n for n in tree_order(study) if n.id in wanted]
+    return [n for n in questionnaire_order(study) if n.id in wanted]
 
 
 def update_round(rnd: Round, *, now: datetime | None = None, **settings) -> Round:
@@ -603,12 +612,12 @@ def candidate_nodes(rnd: Round) -> list[Node]:
     known = {n.id for n in candidates}
     extra = {item.node_id for item in rnd.items if item.node_id not in known}
     if extra:
-        candidates = [n for n in tree_order(rnd.study) if n.id in known | extra]
+        candidates = [n for n in questionnaire_order(rnd.study) if n.id in known | extra]
     return candidates
 
 
 def set_round_items_by_ids(rnd: Round, node_ids: Iterable[int]) -> list[Node]:
-    """Keep exactly the ticked indicators (ids from :func:`candidate_nodes`), in tree order."""
+    """Keep exactly the ticked indicators (ids from :func:`candidate_nodes`), in questionnaire order."""
     wanted = set(node_ids)
     candidates = candidate_nodes(rnd)
     if wanted - {n.id for n in candidates}:
