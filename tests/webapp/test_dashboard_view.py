@@ -304,3 +304,14 @@ def test_a_rule_for_another_scale_is_explained_not_a_crash(app, coordinator_clie
         assert response.status_code == 409, suffix
         assert "written for the scale 1–5, but round 1 uses 1–9" in response.get_data(as_text=True)
         assert not response.headers.get("Content-Disposition")
+
+
+def test_stop_advice_on_an_open_round_is_marked_provisional(app, client, runner):
+    """The demo has a closed round 1 and an open round 2 with 4 of 8 submitted."""
+    lines = runner.invoke(args=["load-demo"]).output.splitlines()
+    _kind, username, password = lines[0].split()
+    client.post("/login", data={"username": username, "password": password})
+    open_page = client.get("/studies/1/rounds/2/dashboard?lang=en").get_data(as_text=True)
+    closed_page = client.get("/studies/1/rounds/1/dashboard?lang=en").get_data(as_text=True)
+    assert "Provisional: the round is still open" in open_page
+    assert "Provisional" not in closed_page
