@@ -27,18 +27,7 @@ from pathlib import Path
 from flask import Flask
 
 
-class _Log:
-    """The module's logger, re-enabled on use: alembic's ``fileConfig`` (migrations/env.py)
-    disables every logger that existed before it ran, which would silence reminders
-    in a process that migrated first."""
-
-    def __getattr__(self, name):
-        logger = logging.getLogger("webapp.scheduler")
-        logger.disabled = False
-        return getattr(logger, name)
-
-
-log = _Log()
+log = logging.getLogger("webapp.scheduler")
 
 SWEEP_MINUTES = 1
 # "Concordi" as a 64-bit number: the advisory lock key of the scheduler.

@@ -29,18 +29,7 @@ from webapp.services import audit
 from webapp.services.rounds import RoundError
 
 
-class _Log:
-    """The module's logger, re-enabled on use: alembic's ``fileConfig`` (migrations/env.py)
-    disables every logger that existed before it ran, which would silence reminders
-    in a process that migrated first."""
-
-    def __getattr__(self, name):
-        logger = logging.getLogger("webapp.notifications")
-        logger.disabled = False
-        return getattr(logger, name)
-
-
-log = _Log()
+log = logging.getLogger("webapp.notifications")
 
 BEIJING = timezone(timedelta(hours=8))
 
