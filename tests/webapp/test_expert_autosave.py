@@ -8,20 +8,17 @@ from datetime import timedelta
 import pytest
 
 from webapp.extensions import db
-from webapp.models import RoundStatus, Node, Round, utcnow
+from webapp.models import Node, Round, RoundStatus, utcnow
 
-from tests.webapp.test_expert_pages import make_panel, open_round, snapshot, stored
-
-
-@pytest.fixture
-def panel(app, make_study, make_expert):
-    return make_panel(app, make_study, make_expert)
-
-
-@pytest.fixture
-def expert_client(client, panel):
-    client.get(f"/i/{panel.experts[0][1]}")
-    return client
+# The same panel and signed-in expert as the page tests (fixtures imported, not copied).
+from tests.webapp.test_expert_pages import (  # noqa: F401
+    expert_client,
+    make_panel,
+    open_round,
+    panel,
+    snapshot,
+    stored,
+)
 
 
 def url(round_id):

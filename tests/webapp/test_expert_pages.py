@@ -408,6 +408,9 @@ def test_proposals_are_added_and_listed(app, expert_client, panel):
                                data={"action": "propose", "proposal_kind": "drop", "proposal_text": " "})
     assert empty.status_code == 400 and "Describe the proposal" in text(empty)
     assert snapshot(app) == before
+    close_round(app, round_id)  # the read-only page of a closed round lists them too
+    closed = text(expert_client.get(f"/expert/rounds/{round_id}?lang=en"))
+    assert "Your proposals" in closed and "Customer complaint handling time" in closed
 
 
 # --- round 2: the group's anonymous feedback ----------------------------------------------------------

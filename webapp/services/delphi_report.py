@@ -277,12 +277,15 @@ def feedback_for(expert: Expert, rnd: Round) -> dict[int, ItemFeedback]:
     return feedback
 
 
-def history(study: Study, upto: Round) -> list[RoundReport]:
-    """Reports of the study's closed Delphi rounds up to ``upto`` (for trends)."""
+def history(study: Study, upto: Round, *, upto_report: RoundReport | None = None) -> list[RoundReport]:
+    """Reports of the study's non-draft Delphi rounds up to ``upto`` (for trends).
+
+    ``upto_report``: the report of ``upto`` when the caller already has it (not computed again).
+    """
     rounds = db.session.scalars(select(Round).where(
         Round.study_id == study.id, Round.kind == RoundKind.delphi, Round.number <= upto.number,
         Round.status != RoundStatus.draft).order_by(Round.number)).all()
-    return [round_report(r) for r in rounds]
+    return [upto_report if upto_report is not None and r.id == upto.id else round_report(r) for r in rounds]
 
 
 def stop_decision(rnd: Round) -> delphi.StopDecision | None:
@@ -476,7 +479,7 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
     """
     _check_rule_fits(rnd)
     report = round_report(rnd, with_identities=True)
-    trend = history(rnd.study, upto=rnd)
+    trend = history(rnd.study, upto=rnd, upto_report=report)
     stop, stop_error = None, None
     if rnd.status is not RoundStatus.draft:
         try:
