@@ -15,6 +15,10 @@ def public_url(path: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from webapp import cli_ops
+
+    cli_ops.init_app(app)  # backup, export-study, import-study
+
     @app.cli.command("create-coordinator")
     @click.argument("username")
     @click.option("--password", help="Prompted for when omitted.")

@@ -55,8 +55,11 @@ class JSONText(TypeDecorator):
         return json.loads(value)
 
 
-def install_sqlite_pragmas(engine: Engine) -> None:
-    """WAL, a busy timeout and foreign keys on every SQLite connection."""
+def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000) -> None:
+    """WAL, a busy timeout and foreign keys on every SQLite connection.
+
+    The busy timeout is how long a writer waits for another's write lock
+    (a backup, a long coordinator action) before "database is locked"."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -64,7 +67,7 @@ def install_sqlite_pragmas(engine: Engine) -> None:
     def _set_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if not _is_memory(engine):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
