@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from webapp.services import spreadsheet
+
 MAX_NODES = 2000
 MAX_CODE = 40
 
@@ -213,8 +215,9 @@ def export_csv(root) -> str:
     writer.writerow(EXPORT_CSV_COLUMNS)
 
     def write(node, parent_code: str) -> None:
-        writer.writerow([node.code, parent_code, node.name_zh or "", node.name_en or "",
-                         node.description_zh or "", node.description_en or ""])
+        writer.writerow([spreadsheet.safe_cell(v) for v in (
+            node.code, parent_code, node.name_zh or "", node.name_en or "",
+            node.description_zh or "", node.description_en or "")])
         for child in _sorted_children(node):
             write(child, node.code)
 
