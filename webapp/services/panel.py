@@ -26,7 +26,8 @@ from webapp.models import (
     Study,
     hash_token,
 )
-from webapp.services import audit, studies
+from webapp.services import audit, spreadsheet, studies
+from webapp.services.inputs import clean_line
 from webapp.services.studies import Invitation
 
 MAX_LIST_LINES = 500
@@ -275,7 +276,7 @@ def parse_expert_list(text: str) -> list[ParsedExpert]:
     try:
         for cells in rows:
             line = rows.line_num
-            cells = [c.strip() for c in cells]
+            cells = [clean_line(c).strip() for c in cells]
             if not any(cells):
                 continue
             if not entries and (cells[0].lower() in _HEADER_WORDS
