@@ -312,6 +312,11 @@ def critic(x, directions=None, correlation: str = "pearson", *,
     r[constant, :] = np.nan
     r[:, constant] = np.nan
     info = sd * conflict
+    if live.any() and not info.sum() > 0:
+        raise ValueError(
+            "x: every pair of varying columns is perfectly correlated (r = 1), so CRITIC's "
+            "conflict term is 0 and the weights are undefined"
+        )
     return CriticResult(
         weights=_share(info), method="critic",
         variant=f"Diakoulaki et al. 1995: sd x sum(1 - r), {correlation} r, {normalization} data",
