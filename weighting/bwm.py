@@ -213,7 +213,8 @@ def bwm(best, worst, best_to_others, others_to_worst) -> BWMResult:
     denom = abw * abw - abw
     with np.errstate(divide="ignore", invalid="ignore"):
         crj = np.abs(bo * ow - abw[..., None]) / denom[..., None]
-    cr_in = np.where(abw > 1, crj.max(axis=-1), 0.0)
+    crj = np.where(abw[..., None] > 1, crj, 0.0)
+    cr_in = crj.max(axis=-1)
     a_idx = np.clip(np.rint(abw).astype(int), 3, 9)
     thr = _THRESH[a_idx, min(max(n, 3), 9)]
     acceptable = cr_in <= thr + 1e-12
@@ -227,7 +228,7 @@ def bwm(best, worst, best_to_others, others_to_worst) -> BWMResult:
     return BWMResult(
         weights=weights, method="bwm",
         variant="Rezaei 2016 linear model, exact LP (HiGHS); consistency: Liang et al. 2020 input-based CR",
-        best=out(b, int), worst=out(w, int), xi=out(xi), cr_input=out(cr_in),
+        best=out(b, int), worst=out(w, int), xi=out(xi), cr_input=out(cr_in), cr_input_by_indicator=crj,
         cr_input_threshold=out(thr), acceptable=out(acceptable, bool), cr_output=out(cr_out),
         ci=out(ci),
     )

@@ -144,6 +144,10 @@ class BWMResult(WeightResult):
     cr_input : float or ndarray
         Liang, Brunelli & Rezaei (2020) input-based consistency ratio
         :math:`CR^I = \\max_j |a_{Bj} a_{jW} - a_{BW}| / (a_{BW}^2 - a_{BW})`.
+    cr_input_by_indicator : ndarray, shape (n,) or (..., n)
+        :math:`CR^I_j` for each indicator ``j``: which pair of answers
+        (best-over-j, j-over-worst) disagrees with :math:`a_{BW}` most — the
+        one to show as a revision hint.
     cr_input_threshold : float or ndarray
         Its threshold for this ``n`` and :math:`a_{BW}`; outside the paper's
         table the nearest entry is used (:math:`a_{BW} \\le 2` -> the
@@ -162,6 +166,7 @@ class BWMResult(WeightResult):
     worst: Any
     xi: Any
     cr_input: Any
+    cr_input_by_indicator: np.ndarray
     cr_input_threshold: Any
     acceptable: Any
     cr_output: Any

@@ -197,7 +197,8 @@ def pca(x, directions=None, *, retention=0.85) -> PCAResult:
     Notes
     -----
     Variants in use: (a) this one, the "linear combination coefficient ×
-    variance share" recipe of Chinese textbooks and SPSSAU's 主成分分析权重;
+    variance share" recipe of Chinese textbooks and of SPSSAU's help on
+    weights from 主成分/因子分析 (without rotation);
     (b) squared loadings of the retained components weighted by variance
     share (Nicoletto / OECD-JRC Handbook 2008 for factor analysis); (c) the
     first component only.  Only (a) is implemented.  Scale-free.

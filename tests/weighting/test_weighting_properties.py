@@ -163,3 +163,26 @@ def test_least_squares_and_aggregate_recover_a_consistent_vector(w):
     w = w / w.sum()
     assert_allclose(W.least_squares(w[:, None] / w[None, :]).weights, w, rtol=1e-9)
     assert_allclose(W.aggregate([w, w, w]).weights, w, rtol=1e-12)
+
+
+@st.composite
+def factor_data(draw):
+    """Indicators of one construct (positive loadings): scatter degree and PCA apply."""
+    m = draw(st.integers(8, 30))
+    n = draw(st.integers(2, 6))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    f = rng.normal(size=(m, 1))
+    x = 50 + f * rng.uniform(5, 10, n) + rng.normal(scale=2, size=(m, n))
+    return x
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=factor_data(), seed=st.integers(0, 2**32 - 1), c=arrays(np.float64, 6, elements=st.floats(0.01, 100.0)))
+def test_scatter_degree_and_pca_sum_to_one_permute_and_are_scale_free(x, seed, c):
+    perm = np.random.default_rng(seed).permutation(x.shape[1])
+    for fn in (W.scatter_degree, W.pca):
+        w = fn(x).weights
+        check_weights(w)
+        assert_allclose(fn(x[:, perm]).weights, w[perm], rtol=1e-7, atol=1e-12)
+        assert_allclose(fn(x * c[: x.shape[1]]).weights, w, rtol=1e-7, atol=1e-12)

@@ -144,6 +144,7 @@ def test_bwm_input_based_cr_by_hand():
     # |8-8|, |8-8|, |16-8|, |8-8|, |8-8| -> max 8 / 56 = 0.142857; threshold (n=5, a_BW=8) 0.2958.
     r = W.bwm(1, 4, [2, 1, 4, 2, 8], [4, 8, 4, 4, 1])
     assert_allclose(r.cr_input, 8 / 56)
+    assert_allclose(r.cr_input_by_indicator, [0, 0, 8 / 56, 0, 0])  # comfort is the pair to revise
     assert r.cr_input_threshold == 0.2958 and r.acceptable
     assert_allclose(r.ci, W.bwm_consistency_index(8))
     assert_allclose(r.cr_output, r.xi / r.ci)
@@ -195,6 +196,22 @@ def test_bwm_stack_optimum_matches_independent_dense_lp(seed):
         dev = max(np.abs(wi[0] - ab[i] * wi).max(), np.abs(wi - aw[i] * wi[n - 1]).max())
         assert dev <= r.xi[i] + 1e-7
     assert_allclose(r.weights.sum(axis=1), 1)
+
+
+def test_bwm_two_indicators_and_a_one_expert_stack():
+    r = W.bwm(1, 0, [3, 1], [1, 3])
+    assert_allclose(r.weights, [0.25, 0.75])
+    assert r.xi < 1e-12 and r.cr_input == 0 and r.acceptable
+    s = W.bwm([1], [0], [[3, 1]], [[1, 3]])
+    assert s.weights.shape == (1, 2) and s.xi.shape == (1,)
+    assert_allclose(s.weights[0], r.weights)
+
+
+def test_bwm_scale_equal_one_is_consistent():
+    # a_BW = 1: everything equally important; CR^I defined as 0 (Liang et al. 2020).
+    r = W.bwm(0, 2, [1, 1, 1], [1, 1, 1])
+    assert_allclose(r.weights, [1 / 3] * 3, atol=1e-9)
+    assert r.cr_input == 0 and r.acceptable
 
 
 @pytest.mark.parametrize("kwargs,arg", [
