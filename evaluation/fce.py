@@ -82,7 +82,10 @@ def _verdict(b: np.ndarray):
 
 
 def _scalar(x):
-    return x.item() if isinstance(x, np.ndarray) and x.ndim == 0 else x
+    """Python scalar for a 0-d result, the array otherwise."""
+    if isinstance(x, np.generic) or (isinstance(x, np.ndarray) and x.ndim == 0):
+        return x.item()
+    return x
 
 
 def fce(weights, membership, operator: str = "M(·,+)", *, grade_values=None, grades=None) -> FCEResult:

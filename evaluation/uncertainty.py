@@ -141,7 +141,7 @@ def uncertainty(weight_samples, scores, bands=None, *, tree=None, leaves=None, o
     >>> w = [[0.5, 0.5], [0.9, 0.1], [0.1, 0.9], [0.5, 0.5]]
     >>> u = uncertainty(w, [[95, 75], [85, 85]], level=1.0)
     >>> u.score_interval.tolist(), u.rank_range.tolist()
-    [[[77.0, 93.0], [85.0, 85.0]], [[1, 2], [1, 2]]]
+    ([[77.0, 93.0], [85.0, 85.0]], [[1, 2], [1, 2]])
     >>> u.at_least_probability[0, :2].tolist()   # P(5 stars), P(4 stars or better)
     [0.25, 0.75]
     """
