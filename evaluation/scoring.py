@@ -61,23 +61,29 @@ def scores_to_matrix(tree: WeightTree, scores, *, objects=None, name: str = "sco
         objs = tuple(str(o) for o in scores)
         if not objs:
             raise ValueError(f"{name} must contain at least one object")
-        col = {c: j for j, c in enumerate(leaves)}
+        leafset = set(leaves)
         mat = np.full((len(objs), len(leaves)), np.nan)
         for i, (obj, row) in enumerate(scores.items()):
             if not isinstance(row, Mapping):
                 raise ValueError(f"{name}[{obj!r}] must map leaf codes to scores")
-            for code, value in row.items():
-                j = col.get(code)
-                if j is None:
-                    kind = "not a leaf (its score is computed)" if code in tree.codes else "unknown"
-                    raise ValueError(f"{name}[{obj!r}]: indicator code {code!r} is {kind}; "
-                                     f"scores are given for the leaves {list(leaves[:5])}…")
-                if value is None or (isinstance(value, str) and not value.strip()):
-                    continue
-                try:
-                    mat[i, j] = float(value)
-                except (TypeError, ValueError):
-                    raise ValueError(f"{name}[{obj!r}][{code!r}] must be a number; got {value!r}") from None
+            extra = row.keys() - leafset
+            if extra:
+                code = sorted(extra)[0]
+                kind = "not a leaf (its score is computed)" if code in tree.codes else "unknown"
+                raise ValueError(f"{name}[{obj!r}]: indicator code {code!r} is {kind}; "
+                                 f"scores are given for the leaves {list(leaves[:5])}…")
+            cells = [row.get(c) for c in leaves]
+            try:
+                mat[i] = np.array(cells, dtype=float)        # None -> NaN; numbers and numeric strings
+            except (TypeError, ValueError):
+                for j, value in enumerate(cells):
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        continue
+                    try:
+                        mat[i, j] = float(value)
+                    except (TypeError, ValueError):
+                        raise ValueError(f"{name}[{obj!r}][{leaves[j]!r}] must be a number; "
+                                         f"got {value!r}") from None
         if len(set(objs)) != len(objs):
             raise ValueError(f"{name}: object names must be unique")
         return objs, mat

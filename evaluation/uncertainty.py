@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.stats import rankdata
 
 from .results import UncertaintyResult
 from .scoring import DEFAULT_SCALE, _check_on_scale, _check_scale, check_bands, scores_to_matrix
@@ -25,6 +24,20 @@ def _check_samples(w: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(f"{name}: sample {int(bad[0])} sums to {w[bad[0]].sum():.9g}, not 1 "
                          f"({bad.size} samples do not sum to 1)")
     return w
+
+
+def _min_ranks(totals: np.ndarray) -> np.ndarray:
+    """Rank of each object in each column (1 = highest total; ties share the best rank)."""
+    m, k = totals.shape
+    order = np.argsort(-totals, axis=0, kind="stable")
+    ordered = np.take_along_axis(totals, order, axis=0)
+    pos = np.arange(m)[:, None]
+    new = np.ones((m, k), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    first = np.maximum.accumulate(np.where(new, pos, 0), axis=0)
+    ranks = np.empty((m, k), dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=0)
+    return ranks
 
 
 def resample_weights(expert_weights, *, resamples: int = 1000, seed: int = 0,
@@ -186,20 +199,27 @@ def uncertainty(weight_samples, scores, bands=None, *, tree=None, leaves=None, o
     totals = s @ w.T                                       # (m, K)
     q = (1 - lev) / 2
     score_iv = np.quantile(totals, [q, 1 - q], axis=1).T
-    ranks = rankdata(-totals, axis=0, method="min").astype(int)
-    rank_iv = np.quantile(ranks, [q, 1 - q], axis=1, method="inverted_cdf").T.astype(int)
+    ranks = _min_ranks(totals)                             # (m, K), 1 = best, ties share the best
     m, k = ranks.shape
-    counts = np.zeros((m, m + 1), dtype=int)
-    np.add.at(counts, (np.repeat(np.arange(m), k), ranks.ravel()), 1)
+    rows = np.repeat(np.arange(m), k)
+    counts = np.bincount(rows * (m + 1) + ranks.ravel(), minlength=m * (m + 1)).reshape(m, m + 1)
+    cum = np.cumsum(counts, axis=1)
+    # inverted-CDF percentiles of the ranks: the smallest rank whose cumulative count reaches q·K
+    need_lo = max(int(np.ceil(q * k - 1e-9)), 1)
+    need_hi = max(int(np.ceil((1 - q) * k - 1e-9)), 1)
+    rank_iv = np.column_stack([(cum >= need_lo).argmax(axis=1), (cum >= need_hi).argmax(axis=1)])
     asc = checked[::-1]
     mins = np.array([b["min"] for b in asc])
     star_of = np.array([b["stars"] for b in asc])
     idx = np.clip(np.searchsorted(mins, totals, side="right") - 1, 0, None)   # band index, ascending
-    onehot = np.zeros((m, len(asc)))
-    np.add.at(onehot, (np.repeat(np.arange(m), k), idx.ravel()), 1)
+    nb = len(asc)
+    onehot = np.bincount(rows * nb + idx.ravel(), minlength=m * nb).reshape(m, nb).astype(float)
     prob = onehot[:, ::-1] / k                              # highest grade first
+    seen = counts > 0
+    best = seen.argmax(axis=1)
+    worst = m - seen[:, ::-1].argmax(axis=1)
     return UncertaintyResult(
         objects=objs, samples=int(k), level=lev, score_mean=totals.mean(axis=1), score_interval=score_iv,
-        rank_interval=rank_iv, rank_range=np.column_stack([ranks.min(axis=1), ranks.max(axis=1)]),
+        rank_interval=rank_iv, rank_range=np.column_stack([best, worst]),
         rank_mode=counts.argmax(axis=1), stars=tuple(int(v) for v in star_of[::-1]),
         grade_probability=prob, at_least_probability=np.cumsum(prob, axis=1))
