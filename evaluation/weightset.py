@@ -110,7 +110,7 @@ class WeightTree:
 
     # ----------------------------------------------------------------- builders
     @classmethod
-    def from_dict(cls, weight_set: Mapping, *, hierarchy=None) -> "WeightTree":
+    def from_dict(cls, weight_set: Mapping, *, hierarchy=None, partial: bool = False) -> "WeightTree":
         """Validate a parsed ``weight-set/1`` document and build the tree.
 
         Parameters
@@ -121,6 +121,9 @@ class WeightTree:
         hierarchy : mapping, optional
             A ``hierarchy/1`` document or a ``{code: parent}`` mapping the weight
             set must match exactly (same codes, same parents).
+        partial : bool
+            Accept a weight set covering only the upper levels of ``hierarchy``
+            (see :meth:`check_matches`).
 
         Raises
         ------
@@ -181,7 +184,7 @@ class WeightTree:
                         f"weight_set: level of {code!r} is {lev!r} but it is {tree.depth[tree.index(code)]} "
                         "steps below the root")
         if hierarchy is not None:
-            tree.check_matches(hierarchy)
+            tree.check_matches(hierarchy, partial=partial)
         return tree
 
     @classmethod
@@ -279,8 +282,14 @@ class WeightTree:
                 f"local_samples must have shape (k, {len(self.codes)}) (one column per node); got {arr.shape}")
         return self._globals(arr)[:, self.leaf_index]
 
-    def check_matches(self, hierarchy) -> None:
-        """Raise ``ValueError`` naming ``hierarchy`` unless it has the same codes and parents."""
+    def check_matches(self, hierarchy, *, partial: bool = False) -> None:
+        """Raise ``ValueError`` naming ``hierarchy`` unless it has the same codes and parents.
+
+        With ``partial=True`` the weight set may weight only the upper part of the
+        hierarchy (a publisher leaves unweighted levels out): every code of the weight
+        set must be in the hierarchy under the same parent, and every weighted sibling
+        group must be complete (all the hierarchy's children of a weighted parent).
+        """
         if isinstance(hierarchy, Mapping) and "code" in hierarchy and isinstance(hierarchy.get("code"), str):
             parents: dict = {}
             stack = [(hierarchy, None)]
@@ -295,6 +304,9 @@ class WeightTree:
         mine = {c: (None if p < 0 else self.codes[p]) for c, p in zip(self.codes, self.parent)}
         extra, lacking = sorted(set(mine) - set(parents)), sorted(set(parents) - set(mine))
         moved = sorted(c for c in set(mine) & set(parents) if mine[c] != parents[c])
+        if partial:
+            weighted = {p for c, p in mine.items() if p is not None}
+            lacking = sorted(c for c in lacking if parents[c] in weighted)
         if extra or lacking or moved:
             raise ValueError(
                 "hierarchy does not match the weight set: "

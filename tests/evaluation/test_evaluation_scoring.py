@@ -175,3 +175,19 @@ def test_array_input_and_result_dict(seed_weight_set):
         r.total[0] = 1
     with pytest.raises(ValueError, match="shape"):
         evaluation.score(tree, mat[:, :5])
+
+
+def test_partial_weight_set_matches_upper_levels(seed, seed_weight_set):
+    """A publisher may weight only the upper levels (unweighted levels are left out of the file)."""
+    upper = copy.deepcopy({**seed_weight_set, "nodes": [n for n in seed_weight_set["nodes"] if n["level"] <= 2]})
+    with pytest.raises(ValueError, match="only in the hierarchy"):
+        WeightTree.from_dict(upper, hierarchy=seed)
+    tree = WeightTree.from_dict(upper, hierarchy=seed, partial=True)
+    assert "A1" in tree.leaves and "A1.1" not in tree.codes
+    broken_group = {**upper, "nodes": [n for n in upper["nodes"] if n["code"] != "A4"]}
+    for n in broken_group["nodes"]:
+        if n["parent"] == "A":
+            n["local_weight"] = {"A1": 0.4, "A2": 0.3, "A3": 0.3}[n["code"]]
+            n["global_weight"] = 0.4 * n["local_weight"]
+    with pytest.raises(ValueError, match=r"only in the hierarchy \['A4'\]"):
+        WeightTree.from_dict(broken_group, hierarchy=seed, partial=True)
