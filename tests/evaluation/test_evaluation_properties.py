@@ -87,3 +87,19 @@ def test_stability_interval_contains_the_weight_and_keeps_the_ranking(ws):
                 if t0[a] > t0[b] + 1e-7:
                     assert t[a] >= t[b] - 1e-7
         assert len(order) == len(t)
+
+
+@settings(max_examples=40, deadline=None)
+@given(weights_and_scores(max_objects=5))
+def test_stability_grade_interval_keeps_every_grade(ws):
+    w, s = ws
+    r = weight_stability(w, s)
+    stars0 = grade(s @ w).stars
+    for j, (lo, hi) in enumerate(r.interval):
+        assert lo - 1e-12 <= w[j] <= hi + 1e-12
+        for x in (lo + (hi - lo) * 0.25, lo + (hi - lo) * 0.75):
+            if r.fixed[j] or not 0 < x < 1 or hi - lo < 1e-9:
+                continue
+            w2 = w * (1 - x) / (1 - w[j])
+            w2[j] = x
+            assert (grade(np.clip(s @ w2, 0, 100)).stars == stars0).all()
