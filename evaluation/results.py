@@ -62,7 +62,7 @@ class ScoreResult(_Result):
     objects : tuple of str
         The evaluated objects, in the order of the rows.
     codes : tuple of str
-        Every node of the hierarchy, root first (breadth-first order).
+        Every node of the hierarchy, root first (depth-first, document order).
     elements : tuple of str
         The first-level nodes (the seed's four elements T1..T4).
     leaves : tuple of str

@@ -28,8 +28,8 @@ class WeightTree:
 
     Build it with :meth:`from_dict` (a parsed ``weight-set/1`` document),
     :meth:`from_parents` (``{code: parent}`` and ``{code: local weight}``) or
-    :meth:`flat` (one level of weights).  Nodes are kept in breadth-first
-    order, root first.  Global weights are recomputed from the local ones:
+    :meth:`flat` (one level of weights).  Nodes are kept in depth-first
+    (document) order, root first.  Global weights are recomputed from the local ones:
 
     .. math::
 
@@ -41,7 +41,7 @@ class WeightTree:
     >>> t = WeightTree.from_parents({"G": None, "A": "G", "B": "G", "A1": "A", "A2": "A"},
     ...                             {"A": 0.6, "B": 0.4, "A1": 0.5, "A2": 0.5})
     >>> t.leaves, t.elements
-    (('B', 'A1', 'A2'), ('A', 'B'))
+    (('A1', 'A2', 'B'), ('A', 'B'))
     >>> t.global_weights()["A1"]
     0.3
     """
@@ -63,13 +63,18 @@ class WeightTree:
         for code, p in parents.items():
             if p is not None:
                 kids[p].append(code)
-        order, depth = [roots[0]], {roots[0]: 0}
-        i = 0
-        while i < len(order):
-            for child in kids[order[i]]:
-                depth[child] = depth[order[i]] + 1
-                order.append(child)
-            i += 1
+        order, depth = [], {roots[0]: 0}
+        stack = [roots[0]]                      # depth-first, document order: A1.1, A1.2, …, B1.1, …
+        seen = set()
+        while stack:
+            code = stack.pop()
+            if code in seen:
+                continue
+            seen.add(code)
+            order.append(code)
+            for child in reversed(kids[code]):
+                depth[child] = depth[code] + 1
+                stack.append(child)
         if len(order) != len(parents):
             stray = sorted(set(parents) - set(order))
             raise ValueError(f"{name}: nodes {stray} are not reachable from the root {roots[0]!r} (a cycle)")
