@@ -21,7 +21,7 @@ SCHEMA_LOCATION = f"{NAMESPACE} https://www.decision-deck.org/xmcda/_downloads/X
 
 
 def _el(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{NAMESPACE}}}{tag}", {k: v for k, v in attrs.items() if v is not None})
+    element = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
     if text is not None:
         element.text = text
     return element
@@ -49,9 +49,9 @@ def _values(root, concept: str, name: str, pairs) -> None:
 
 
 def to_xmcda(document: dict) -> bytes:
-    ET.register_namespace("xmcda", NAMESPACE)
-    ET.register_namespace("xsi", XSI)
-    root = ET.Element(f"{{{NAMESPACE}}}xmcda", {f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION})
+    # XMCDA 4 in the default namespace, as the Decision Deck tools write it (and read it back);
+    # ElementTree writes unqualified names, so the declarations are plain attributes of the root.
+    root = ET.Element("xmcda", {"xmlns": NAMESPACE, "xmlns:xsi": XSI, "xsi:schemaLocation": SCHEMA_LOCATION})
     nodes = document["nodes"]
     criteria = _el(root, "criteria", name=f"{document['study']['title']} v{document['version']}")
     for node in nodes:
