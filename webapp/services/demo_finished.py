@@ -76,7 +76,7 @@ def load_finished_study(owner: User) -> Study:
         noise = rng.normal(0, 1.6 if k in NOISY else 0.55, size=len(truth))
         values = np.clip(np.rint(truth + noise), 1, 5)
         first[k] = values
-        rated = [None if rng.random() < 0.02 else v for v in values]
+        rated = [None if rng.random() < 0.003 else v for v in values]  # rare "no opinion"
         rounds.save_answers(expert, r1, _answers(r1, rated), now=now - timedelta(days=38 - k % 5))
         rounds.submit_response(expert, r1, now=now - timedelta(days=37 - k % 5))
     rounds.close_round(r1, now=now - timedelta(days=30))
