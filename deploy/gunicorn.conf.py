@@ -4,7 +4,7 @@
 
 Sync workers, one per core plus one, behind a reverse proxy on 127.0.0.1.
 The access log never records invitation tokens: ``/i/<token>`` is written as
-``/i/[redacted]`` by :class:`webapp.access_log.RedactingLogger`.
+``/i/[redacted]`` by :class:`webapp.accesslog.RedactingLogger`.
 """
 import multiprocessing
 import os
@@ -32,5 +32,5 @@ forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
-logger_class = "webapp.access_log.RedactingLogger"
+logger_class = "webapp.accesslog.RedactingLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

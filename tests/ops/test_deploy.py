@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def test_redact_removes_tokens_only():
-    from webapp.access_log import redact
+    from webapp.accesslog import redact
 
     assert redact("GET /i/AbC-12_x?lang=zh HTTP/1.1") == "GET /i/[redacted]?lang=zh HTTP/1.1"
     assert redact("/i/tok/more") == "/i/[redacted]/more"
