@@ -16,7 +16,7 @@ def _demo_with_weight_set(app):
 
     with app.app_context():
         logins = load_demo()
-        study = db.session.scalar(select(Study))
+        study = db.session.scalar(select(Study).order_by(Study.id))
         root = study.root
         db.session.add(Proposal(round=study.rounds[0], expert=study.experts[0], kind=ProposalKind.add,
                                 text="新增指标：客户投诉处理时效", parent_node_id=root.children[0].id))
@@ -91,7 +91,7 @@ def test_export_import_round_trip_gives_identical_reports(app, other_db_url, tmp
         actions = list(db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.study_id == new_id).order_by(AuditEvent.id)))
     with app.app_context():
-        original_ws = db.session.scalar(select(WeightSet))
+        original_ws = db.session.scalar(select(WeightSet).where(WeightSet.study_id == study_id))
         assert imported == (original_ws.checksum, original_ws.payload_text, new_id)
         original_actions = list(db.session.scalars(
             select(AuditEvent.action).where(AuditEvent.study_id == study_id).order_by(AuditEvent.id)))
