@@ -8,10 +8,12 @@ closing the same round close it once. Services flush; the caller commits.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import (
@@ -34,7 +36,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.study import InvalidTransition
-from webapp.services import audit
+from webapp.services import audit, answer_sql
 
 MAX_COMMENT = 4000
 
@@ -257,14 +259,21 @@ def close_round(rnd: Round, *, now: datetime | None = None, actor: str | None = 
     """Close an open round in one conditional statement; True if this call closed it.
 
     Drafts stay drafts: an expert who did not submit is not counted. Safe to
-    race: of several processes, exactly one gets ``rowcount == 1``.
+    race: of several processes, exactly one gets ``rowcount == 1``. The close
+    first holds the round (PostgreSQL: waits for saves in flight; SQLite: the
+    write lock), and only then takes its time, so no answer stored before the
+    close carries a later time than ``closed_at``. An explicit ``now`` (the
+    demo's history, the deadline sweep) is stamped as given.
     """
+    stamp_at_lock = now is None
     now = now or utcnow()
     condition = and_(Round.id == rnd.id, Round.status == RoundStatus.open)
     if only_if_expired:
         condition = and_(condition, Round.closes_at.is_not(None), Round.closes_at <= now)
+    answer_sql.lock_round_for_close(rnd.id)
+    closed_at = utcnow() if stamp_at_lock else now
     result = db.session.execute(
-        update(Round).where(condition).values(status=RoundStatus.closed, closed_at=now)
+        update(Round).where(condition).values(status=RoundStatus.closed, closed_at=closed_at)
         .execution_options(synchronize_session=False))
     closed = result.rowcount == 1
     if closed:
@@ -315,15 +324,25 @@ def open_due_rounds(*, now: datetime | None = None) -> list[int]:
 
 # --- answers --------------------------------------------------------------------------------
 
-def expert_round(expert: Expert, round_id: int) -> Round | None:
+def expert_round(expert: Expert, round_id: int, *, with_items: bool = False) -> Round | None:
     """A round of the expert's own study, or None (the view answers 404)."""
-    return db.session.scalar(select(Round).where(Round.id == round_id, Round.study_id == expert.study_id,
-                                                 Round.status != RoundStatus.draft))
+    query = select(Round).where(Round.id == round_id, Round.study_id == expert.study_id,
+                                Round.status != RoundStatus.draft)
+    if with_items:
+        query = query.options(joinedload(Round.items))
+    return db.session.scalars(query).unique().first()
 
 
 def response_of(expert: Expert, rnd: Round) -> Response | None:
     return db.session.scalar(select(Response).where(Response.expert_id == expert.id,
                                                     Response.round_id == rnd.id))
+
+
+def _closed_or_submitted(expert: Expert, rnd: Round) -> AnswerError:
+    response = response_of(expert, rnd)
+    if response is not None and response.is_submitted:
+        return AnswerError(_("You have already submitted this questionnaire; it can no longer be changed."))
+    return AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
 
 
 def _writable_response(expert: Expert, rnd: Round, now: datetime) -> Response:
@@ -332,30 +351,35 @@ def _writable_response(expert: Expert, rnd: Round, now: datetime) -> Response:
     close_if_expired(rnd, now=now)
     if not rnd.accepts_answers(now):
         raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
-    response = response_of(expert, rnd)
-    if response is None:
-        response = Response(expert=expert, round=rnd, status=ResponseStatus.draft)
-        db.session.add(response)
-        db.session.flush()
-    elif response.is_submitted:
-        raise AnswerError(_("You have already submitted this questionnaire; it can no longer be changed."))
+    db.session.flush()
+    response_id = answer_sql.upsert_draft_response(expert.id, rnd.id, now)
+    if response_id is None:
+        raise _closed_or_submitted(expert, rnd)
+    response = db.session.get(Response, response_id)
+    db.session.refresh(response)
     return response
 
 
 def _guard_still_open(response: Response, rnd: Round, now: datetime, **values) -> None:
     """Touch the response only if it is a draft and the round still takes answers,
-    in one statement: the deadline holds even against a concurrent close."""
-    round_open = exists().where(Round.id == rnd.id, Round.status == RoundStatus.open,
-                                or_(Round.closes_at.is_(None), Round.closes_at > now))
-    result = db.session.execute(
-        update(Response).where(Response.id == response.id, Response.status == ResponseStatus.draft, round_open)
-        .values(updated_at=now, **values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    in one statement (share-locking the round on PostgreSQL): the deadline holds
+    even against a concurrent close."""
+    if not answer_sql.guarded_response_update(response.id, rnd.id, now, **values):
         raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
 
 
-def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:
-    """Store (autosave) some answers of an expert's draft.
+@dataclass
+class SavedAnswers:
+    response_id: int
+    answered: int
+    total: int
+
+
+def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
+                  now: datetime | None = None) -> SavedAnswers:
+    """The autosave: store some answers of the expert's draft in 3 statements
+    (the Response upsert with the open-round guard, the Ratings upsert, the count
+    of answered items) once ``rnd.items`` is loaded.
 
     Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
     absent keys keep what was stored. The whole batch is checked before
@@ -363,30 +387,28 @@ def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: da
     """
     now = now or utcnow()
     answers = list(answers)
-    item_ids = {item.node_id for item in rnd.items}
+    item_ids = [item.node_id for item in rnd.items]
+    known = set(item_ids)
     for answer in answers:
-        _check_answer(rnd, answer, item_ids)
-    response = _writable_response(expert, rnd, now)
-    existing = {r.node_id: r for r in response.ratings}
-    for answer in answers:
-        node_id = int(answer["node_id"])
-        rating = existing.get(node_id)
-        if rating is None:
-            rating = Rating(response=response, node_id=node_id)
-            db.session.add(rating)
-            existing[node_id] = rating
-        if "no_opinion" in answer or "value" in answer:
-            no_opinion = bool(answer.get("no_opinion", False))
-            rating.no_opinion = no_opinion
-            rating.value = None if no_opinion else answer.get("value", rating.value)
-        if "comment" in answer:
-            rating.comment = (answer["comment"] or "").strip()
-        if "reason" in answer:
-            rating.reason = (answer["reason"] or "").strip()
-        rating.updated_at = now
+        _check_answer(rnd, answer, known)
+    if rnd.study_id != expert.study_id:
+        raise AnswerError(_("This questionnaire belongs to another study."))
+    response_id = answer_sql.upsert_draft_response(expert.id, rnd.id, now)
+    if response_id is None:
+        raise _closed_or_submitted(expert, rnd)
+    if answers:
+        answer_sql.upsert_ratings(response_id, answers, now)
+    return SavedAnswers(response_id, answer_sql.answered_count(response_id), len(item_ids))
+
+
+def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:
+    """:func:`store_answers` for callers that go on with the Response object (the form post)."""
+    now = now or utcnow()
     db.session.flush()
-    _guard_still_open(response, rnd, now)
-    return response
+    close_if_expired(rnd, now=now)
+    saved = store_answers(expert, rnd, answers, now=now)
+    db.session.expire_all()  # ratings and the response were written past the ORM
+    return db.session.get(Response, saved.response_id)
 
 
 def _check_answer(rnd: Round, answer: dict, item_ids: set[int]) -> None:
