@@ -233,6 +233,8 @@ def run_one(db_kind, n, think_range, args):
         check = setup.verify(main_db.url, study, acked, submitted)
         results["verification"] = check.__dict__ | {"ok": check.ok, "experts_submitted": len(submitted)}
 
+        if not args.baseline:
+            return results
         bare_db = setup.fresh_database(db_kind, work, "bare", args.pg)
         databases.append(bare_db)
         setup.create_bare_schema(bare_db.url)
@@ -271,6 +273,8 @@ def main(argv=None):
     parser.add_argument("--experts", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--think", action="append", help="think time per rating, '0' or e.g. '1-3' (seconds)")
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
+                        help="skip the bare-stack baseline (e.g. for think-time runs, bound by the think time)")
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument("--quick", action="store_true", help="20 experts, SQLite, no think time (< 2 min)")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -288,10 +292,11 @@ def main(argv=None):
                 print(f"== {label}, {args.workers} workers", flush=True)
                 r = run_one(db_kind, n, think_range, args)
                 print_summary(r["concordia"])
-                print_summary(r["bare"])
                 v = r["verification"]
-                print(f"  ratio to baseline: saves/s {r['save_throughput_ratio']:.2f}, CPU per request "
-                      f"{r['save_cpu_ratio']:.1f}x")
+                if "bare" in r:
+                    print_summary(r["bare"])
+                    print(f"  ratio to baseline: saves/s {r['save_throughput_ratio']:.2f}, CPU per request "
+                          f"{r['save_cpu_ratio']:.1f}x")
                 print(f"  verified: {v['checked_answers']} acknowledged answers, lost {v['lost']}, wrong value "
                       f"{v['wrong_value']}, duplicates {v['duplicates']}; {v['submissions']} submissions, "
                       f"half-written {v['half_submissions']} -> {'OK' if v['ok'] else 'FAILED'}", flush=True)

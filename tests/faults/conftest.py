@@ -59,6 +59,6 @@ def fault_app(db_url, tmp_path):
 
 @pytest.fixture
 def live(fault_app, db_url, tmp_path):
-    server = LiveServer(db_url, tmp_path, workers=3)
+    server = LiveServer(db_url, tmp_path, workers=2)
     yield server
     server.stop()

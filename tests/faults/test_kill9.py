@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.faults.conftest import open_round_with_panel
 from tests.faults.live import Expert
 
-N = 8
+N = 5
 
 
 def test_kill9_mid_saves_and_submits(fault_app, live):

@@ -18,7 +18,7 @@ def test_concurrent_first_saves_from_two_tabs(fault_app, live):
     live.start()
     first = Expert(live, study.round_id).enter(study.tokens[0])
     second = first.tab().load()
-    items = study.node_ids[:30]
+    items = study.node_ids[:24]
     barrier = threading.Barrier(2)
     failures = []
 
