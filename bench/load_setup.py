@@ -78,7 +78,7 @@ def populate(url: str, instance: Path, n_experts: int) -> Study:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=str(ROOT / "migrations"), revision="heads")
         owner = accounts.create_coordinator("bench", "bench-password-1")
         study = studies.create_study(owner, title="Load benchmark")
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
