@@ -7,18 +7,21 @@ SERVICES = Path(__file__).resolve().parents[2] / "webapp" / "services"
 
 
 def _imports(path: Path) -> tuple[set[str], list[str]]:
+    """(services imported at module level, imports of webapp/delphi written inside functions)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside = {id(node) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+              for node in ast.walk(fn)}
     top, nested = set(), []
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                  else [f"{node.module}.{a.name}" for a in node.names] + [node.module or ""])
-        local = {n.split(".")[2] for n in names if n.startswith("webapp.services.") and len(n.split(".")) > 2}
-        if node in tree.body:
-            top |= local
-        elif any(n.startswith("webapp") or n.startswith("delphi") for n in names):
-            nested.append(f"{path.name}:{node.lineno}")
+        if id(node) in inside:
+            if any(n.startswith("webapp") or n.startswith("delphi") for n in names):
+                nested.append(f"{path.name}:{node.lineno}")
+            continue
+        top |= {n.split(".")[2] for n in names if n.startswith("webapp.services.") and len(n.split(".")) > 2}
     return top & {p.stem for p in SERVICES.glob("*.py")}, nested
 
 

@@ -12,7 +12,6 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib import resources
 
 import numpy as np
 from flask import current_app
@@ -22,7 +21,8 @@ from webapp.extensions import db
 from webapp.models import Expert, StakeholderGroup, Study, User, hash_token, utcnow
 from webapp.services import accounts, round_lifecycle, round_scope, studies
 from webapp.services.answers import save_answers, submit_response
-from webapp.services.hierarchy_io import parse_json, validate_tree
+from webapp.services.demo_finished import load_finished_study
+from webapp.services.hierarchy_io import parse_json, seed_hierarchy_bytes, validate_tree
 
 DEMO_USERNAME = "demo"
 DEMO_TITLE = "检验检测公共技术服务平台服务质量评价指标权重咨询 · Weighting the service-quality indicators of testing platforms"
@@ -58,10 +58,6 @@ DEMO_PANEL = [
     ("黄磊", "佛山市质量技术监督检测中心", StakeholderGroup.enterprise, "moderate",
      {"practice": "high", "theory": "medium", "literature": "low", "intuition": "medium"}),
 ]
-
-
-def seed_hierarchy_bytes() -> bytes:
-    return resources.files("webapp").joinpath("data/seed-indicators.json").read_bytes()
 
 
 def _derived_secret(purpose: str, length: int = 32) -> str:
@@ -108,6 +104,7 @@ def load_demo() -> DemoLogins:
     if not study.rounds:
         simulate_rounds(study)
         created = True
+    load_finished_study(user)
     return DemoLogins(DEMO_USERNAME, password, experts, created)
 
 
