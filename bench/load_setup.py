@@ -72,7 +72,7 @@ def populate(url: str, instance: Path, n_experts: int) -> Study:
     from webapp import create_app
     from webapp.extensions import db
     from webapp.models import StakeholderGroup
-    from webapp.services import accounts, rounds, studies
+    from webapp.services import accounts, round_lifecycle, round_scope, studies
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -89,8 +89,8 @@ def populate(url: str, instance: Path, n_experts: int) -> Study:
                                      familiarity="familiar", basis=basis, field="testing", years_experience=10)
             tokens.append(inv.token)
             ids.append(inv.expert.id)
-        rnd = rounds.create_round(study, title="Round 1")
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, title="Round 1")
+        round_lifecycle.open_round(rnd)
         db.session.commit()
         result = Study(rnd.id, len(rnd.items), tokens, ids)
         db.session.remove()

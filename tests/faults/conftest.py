@@ -23,7 +23,7 @@ def open_round_with_panel(app, n_experts: int, *, closes_in=None) -> OpenRound:
 
     from webapp.extensions import db
     from webapp.models import StakeholderGroup, utcnow
-    from webapp.services import accounts, rounds, studies
+    from webapp.services import accounts, round_lifecycle, round_scope, studies
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -37,8 +37,8 @@ def open_round_with_panel(app, n_experts: int, *, closes_in=None) -> OpenRound:
                                           years_experience=10)
                        for _ in range(n_experts)]
         closes_at = utcnow() + closes_in if closes_in is not None else None
-        rnd = rounds.create_round(study, title="R1", closes_at=closes_at)
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, title="R1", closes_at=closes_at)
+        round_lifecycle.open_round(rnd)
         db.session.commit()
         return OpenRound(rnd.id, [item.node_id for item in rnd.items], [i.token for i in invitations],
                          [i.expert.id for i in invitations])

@@ -20,10 +20,10 @@ def _close_in_thread(app, round_id, done: dict):
     def run():
         from webapp.extensions import db
         from webapp.models import Round
-        from webapp.services import rounds
+        from webapp.services import round_lifecycle
 
         with app.app_context():
-            rounds.close_round(db.session.get(Round, round_id), actor="coordinator:1")
+            round_lifecycle.close_round(db.session.get(Round, round_id), actor="coordinator:1")
             db.session.commit()
             done["at"] = time.monotonic()
             db.session.remove()
@@ -36,7 +36,7 @@ def _close_in_thread(app, round_id, done: dict):
 def test_the_close_waits_for_a_save_in_flight(fault_app):
     from webapp.extensions import db
     from webapp.models import Expert, Rating, Round
-    from webapp.services import rounds
+    from webapp.services import answers, round_lifecycle
 
     study = open_round_with_panel(fault_app, 1)
     saved, release, finished = threading.Event(), threading.Event(), {}
@@ -45,7 +45,7 @@ def test_the_close_waits_for_a_save_in_flight(fault_app):
         with fault_app.app_context():
             expert = db.session.get(Expert, study.expert_ids[0])
             rnd = db.session.get(Round, study.round_id)
-            rounds.save_answers(expert, rnd, [{"node_id": study.node_ids[0], "value": 4}])
+            answers.save_answers(expert, rnd, [{"node_id": study.node_ids[0], "value": 4}])
             saved.set()
             release.wait(20)   # the save's transaction stays open, as under load
             db.session.commit()

@@ -30,7 +30,7 @@ def _snapshot(app):
 def test_close_while_fifty_experts_save(fault_app, live):
     from webapp.extensions import db
     from webapp.models import Round
-    from webapp.services import rounds
+    from webapp.services import answers, round_lifecycle
 
     study = open_round_with_panel(fault_app, N)
     live.start()
@@ -60,7 +60,7 @@ def test_close_while_fifty_experts_save(fault_app, live):
     go.set()
     time.sleep(2.0)  # saves in full flow
     with fault_app.app_context():
-        closed = rounds.close_round(db.session.get(Round, study.round_id), actor="coordinator:1")
+        closed = round_lifecycle.close_round(db.session.get(Round, study.round_id), actor="coordinator:1")
         db.session.commit()
         assert closed
     at_close = _snapshot(fault_app)

@@ -4,11 +4,10 @@
   expert's Response and Ratings in one statement each, so two tabs (or an
   autosave racing the submit) never collide on the unique constraints.
 - **The open-round guard** is part of the statement that writes: the Response
-  upsert inserts or touches the draft only while the round accepts answers. On
-  PostgreSQL the guard reads the round row ``FOR SHARE``: a close (which takes
-  the row ``FOR UPDATE``) waits for saves in flight, and a save that comes after
-  the close sees it closed (READ COMMITTED re-checks the locked row). On SQLite
-  the write lock serialises the whole save against the close.
+  upsert inserts or touches the draft only while the round accepts answers
+  (``Round.accepting``: on PostgreSQL it reads the round row ``FOR SHARE``, so a
+  close waits for saves in flight and a save after the close sees it closed; on
+  SQLite the write lock orders the whole save against the close).
 - **Cost**: a save is 4 statements besides the session — the round's items,
   the Response upsert, the Ratings upsert and the count of answered items.
 
@@ -18,11 +17,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, func, literal, or_, select, update
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
-from webapp.models import Rating, Response, ResponseStatus, Round, RoundItem, RoundStatus
+from webapp.models import Rating, Response, ResponseStatus, Round, RoundItem
 from webapp.models.base import UTCDateTime
 
 RATING_FIELDS = ("value", "no_opinion", "comment", "reason")
@@ -31,27 +30,6 @@ RATING_FIELDS = ("value", "no_opinion", "comment", "reason")
 def _insert(table):
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-def round_accepting(round_id: int, now: datetime):
-    """EXISTS (the round is open and before its deadline), share-locking the round row
-    on PostgreSQL so that a concurrent close waits for this transaction."""
-    query = select(Round.id).where(
-        Round.id == round_id, Round.status == RoundStatus.open,
-        or_(Round.closes_at.is_(None), Round.closes_at > now))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(read=True)
-    return exists(query)
-
-
-def lock_round_for_close(round_id: int) -> None:
-    """Hold the round for a close before its time is taken: PostgreSQL waits for
-    saves in flight (their share locks); SQLite takes the database's write lock."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
-    else:
-        db.session.execute(update(Round).where(Round.id == round_id).values(status=Round.status)
-                           .execution_options(synchronize_session=False))
 
 
 def item_node_ids(round_id: int) -> list[int]:
@@ -65,7 +43,7 @@ def upsert_draft_response(expert_id: int, round_id: int, now: datetime) -> int |
     table = Response.__table__
     stamp = literal(now, UTCDateTime())
     source = select(literal(expert_id), literal(round_id), literal(ResponseStatus.draft.value), stamp, stamp) \
-        .where(round_accepting(round_id, now))
+        .where(Round.accepting(db.session, round_id, now))
     stmt = _insert(table).from_select(["expert_id", "round_id", "status", "created_at", "updated_at"], source)
     stmt = stmt.on_conflict_do_update(
         index_elements=["expert_id", "round_id"], set_={"updated_at": stmt.excluded.updated_at},
@@ -104,12 +82,3 @@ def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> None
 def answered_count(response_id: int) -> int:
     return db.session.scalar(select(func.count(Rating.id)).where(
         Rating.response_id == response_id, or_(Rating.value.is_not(None), Rating.no_opinion)))
-
-
-def guarded_response_update(response_id: int, round_id: int, now: datetime, **values) -> bool:
-    """Change the draft only while the round accepts answers (share lock on PostgreSQL)."""
-    result = db.session.execute(
-        update(Response).where(Response.id == response_id, Response.status == ResponseStatus.draft,
-                               round_accepting(round_id, now))
-        .values(updated_at=now, **values).execution_options(synchronize_session=False))
-    return result.rowcount == 1
