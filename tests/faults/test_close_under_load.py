@@ -30,7 +30,7 @@ def _snapshot(app):
 def test_close_while_fifty_experts_save(fault_app, live):
     from webapp.extensions import db
     from webapp.models import Round
-    from webapp.services import answers, round_lifecycle
+    from webapp.services import round_lifecycle
 
     study = open_round_with_panel(fault_app, N)
     live.start()
