@@ -100,7 +100,6 @@ def _lp(b, w, bo, ow):
     s_count, n = bo.shape
     nv = n + 1  # w_1..w_n, xi per block
     rows, cols, vals = [], [], []
-    r = 0
     # constraints per block: for each j: +-(w_B - a_Bj w_j) - xi <= 0 and +-(w_j - a_jW w_W) - xi <= 0
     j = np.arange(n)
     base = (np.arange(s_count) * nv)[:, None]

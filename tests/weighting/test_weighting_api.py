@@ -63,7 +63,7 @@ def test_results_are_frozen_and_json_ready(result):
     (lambda: W.entropy(X, [-1, 1, 1, 1], normalization="none"), "directions"),
     (lambda: W.coefficient_of_variation(-X), "x"),
     (lambda: W.critic(X, correlation="kendall"), "correlation"),
-    (lambda: W.normalize(X, "sum", [1, 1, 1, -1]) if False else W.normalize(-X, "sum"), "x"),
+    (lambda: W.normalize(-X, "sum"), "x"),
     (lambda: W.pca(X, retention=0), "retention"),
     (lambda: W.pca(X, retention=9), "retention"),
     (lambda: W.g1([0, 0, 1], [1.2, 1.2]), "order"),
