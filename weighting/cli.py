@@ -16,6 +16,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 
 import numpy as np
@@ -101,7 +102,7 @@ def objective_table(text: str, *, cost=(), methods=None, normalization="minmax",
         try:
             results[m] = OBJECTIVE[m](x, d, opts)
         except ValueError as exc:  # one method's refusal (e.g. PCA sign) does not stop the others
-            refused[m] = str(exc)
+            refused[m] = re.sub(r"column (\d+)", lambda g: f"column {codes[int(g.group(1))]}", str(exc))
     if fmt == "json":
         out = {m: {**r.to_dict(), "weights": dict(zip(codes, r.weights.tolist())),
                    "name": dict(METHODS[m])} for m, r in results.items()}

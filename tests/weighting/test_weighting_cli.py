@@ -34,7 +34,7 @@ def test_objective_json_is_the_library_with_the_cost_direction(tmp_path):
     assert_allclose(list(doc["results"]["critic"]["weights"].values()), W.critic(X, d).weights)
     assert doc["results"]["entropy"]["zeros"] == "shift"
     assert doc["results"]["critic"]["name"]["zh"] == "CRITIC 法"
-    assert "pca" in doc["refused"]  # D as a cost runs against the others: refused, not hidden
+    assert "column D" in doc["refused"]["pca"]  # D as a cost runs against the others: refused, not hidden
 
 
 def test_objective_text_in_chinese_names_each_variant(tmp_path):
