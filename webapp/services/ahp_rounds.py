@@ -1,0 +1,221 @@
+"""AHP rounds: one pairwise block per sibling group, on the shared round lifecycle.
+
+An AHP round is a :class:`~webapp.models.Round` of kind ``ahp`` created,
+opened, closed and reminded by ``round_lifecycle`` like any round; its items
+are the blocks' parents, and ``Round.settings["ahp"]`` holds its options and,
+from opening, the frozen blocks (children in order) and expert weights.
+This module loads a round's judgments into arrays for ``ahp_analysis``.
+Services flush; the caller commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+import delphi
+from webapp.extensions import db
+from webapp.models import Expert, Node, Response, ResponseStatus, Round, RoundKind, RoundStatus, Study
+from webapp.services import ahp_settings, audit, round_lifecycle, tree
+from webapp.services.ahp_analysis import Block, RoundAnalysis, analyze_round, convergence, pair_index
+from webapp.services.round_lifecycle import RoundError
+
+
+# --- the blocks of the current indicator system ------------------------------------------------
+
+def sibling_groups(study: Study) -> list[tuple[Node, list[Node]]]:
+    """Every active node with two or more active children, level by level (hierarchy order)."""
+    dropped = tree.dropped_ids(study)
+    active = [n for n in tree.questionnaire_order(study) if n.id not in dropped]
+    kids: dict[int, list[Node]] = {}
+    for node in active:
+        if node.parent_id is not None:
+            kids.setdefault(node.parent_id, []).append(node)
+    for siblings in kids.values():
+        siblings.sort(key=lambda n: (n.position, n.code))
+    return [(n, kids[n.id]) for n in active if len(kids.get(n.id, [])) >= 2]
+
+
+def _blocks_setting(groups) -> list[dict]:
+    return [{"parent": p.id, "code": p.code, "children": [c.id for c in kids]} for p, kids in groups]
+
+
+def choose_groups(study: Study, *, parent_ids=None, levels=None) -> list[tuple[Node, list[Node]]]:
+    groups = sibling_groups(study)
+    if levels:
+        depths = tree.node_depths(study)
+        groups = [(p, k) for p, k in groups if depths[p.id] + 1 in set(levels)]
+    if parent_ids is not None:
+        wanted = {int(i) for i in parent_ids}
+        unknown = wanted - {p.id for p, _ in groups}
+        if unknown:
+            raise RoundError(_("A chosen group is not a sibling group of this study's indicator system."))
+        groups = [(p, k) for p, k in groups if p.id in wanted]
+    if not groups:
+        raise RoundError(_("There is no group of two or more indicators to compare."))
+    return groups
+
+
+def create_ahp_round(study: Study, *, parent_ids=None, levels=None, options: dict | None = None,
+                     now: datetime | None = None, **round_settings) -> Round:
+    """A draft AHP round with one block per chosen sibling group (all of them by default)."""
+    try:
+        ahp_options = ahp_settings.normalize(options)
+    except ahp_settings.SettingsError as exc:
+        raise RoundError(str(exc)) from None
+    groups = choose_groups(study, parent_ids=parent_ids, levels=levels)
+    ahp_options["blocks"] = _blocks_setting(groups)
+    round_settings.setdefault("scale_min", 1)
+    round_settings.setdefault("scale_max", 9)
+    rnd = round_lifecycle.create_round(study, nodes=[p for p, _ in groups], kind=RoundKind.ahp, now=now,
+                                       analysis={"ahp": ahp_options}, **round_settings)
+    audit.record("round.ahp_blocks", study=study, target=f"round:{rnd.number}",
+                 details={"blocks": [p.code for p, _ in groups]})
+    return rnd
+
+
+def update_ahp_options(rnd: Round, options: dict, *, parent_ids=None) -> Round:
+    """Change a draft AHP round's options (and blocks); refused once it has opened."""
+    if rnd.kind is not RoundKind.ahp or rnd.status is not RoundStatus.draft:
+        raise RoundError(_("Only a draft AHP round can be changed."))
+    try:
+        new = ahp_settings.normalize(options)
+    except ahp_settings.SettingsError as exc:
+        raise RoundError(str(exc)) from None
+    if parent_ids is not None:
+        groups = choose_groups(rnd.study, parent_ids=parent_ids)
+        round_lifecycle.set_round_items(rnd, [p for p, _ in groups])
+    else:
+        chosen = {item.node_id for item in rnd.items}
+        groups = [(p, k) for p, k in sibling_groups(rnd.study) if p.id in chosen]
+    new["blocks"] = _blocks_setting(groups)
+    rnd.settings = {**(rnd.settings or {}), "ahp": new}
+    audit.record("round.ahp_settings", study=rnd.study, target=f"round:{rnd.number}")
+    return rnd
+
+
+def options_of(rnd: Round) -> dict:
+    """The round's AHP options (defaults filled in), blocks and, once open, frozen weights."""
+    raw = dict((rnd.settings or {}).get("ahp") or {})
+    extra = {k: raw.pop(k) for k in ("blocks", "weights", "weights_source") if k in raw}
+    out = ahp_settings.normalize(raw)
+    out.update(extra)
+    return out
+
+
+# --- expert weights, frozen at opening ------------------------------------------------------------
+
+def resolve_weights(study: Study, experts: list[Expert], options: dict, tables=None) -> tuple[dict, str]:
+    """{pseudonym: weight} by the round's rule: equal, the authority coefficient Cr, or by hand.
+
+    Cr = (Ca + Cs)/2 from the expert's self-assessment (``delphi.authority``); an
+    expert without one gets the panel's mean Cr (or 1 if nobody has one).
+    """
+    rule = options["expert_weights"]
+    if rule == "manual":
+        manual = options.get("manual_weights") or {}
+        return {e.pseudonym: float(manual.get(e.pseudonym, 1.0)) for e in experts}, "manual"
+    if rule == "authority":
+        ready = [e for e in experts if e.familiarity and e.basis]
+        weights: dict = {}
+        if ready:
+            basis, familiarity = tables if tables else (delphi.DEFAULT_BASIS_TABLE, delphi.DEFAULT_FAMILIARITY_SCALE)
+            result = delphi.authority([e.basis for e in ready], [e.familiarity for e in ready], basis, familiarity)
+            weights = {e.pseudonym: float(c) for e, c in zip(ready, result.cr)}
+        fill = float(np.mean(list(weights.values()))) if weights else 1.0
+        return {e.pseudonym: weights.get(e.pseudonym, fill) for e in experts}, "authority"
+    return {e.pseudonym: 1.0 for e in experts}, "equal"
+
+
+def frozen_ahp(rnd: Round, tables=None) -> dict:
+    """What an AHP round freezes at opening: options, blocks as they stand, expert weights."""
+    options = options_of(rnd)
+    chosen = {item.node_id for item in rnd.items}
+    options["blocks"] = _blocks_setting([(p, k) for p, k in sibling_groups(rnd.study) if p.id in chosen])
+    experts = list(db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id,
+                                                           Expert.revoked_at.is_(None))))
+    options["weights"], options["weights_source"] = resolve_weights(rnd.study, experts, options, tables)
+    return options
+
+
+# --- a round's judgments as arrays ----------------------------------------------------------------
+
+def round_blocks(rnd: Round) -> list[tuple[Node, list[Node]]]:
+    """The round's blocks as frozen (parent node, children in order)."""
+    spec = options_of(rnd).get("blocks") or []
+    ids = {i for b in spec for i in [b["parent"], *b["children"]]}
+    nodes = {n.id: n for n in db.session.scalars(select(Node).where(Node.id.in_(ids)))} if ids else {}
+    return [(nodes[b["parent"]], [nodes[c] for c in b["children"]]) for b in spec
+            if b["parent"] in nodes and all(c in nodes for c in b["children"])]
+
+
+def submitted(rnd: Round) -> list[Response]:
+    rows = db.session.scalars(
+        select(Response).where(Response.round_id == rnd.id, Response.status == ResponseStatus.submitted)
+        .options(selectinload(Response.judgments), selectinload(Response.expert)))
+    return sorted(rows, key=lambda r: (len(r.expert.pseudonym), r.expert.pseudonym))
+
+
+def judgment_arrays(blocks, responses) -> list[Block]:
+    """Signed judgments per block, experts x pairs (NaN = not given), in block pair order."""
+    out = []
+    for parent, kids in blocks:
+        pos = {c.id: i for i, c in enumerate(kids)}
+        col = {pair: m for m, pair in enumerate(pair_index(len(kids)))}
+        values = np.full((len(responses), len(col)), np.nan)
+        for e, response in enumerate(responses):
+            for j in response.judgments:
+                if j.parent_node_id != parent.id or j.row_node_id not in pos or j.col_node_id not in pos:
+                    continue
+                r, c = pos[j.row_node_id], pos[j.col_node_id]
+                value = j.value if r < c else (1 if j.value == 1 else -j.value)
+                values[e, col[(min(r, c), max(r, c))]] = value
+        out.append(Block(parent.code, tuple(k.code for k in kids), values))
+    return out
+
+
+def parents_map(rnd: Round) -> dict:
+    dropped = tree.dropped_ids(rnd.study)
+    nodes = [n for n in tree.tree_order(rnd.study) if n.id not in dropped]
+    by_id = {n.id: n for n in nodes}
+    return {n.code: (by_id[n.parent_id].code if n.parent_id in by_id else None) for n in nodes}
+
+
+def analysis_of(rnd: Round, *, bootstrap: bool = True, responses=None) -> RoundAnalysis:
+    """The round's figures from its submitted questionnaires (drafts never count)."""
+    options = options_of(rnd)
+    responses = submitted(rnd) if responses is None else responses
+    blocks = round_blocks(rnd)
+    pseudonyms = [r.expert.pseudonym for r in responses]
+    frozen = options.get("weights")
+    if frozen is None:
+        frozen, _source = resolve_weights(rnd.study, [r.expert for r in responses], options)
+    weights = np.array([float(frozen.get(p, 1.0)) for p in pseudonyms])
+    return analyze_round(judgment_arrays(blocks, responses), parents_map(rnd), pseudonyms, weights, options,
+                         bootstrap=bootstrap)
+
+
+def ahp_rounds_upto(rnd: Round) -> list[Round]:
+    """The study's opened AHP rounds up to ``rnd`` (inclusive), oldest first."""
+    return list(db.session.scalars(
+        select(Round).where(Round.study_id == rnd.study_id, Round.kind == RoundKind.ahp,
+                            Round.status != RoundStatus.draft, Round.number <= rnd.number)
+        .order_by(Round.number)))
+
+
+def previous_ahp_round(rnd: Round) -> Round | None:
+    return db.session.scalar(
+        select(Round).where(Round.study_id == rnd.study_id, Round.kind == RoundKind.ahp,
+                            Round.status == RoundStatus.closed, Round.number < rnd.number)
+        .order_by(Round.number.desc()).limit(1))
+
+
+def convergence_of(rnd: Round, now: RoundAnalysis):
+    """Convergence against the previous closed AHP round, or None for the first."""
+    before = previous_ahp_round(rnd)
+    if before is None:
+        return None
+    return convergence(analysis_of(before, bootstrap=False), now, options_of(rnd), len(ahp_rounds_upto(rnd)))
