@@ -38,6 +38,7 @@ class BlockResult:
     included: np.ndarray      # (K,) in the group result
     weights: np.ndarray       # (K,) normalised expert weights used for this block (0 = left out)
     rule: tuple               # ("CR" | "GCI", limit)
+    values: np.ndarray | None = None  # (K, m) the signed judgments typed (NaN = not given)
     aij: np.ndarray | None = None
     aip: np.ndarray | None = None
     aij_cr: float | None = None
@@ -134,7 +135,7 @@ def analyze_block(block: Block, weights: np.ndarray, settings: dict) -> BlockRes
                       completed=completed, matrices=filled,
                       individual=np.where(answered[:, None], individual, np.nan), cr=cr, gci=gci,
                       consistent=ok, included=included & (w > 0), weights=w,
-                      rule=ahp_settings.rule_for(settings, n))
+                      rule=ahp_settings.rule_for(settings, n), values=np.asarray(block.values, dtype=float))
     if not (w > 0).any():
         res.weights = np.zeros(k)
         return res
