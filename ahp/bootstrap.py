@@ -110,38 +110,60 @@ def _antisym(logs):
     return 0.5 * (logs - np.swapaxes(logs, -1, -2))
 
 
-def _group_samples(stack, w, counts, *, aggregation, method, noise, rng):
-    """Local weights (B, n) of one group for every resample (NaN rows if no weight was drawn)."""
-    k, n, _ = stack.shape
-    c = counts * w  # (B, k) resampled expert weights
-    total = c.sum(axis=1)
+def _local_from_sums(sums, total, *, aggregation, method, n):
+    """Local weights (B, n) from the resampled weighted sums of ln a_ij (AIJ) or ln w_i (AIP)."""
     ok = total > 0
-    c = np.where(ok[:, None], c / np.where(ok, total, 1.0)[:, None], 1.0 / k)
-    logs = np.log(stack)
+    mean = sums / np.where(ok, total, 1.0)[:, None]
     if aggregation == "aij":
-        agg = np.tensordot(c, logs, axes=([1], [0]))  # (B, n, n) weighted mean of ln a_ij
-        if noise > 0:
-            # Independent N(0, noise^2) on every expert's ln a_ij (i < j) adds, to the weighted
-            # mean, N(0, noise^2 * sum_k c_k^2): drawn once per aggregated cell.
-            sd = noise * np.sqrt((c * c).sum(axis=1))
-            e = np.triu(rng.standard_normal((len(c), n, n)), 1) * sd[:, None, None]
-            agg = agg + e - np.swapaxes(e, -1, -2)
-        local = priorities_of_valid(np.exp(_antisym(agg)), method)
+        logs = _antisym(mean.reshape(-1, n, n))
+        local = priorities_of_valid(np.exp(logs), method)
     else:
-        if noise == 0:
-            ind = np.log(priorities_of_valid(stack, method))  # (k, n)
-            logp = c @ ind
-        else:
-            logp = np.empty((len(c), n))
-            step = max(1, _CHUNK_CELLS // (k * n * n))
-            for s in range(0, len(c), step):
-                e = np.triu(rng.standard_normal((min(step, len(c) - s), k, n, n)), 1) * noise
-                noisy = np.exp(_antisym(logs + e - np.swapaxes(e, -1, -2)))
-                logp[s:s + step] = np.einsum("bk,bkn->bn", c[s:s + step], np.log(priorities_of_valid(noisy, method)))
-        p = np.exp(logp - logp.max(axis=1, keepdims=True))
+        p = np.exp(mean - mean.max(axis=1, keepdims=True))
         local = p / p.sum(axis=1, keepdims=True)
     local[~ok] = np.nan
     return local
+
+
+def _noisy_group(stack, w, counts, *, aggregation, method, noise, rng):
+    """Local weights (B, n) of one group with judgment noise on every expert's ln a_ij."""
+    k, n, _ = stack.shape
+    c = counts * w
+    total = c.sum(axis=1)
+    cn = c / np.where(total > 0, total, 1.0)[:, None]
+    logs = np.log(stack)
+    if aggregation == "aij":
+        mean = np.tensordot(cn, logs, axes=([1], [0]))
+        # Independent N(0, noise^2) on every expert's ln a_ij (i < j) adds, to the weighted mean,
+        # N(0, noise^2 * sum_k c_k^2): drawn once per aggregated cell.
+        e = np.triu(rng.standard_normal((len(c), n, n)), 1) * (noise * np.sqrt((cn * cn).sum(axis=1)))[:, None, None]
+        sums = (mean + e - np.swapaxes(e, -1, -2)).reshape(len(c), -1)
+    else:
+        sums = np.empty((len(c), n))
+        step = max(1, _CHUNK_CELLS // (k * n * n))
+        for s in range(0, len(c), step):
+            e = np.triu(rng.standard_normal((min(step, len(c) - s), k, n, n)), 1) * noise
+            noisy = np.exp(_antisym(logs + e - np.swapaxes(e, -1, -2)))
+            sums[s:s + step] = np.einsum("bk,bkn->bn", cn[s:s + step], np.log(priorities_of_valid(noisy, method)))
+    return _local_from_sums(sums, np.where(total > 0, 1.0, 0.0), aggregation=aggregation, method=method, n=n)
+
+
+def _resampled_locals(groups, stacks, group_w, counts, *, aggregation, method, noise, rng):
+    """{parent: (B, n) local weights}; without noise every group's weighted sums come from one
+    matrix product ``counts @ [w_g * ln a_g | w_g]`` over all groups."""
+    if noise > 0:
+        return {p: _noisy_group(stacks[p], group_w[p], counts, aggregation=aggregation, method=method,
+                                noise=noise, rng=rng) for p, _ in groups}
+    blocks, spans, col = [], {}, 0
+    for parent, _ in groups:
+        arr, w = stacks[parent], group_w[parent]
+        k, n, _n = arr.shape
+        logs = np.log(arr).reshape(k, -1) if aggregation == "aij" else np.log(priorities_of_valid(arr, method))
+        blocks += [w[:, None] * logs, w[:, None]]
+        spans[parent] = (col, col + logs.shape[1], n)
+        col += logs.shape[1] + 1
+    sums = counts @ np.hstack(blocks)
+    return {p: _local_from_sums(sums[:, a:b], sums[:, b], aggregation=aggregation, method=method, n=n)
+            for p, (a, b, n) in spans.items()}
 
 
 def bootstrap_weights(hierarchy, judgments, weights=None, *, resamples: int = 1000, aggregation: str = "aij",
@@ -209,18 +231,20 @@ def bootstrap_weights(hierarchy, judgments, weights=None, *, resamples: int = 10
     groups, stacks, group_w, k = _check_panel(hierarchy, judgments, weights)
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, k, size=(resamples, k))
-    counts = np.zeros((resamples, k))
-    np.add.at(counts, (np.repeat(np.arange(resamples), k), draws.ravel()), 1.0)
+    counts = np.bincount((draws + k * np.arange(resamples)[:, None]).ravel(),
+                         minlength=resamples * k).reshape(resamples, k).astype(float)
     opts = dict(aggregation=aggregation, method=method, rng=rng)
-    local = {p: _group_samples(stacks[p], group_w[p], counts, noise=float(noise), **opts) for p, _ in groups}
-    whole = {p: _group_samples(stacks[p], group_w[p], np.ones((1, k)), noise=0.0, **opts)[0] for p, _ in groups}
+    local = _resampled_locals(groups, stacks, group_w, counts, noise=float(noise), **opts)
+    whole = {p: v[0] for p, v in _resampled_locals(groups, stacks, group_w, np.ones((1, k)), noise=0.0,
+                                                   **opts).items()}
     codes = tuple(c for c in hierarchy.codes if c != hierarchy.root)
     glob_s = _globals(hierarchy, local, resamples)
     glob_e = _globals(hierarchy, {p: v[None, :] for p, v in whole.items()}, 1)
     samples = np.column_stack([glob_s[c] for c in codes]) if codes else np.empty((resamples, 0))
     alpha = (1.0 - float(level)) / 2.0
+    quantile = np.nanquantile if np.isnan(samples).any() else np.quantile  # nanquantile loops over columns
     with np.errstate(all="ignore"):
-        lo, hi = np.nanquantile(samples, [alpha, 1.0 - alpha], axis=0) if codes else ([], [])
+        lo, hi = quantile(samples, [alpha, 1.0 - alpha], axis=0) if codes else ([], [])
     outrank = {}
     for parent, _ in groups:
         x = local[parent][~np.isnan(local[parent][:, 0])]

@@ -118,36 +118,47 @@ def _fill(mats: np.ndarray, allow_incomplete: bool):
 
 
 def analyze_block(block: Block, weights: np.ndarray, settings: dict) -> BlockResult:
-    """Individual priorities and consistency, and the group result of one block."""
+    """Individual priorities and consistency, and the group result of one block.
+
+    One ``ahp.analyze_group`` call over the experts who answered (weight 0 for those left
+    out), so every expert's CR/GCI and the group weights come from the same pass; S* and
+    the geometric SD are of the experts in the group result.
+    """
     n = len(block.children)
     k = block.values.shape[0]
     filled, answered, completed = _fill(matrices(block.values, n), settings["allow_incomplete"])
     method = settings["priority_method"]
-    cons = ahp.consistency(filled)
-    individual = np.asarray(ahp.priorities(filled, method=method)) if method != "eigen" \
-        else np.asarray(cons.priorities)
-    cr = np.where(answered, cons.cr, np.nan)
-    gci = np.where(answered, cons.gci, np.nan)
-    ok = answered & np.asarray(ahp_settings.consistent(settings, n, np.nan_to_num(cr), np.nan_to_num(gci)))
-    included = ok if settings["censor_cr"] else answered.copy()
-    w = np.where(included, np.asarray(weights, dtype=float), 0.0)
     res = BlockResult(parent=block.parent, children=tuple(block.children), answered=answered,
-                      completed=completed, matrices=filled,
-                      individual=np.where(answered[:, None], individual, np.nan), cr=cr, gci=gci,
-                      consistent=ok, included=included & (w > 0), weights=w,
-                      rule=ahp_settings.rule_for(settings, n), values=np.asarray(block.values, dtype=float))
-    if not (w > 0).any():
-        res.weights = np.zeros(k)
+                      completed=completed, matrices=filled, individual=np.full((k, n), np.nan),
+                      cr=np.full(k, np.nan), gci=np.full(k, np.nan), consistent=np.zeros(k, bool),
+                      included=np.zeros(k, bool), weights=np.zeros(k), rule=ahp_settings.rule_for(settings, n),
+                      values=np.asarray(block.values, dtype=float))
+    if not answered.any():
+        return res
+    cons = ahp.consistency(filled[answered])
+    res.cr[answered], res.gci[answered] = cons.cr, cons.gci
+    res.consistent[answered] = ahp_settings.consistent(settings, n, np.asarray(cons.cr), np.asarray(cons.gci))
+    include = res.consistent if settings["censor_cr"] else answered
+    w = np.where(include, np.asarray(weights, dtype=float), 0.0)
+    res.included = w > 0
+    if method == "eigen":
+        res.individual[answered] = cons.priorities
+    else:
+        res.individual[answered] = ahp.priorities(filled[answered], method=method)
+    if not res.included.any():
         return res
     res.weights = w / w.sum()
     use = res.included
-    group = ahp.analyze_group(filled[use], res.weights[use], method=method)
-    res.aij, res.aip = group.aij, group.aip
-    res.aij_cr, res.aij_gci = float(group.aij_consistency.cr), float(group.aij_consistency.gci)
-    s = group.consensus.s_star
+    aij_matrix = ahp.aggregate_judgments(filled[use], res.weights[use])
+    aij_cons = ahp.consistency(aij_matrix)
+    res.aij = np.asarray(aij_cons.priorities if method == "eigen" else ahp.priorities(aij_matrix, method=method))
+    res.aip = ahp.aggregate_priorities(res.individual[use], res.weights[use])
+    res.aij_cr, res.aij_gci = float(aij_cons.cr), float(aij_cons.gci)
+    cons_group = ahp.consensus(res.individual[use])
+    s = cons_group.s_star
     res.s_star = None if not np.isfinite(s) else float(s)
-    res.wording = group.consensus.wording
-    res.geo_sd = np.asarray(group.consensus.dispersion) if use.sum() > 1 else None
+    res.wording = cons_group.wording
+    res.geo_sd = np.asarray(cons_group.dispersion) if use.sum() > 1 else None
     return res
 
 
