@@ -9,7 +9,7 @@ from sqlalchemy import select
 import ahp
 from tests.webapp.ahp_helpers import close, form_fields, matrix, open_ahp, snapshot, typed_values
 from webapp.extensions import db
-from webapp.models import Expert, InvalidTransition, Judgment, Round, RoundKind, RoundStatus, Study
+from webapp.models import Expert, InvalidTransition, Judgment, Response, Round, RoundKind, RoundStatus, Study
 from webapp.services import ahp_rounds, ahp_weights, round_lifecycle
 from webapp.services.round_lifecycle import RoundError
 
@@ -20,7 +20,7 @@ BASIS = {"practice": "high", "theory": "medium", "literature": "medium", "intuit
 def panel(app, make_study, make_expert):
     study_id = make_study()
     experts = [make_expert(study_id, name=f"P{i}", familiarity=f, basis=BASIS)
-               for i, f in enumerate(["very", "familiar", "somewhat"])]
+               for i, f in enumerate(["very", "familiar", "little"])]
     return study_id, experts
 
 
@@ -170,7 +170,9 @@ def test_closed_round_other_experts_and_studies(app, client, panel, make_study, 
     assert snapshot(app) == before
     # another study's expert cannot write into this study's round
     client.get(f"/i/{other_expert[1]}")
+    before = snapshot(app)  # (the invitation link itself is audited)
     assert client.post(url(round_id), json={"judgments": [item]}).status_code == 404
+    assert client.get(f"/expert/rounds/{round_id}/pairwise").status_code == 404
     assert snapshot(app) == before
     client.get(f"/i/{experts[0][1]}")
     close(app, round_id)
@@ -195,8 +197,7 @@ def test_over_threshold_revise_or_reason(app, client, panel):
     r = client.post(f"/expert/rounds/{round_id}/pairwise?lang=en",
                     data=form_fields(blocks, values, action="submit", reasons={blocks[0][0]: "I mean it."}))
     assert r.status_code == 302
-    # and the one-tap fix without JavaScript applies the suggested value
-    round2 = None
+    # round 2: own last weights shown, and the one-tap fix works without JavaScript
     close(app, round_id)
     round2, blocks2, _ = open_ahp(app, study_id)
     client.post(f"/expert/rounds/{round2}/pairwise", data=form_fields(blocks2[:1], values[:1]))
@@ -205,12 +206,12 @@ def test_over_threshold_revise_or_reason(app, client, panel):
     kids = blocks2[0][1]
     sug = int(round(hint.suggested)) if hint.suggested >= 1 else -int(round(1 / hint.suggested))
     apply_value = f"{blocks2[0][0]}:{kids[hint.i]}:{kids[hint.j]}:{sug}"
-    assert f'value="{apply_value}"' in page and "Last round: your weights beside the group&#39;s" in page
+    assert f'value="{apply_value}"' in page and "Last round: your weights beside the group's" in page
     r = client.post(f"/expert/rounds/{round2}/pairwise", data={"apply": apply_value, "action": "save"})
     assert r.status_code == 302
     with app.app_context():
-        stored = db.session.scalar(select(Judgment.value).where(Judgment.row_node_id == kids[hint.i],
-                                                                Judgment.col_node_id == kids[hint.j]))
+        stored = db.session.scalar(select(Judgment.value).join(Response).where(
+            Response.round_id == round2, Judgment.row_node_id == kids[hint.i], Judgment.col_node_id == kids[hint.j]))
     assert stored == sug
 
 

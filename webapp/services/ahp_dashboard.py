@@ -65,6 +65,15 @@ class AhpDashboard:
         r = self.analysis.blocks[parent]
         return [p for k, p in enumerate(self.analysis.pseudonyms) if r.answered[k] and not r.consistent[k]]
 
+    def chart_peak(self) -> float:
+        """The largest leaf global weight or interval end (the global chart's scale)."""
+        a, top = self.analysis, [0.01]
+        for code in self.leaves():
+            top.append(a.global_weights.get(code, 0.0))
+            if a.bootstrap is not None and code in a.bootstrap.intervals:
+                top.append(a.bootstrap.intervals[code][1])
+        return max(top)
+
     def leaves(self) -> list[str]:
         h = self.analysis.hierarchy
         return h.leaves() if h is not None else []
