@@ -94,3 +94,33 @@ def simulate_ahp(study) -> None:
         _answer(expert, r2, blocks2, target, rng, spread=0.25, wild=False, now=at)
         _reasons(expert, r2, at)
         ahp_answers.submit_judgments(expert, r2, now=at + timedelta(minutes=20))
+
+
+def load_ahp_demo(user) -> list[tuple[str, str | None]]:
+    """The AHP-stage study of the demo coordinator, created once; its experts' logins."""
+    from sqlalchemy import select
+
+    from webapp.models import Expert, Study, hash_token
+    from webapp.services import studies
+    from webapp.services.demo import DEMO_PANEL, _derived_secret, seed_hierarchy_bytes
+    from webapp.services.hierarchy_io import parse_json, validate_tree
+
+    study = db.session.scalar(select(Study).where(Study.owner_id == user.id, Study.title == DEMO_AHP_TITLE))
+    if study is None:
+        study = studies.create_study(user, title=DEMO_AHP_TITLE, description=DEMO_AHP_DESCRIPTION)
+        studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
+    logins = []
+    for i, (name, organisation, group, familiarity, basis) in enumerate(DEMO_PANEL, start=1):
+        pseudonym = f"E{i:02d}"
+        token = _derived_secret(f"study{study.id}:{pseudonym}", 43)
+        expert = db.session.scalar(select(Expert).where(Expert.study_id == study.id, Expert.pseudonym == pseudonym))
+        if expert is None:
+            expert = studies.add_expert(study, name=name, organisation=organisation, pseudonym=pseudonym,
+                                        email=f"expert{i:02d}@example.org", stakeholder_group=group,
+                                        familiarity=familiarity, basis=basis).expert
+            expert.token_hash = hash_token(token)
+        logins.append((pseudonym, token if expert.token_hash == hash_token(token) else None))
+    db.session.flush()
+    if not study.rounds:
+        simulate_ahp(study)
+    return logins

@@ -156,6 +156,7 @@
     pending[block.dataset.block + ":" + pair.dataset.row + ":" + pair.dataset.col] = valueOf(pair);
     persist();
     render(block);
+    setStatus("saving", cfg.msgSaving);
     schedule(300);
   }
 
