@@ -133,9 +133,10 @@ def dashboard_time(k, repeat):
 
     from webapp import create_app
     from webapp.extensions import db
-    from webapp.models import Judgment, Response, ResponseStatus, User, utcnow
+    from webapp.models import Judgment, Response, ResponseStatus, utcnow
     from webapp.services import ahp_rounds, round_lifecycle, studies
-    from webapp.services.panel import add_one
+    from webapp.services.accounts import create_coordinator
+    from webapp.services.hierarchy_io import parse_json, validate_tree
 
     tmp = tempfile.mkdtemp()
     os.environ["CONCORDIA_INSTANCE_PATH"] = tmp
@@ -144,13 +145,10 @@ def dashboard_time(k, repeat):
     rng = np.random.default_rng(7)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        owner = User.create_coordinator("bench", "bench-password-123") if hasattr(User, "create_coordinator") else None
-        if owner is None:
-            from webapp.services.accounts import create_coordinator
-            owner = create_coordinator("bench", "bench-password-123")
-        db.session.flush()
-        study = studies.create_study(owner, title="Bench", hierarchy=json.loads(SEED.read_text(encoding="utf-8")))
-        experts = [add_one(study, name=f"Expert {i}").expert for i in range(k)]
+        owner = create_coordinator("bench", "bench-password-123")
+        study = studies.create_study(owner, title="Bench")
+        studies.import_hierarchy(study, validate_tree(parse_json(SEED.read_bytes())))
+        experts = [studies.add_expert(study, name=f"Expert {i}").expert for i in range(k)]
         rnd = ahp_rounds.create_ahp_round(study, options={"bootstrap": {"resamples": RESAMPLES}})
         round_lifecycle.open_round(rnd)
         blocks = ahp_rounds.round_blocks(rnd)
@@ -162,18 +160,18 @@ def dashboard_time(k, repeat):
                 n = len(kids)
                 true = np.linspace(1, 2, n)
                 for i, j in pair_index(n):
-                    r = ahp.round_to_scale(true[i] / true[j] * math.exp(rng.normal(0, 0.6)))
+                    r = float(ahp.round_to_scale(true[i] / true[j] * math.exp(rng.normal(0, 0.6))))
                     v = int(round(r)) if r >= 1 else -int(round(1 / r))
                     db.session.add(Judgment(response=resp, parent_node_id=parent.id, row_node_id=kids[i].id,
                                             col_node_id=kids[j].id, value=v))
         db.session.commit()
         study_id, round_id, owner_name = study.id, rnd.id, owner.username
+    import re
+
     client = app.test_client()
-    with client.session_transaction() as s:
-        with app.app_context():
-            from webapp.models import User as U
-            s["_user_id"] = str(db.session.scalar(db.select(U.id).where(U.username == owner_name)))
-            s["_fresh"] = True
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": owner_name, "password": "bench-password-123", "csrf_token": token})
     url = f"/studies/{study_id}/rounds/{round_id}/ahp-dashboard"
     first = client.get(url)
     assert first.status_code == 200, first.status_code

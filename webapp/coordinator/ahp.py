@@ -83,7 +83,8 @@ def ahp_dashboard_page(study_id: int, round_id: int):
     study, rnd = _ahp_round_or_404(study_id, round_id)
     dash = ahp_dashboard.ahp_dashboard(rnd)
     return render_template("coordinator/ahp/dashboard.html", study=study, rnd=rnd, d=dash, a=dash.analysis,
-                           wording_label=ahp_dashboard.wording_label, tables=ahp_exports.TABLES,
+                           wording_label=ahp_dashboard.wording_label, quartiles=ahp_dashboard.quartiles,
+                           tables=ahp_exports.TABLES,
                            titles=ahp_exports.table_titles(), now=utcnow())
 
 

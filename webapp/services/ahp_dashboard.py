@@ -142,9 +142,9 @@ def export_notes(dash: AhpDashboard) -> list[tuple[str, str]]:
     return notes
 
 
-def spread(r, k_index=None):
-    """Min and max of the experts' weights per child (for the block chart)."""
+def quartiles(r):
+    """Min, Q1, median, Q3, max of the experts' weights per child (the block chart of a large panel)."""
     ind = r.individual[r.answered]
     if not len(ind):
         return None
-    return np.nanmin(ind, axis=0), np.nanmax(ind, axis=0)
+    return np.quantile(ind, [0, 0.25, 0.5, 0.75, 1], axis=0)

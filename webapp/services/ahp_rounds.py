@@ -14,11 +14,10 @@ from datetime import datetime
 import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 import delphi
 from webapp.extensions import db
-from webapp.models import Expert, Node, Response, ResponseStatus, Round, RoundKind, RoundStatus, Study
+from webapp.models import Expert, Judgment, Node, Response, ResponseStatus, Round, RoundKind, RoundStatus, Study
 from webapp.services import ahp_settings, audit, round_lifecycle, tree
 from webapp.services.ahp_analysis import Block, RoundAnalysis, analyze_round, convergence, pair_index
 from webapp.services.round_lifecycle import RoundError
@@ -152,29 +151,44 @@ def round_blocks(rnd: Round) -> list[tuple[Node, list[Node]]]:
             if b["parent"] in nodes and all(c in nodes for c in b["children"])]
 
 
-def submitted(rnd: Round) -> list[Response]:
-    rows = db.session.scalars(
-        select(Response).where(Response.round_id == rnd.id, Response.status == ResponseStatus.submitted)
-        .options(selectinload(Response.judgments), selectinload(Response.expert)))
-    return sorted(rows, key=lambda r: (len(r.expert.pseudonym), r.expert.pseudonym))
+def submitted_panel(rnd: Round) -> tuple[list[str], list[tuple]]:
+    """Pseudonyms of the submitted questionnaires (by pseudonym) and their judgments as plain
+    rows ``(pseudonym, parent, row, col, value)`` -- two queries, no ORM objects (a panel of
+    500 has 50,000 judgments)."""
+    names = db.session.execute(
+        select(Expert.pseudonym).join(Response, Response.expert_id == Expert.id)
+        .where(Response.round_id == rnd.id, Response.status == ResponseStatus.submitted)).scalars().all()
+    rows = db.session.execute(
+        select(Expert.pseudonym, Judgment.parent_node_id, Judgment.row_node_id, Judgment.col_node_id, Judgment.value)
+        .join(Response, Response.id == Judgment.response_id).join(Expert, Expert.id == Response.expert_id)
+        .where(Response.round_id == rnd.id, Response.status == ResponseStatus.submitted)).all()
+    return sorted(names, key=lambda p: (len(p), p)), rows
 
 
-def judgment_arrays(blocks, responses) -> list[Block]:
-    """Signed judgments per block, experts x pairs (NaN = not given), in block pair order."""
-    out = []
-    for parent, kids in blocks:
+def judgment_arrays(blocks, pseudonyms: list[str], rows) -> list[Block]:
+    """Signed judgments per block, experts x pairs (NaN = not given), in block pair order.
+
+    A judgment stored column-first (``a_ji``) is turned round: ``-v`` (or 1) at ``(i, j)``."""
+    expert = {p: k for k, p in enumerate(pseudonyms)}
+    where = {}  # (parent, row, col) -> (block index, pair column, sign)
+    for b, (parent, kids) in enumerate(blocks):
         pos = {c.id: i for i, c in enumerate(kids)}
         col = {pair: m for m, pair in enumerate(pair_index(len(kids)))}
-        values = np.full((len(responses), len(col)), np.nan)
-        for e, response in enumerate(responses):
-            for j in response.judgments:
-                if j.parent_node_id != parent.id or j.row_node_id not in pos or j.col_node_id not in pos:
-                    continue
-                r, c = pos[j.row_node_id], pos[j.col_node_id]
-                value = j.value if r < c else (1 if j.value == 1 else -j.value)
-                values[e, col[(min(r, c), max(r, c))]] = value
-        out.append(Block(parent.code, tuple(k.code for k in kids), values))
-    return out
+        for a, i in pos.items():
+            for c, j in pos.items():
+                if i < j:
+                    where[(parent.id, a, c)] = (b, col[(i, j)], 1)
+                elif i > j:
+                    where[(parent.id, a, c)] = (b, col[(j, i)], -1)
+    values = [np.full((len(pseudonyms), len(kids) * (len(kids) - 1) // 2), np.nan) for _, kids in blocks]
+    for name, parent, row, col, value in rows:
+        spot = where.get((parent, row, col))
+        k = expert.get(name)
+        if spot is None or k is None:
+            continue
+        b, m, sign = spot
+        values[b][k, m] = value if sign > 0 or value == 1 else -value
+    return [Block(parent.code, tuple(c.code for c in kids), v) for (parent, kids), v in zip(blocks, values)]
 
 
 def parents_map(rnd: Round) -> dict:
@@ -184,17 +198,18 @@ def parents_map(rnd: Round) -> dict:
     return {n.code: (by_id[n.parent_id].code if n.parent_id in by_id else None) for n in nodes}
 
 
-def analysis_of(rnd: Round, *, bootstrap: bool = True, responses=None) -> RoundAnalysis:
+def analysis_of(rnd: Round, *, bootstrap: bool = True) -> RoundAnalysis:
     """The round's figures from its submitted questionnaires (drafts never count)."""
     options = options_of(rnd)
-    responses = submitted(rnd) if responses is None else responses
+    pseudonyms, rows = submitted_panel(rnd)
     blocks = round_blocks(rnd)
-    pseudonyms = [r.expert.pseudonym for r in responses]
     frozen = options.get("weights")
-    if frozen is None:
-        frozen, _source = resolve_weights(rnd.study, [r.expert for r in responses], options)
+    if frozen is None:  # a draft: weights as they would be frozen now
+        experts = db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id,
+                                                          Expert.pseudonym.in_(pseudonyms))).all()
+        frozen, _source = resolve_weights(rnd.study, list(experts), options)
     weights = np.array([float(frozen.get(p, 1.0)) for p in pseudonyms])
-    return analyze_round(judgment_arrays(blocks, responses), parents_map(rnd), pseudonyms, weights, options,
+    return analyze_round(judgment_arrays(blocks, pseudonyms, rows), parents_map(rnd), pseudonyms, weights, options,
                          bootstrap=bootstrap)
 
 
