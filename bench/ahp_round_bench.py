@@ -203,7 +203,12 @@ def main():
 
     full = best(lambda: analyze_round(blocks, parents, names, weights, settings), args.repeat)
     nob = best(lambda: analyze_round(blocks, parents, names, weights, settings, bootstrap=False), args.repeat)
+    stacks = {b.parent: ahp.from_upper(np.where(b.values > 0, b.values, -1 / b.values), len(b.children))
+              for b in blocks}
+    ref = best(lambda: tree.analyze(stacks), args.repeat)
     print(f"experts {args.experts}, blocks {len(blocks)}, bootstrap {RESAMPLES} resamples")
+    print(f"(0) reference, ahp.Hierarchy.analyze alone (bench/ahp_bench.py (b), README: 12 ms unloaded): "
+          f"{ref[0]:.1f} ms -- the machine's load factor for this run")
     print(f"(a) numerical, vectorised:  best {full[0]:7.1f} ms  median {full[1]:7.1f} ms  (target < 150 ms)"
           f"  [without bootstrap {nob[0]:.1f} ms]")
     print(f"(b) per-expert loop:        {loop_ms:7.1f} ms  -> {loop_ms / full[0]:.0f}x slower (same weights and intervals)")
