@@ -132,3 +132,25 @@ def test_dashboard_screenshots(live_demo, desktop_en, phone_zh):
         if lang == "en":
             page.locator("#blocks").scroll_into_view_if_needed()
             shot(page, "dashboard-blocks-desktop-en.png")
+
+
+def test_matrix_view_on_a_desktop_is_bound_to_the_rows(live_demo, desktop_en):
+    app = live_demo.app
+    round_id = open_ahp_round(app)
+    page = desktop_en.new_page()
+    page.goto(live_demo.ahp_links["E07"])
+    page.goto(f"{live_demo.url}/expert/rounds/{round_id}/pairwise?lang=en")
+    block = page.locator(".ahp-block").nth(1)        # block A: four sub-indicators
+    block.locator(".ahp-matrix-toggle").click()
+    cells = block.locator("td[data-pair] select")
+    assert cells.count() == 6
+    values = ["3", "1/5", "2", "4", "1", "1/3"]
+    for k, v in enumerate(values):
+        cells.nth(k).select_option(label=v)
+    typed = [3, -5, 2, 4, 1, -3]
+    checked = block.locator(".ahp-pair input:checked").evaluate_all("els => els.map(e => Number(e.value))")
+    assert checked == typed
+    a = ahp.from_upper([v if v > 0 else 1 / -v for v in typed], 4)
+    assert float(block.get_attribute("data-cr")) == pytest.approx(ahp.consistency(a).cr, abs=1e-9)
+    assert block.locator('td[data-mirror="0-1"]').text_content() == "1/3"
+    shot(page, "expert-matrix-desktop-en.png")
