@@ -14,6 +14,9 @@ from datetime import datetime
 
 import numpy as np
 from flask_babel import gettext as _
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 import ahp
 from webapp.extensions import db
@@ -102,20 +105,20 @@ def save_judgments(expert: Expert, rnd: Round, judgments: Iterable[dict], notes:
     judgments, notes = list(judgments), list(notes)
     rows = _check_batch(rnd, judgments, notes)
     response = _writable_response(expert, rnd, now)
-    existing = {(j.row_node_id, j.col_node_id): j for j in response.judgments}
-    for block, a, b, value in rows:
-        old = existing.get((a, b)) or existing.get((b, a))
-        if value is None:
-            if old is not None:
-                response.judgments.remove(old)
-                db.session.delete(old)
-                existing.pop((old.row_node_id, old.col_node_id), None)
-            continue
-        if old is None:
-            old = Judgment(response=response, parent_node_id=block, row_node_id=a, col_node_id=b, value=value)
-            db.session.add(old)
-            existing[(a, b)] = old
-        old.row_node_id, old.col_node_id, old.value, old.updated_at = a, b, value, now
+    final = {(a, b): (block, value) for block, a, b, value in rows}  # the last word on a pair counts
+    upserts = [{"response_id": response.id, "parent_node_id": block, "row_node_id": a, "col_node_id": b,
+                "value": value, "updated_at": now} for (a, b), (block, value) in final.items() if value is not None]
+    cleared = [pair for pair, (_block, value) in final.items() if value is None]
+    if upserts:  # one statement, safe against a concurrent autosave of the same pair
+        insert = (pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(Judgment)
+        insert = insert.values(upserts)
+        db.session.execute(insert.on_conflict_do_update(
+            index_elements=["response_id", "row_node_id", "col_node_id"],
+            set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at}))
+    for a, b in cleared:
+        db.session.execute(delete(Judgment).where(Judgment.response_id == response.id,
+                                                  Judgment.row_node_id == a, Judgment.col_node_id == b))
+    db.session.expire(response, ["judgments"])
     if notes:
         stored = {n.parent_node_id: n for n in db.session.query(BlockNote).filter_by(response_id=response.id)}
         for note in notes:
