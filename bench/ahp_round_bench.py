@@ -14,6 +14,10 @@ Prints, in one run:
     database with the 500 submitted questionnaires, loading, analysis and
     rendering) -- target under 500 ms.
 
+BLAS threads: OpenBLAS is pinned to one thread (``OPENBLAS_NUM_THREADS=1``) as in
+bench/weighting_bench.py: on the shared 2-core machine its spinning threads slow small
+matrix products many times over. Run with ``OPENBLAS_NUM_THREADS=2`` to compare.
+
 Run:  .venv/bin/python bench/ahp_round_bench.py [--repeat 7] [--experts 500] [--no-dashboard]
 """
 from __future__ import annotations
@@ -21,15 +25,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import numpy as np  # noqa: E402
+
 import ahp  # noqa: E402
 from webapp.services import ahp_settings  # noqa: E402
 from webapp.services.ahp_analysis import Block, analyze_round, pair_index  # noqa: E402
