@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import delphi
 from webapp.extensions import db
@@ -198,8 +198,39 @@ def parents_map(rnd: Round) -> dict:
     return {n.code: (by_id[n.parent_id].code if n.parent_id in by_id else None) for n in nodes}
 
 
+_CACHE: dict = {}
+_CACHE_SIZE = 16
+
+
+def _cache_key(rnd: Round, bootstrap: bool):
+    """What an opened round's figures depend on: its frozen settings and its submitted
+    questionnaires, which never change once submitted -- so (round, how many, the last
+    submission time) identifies them. Drafts of rounds are not cached."""
+    if rnd.status is RoundStatus.draft:
+        return None
+    count, last = db.session.execute(
+        select(func.count(Response.id), func.max(Response.submitted_at))
+        .where(Response.round_id == rnd.id, Response.status == ResponseStatus.submitted)).one()
+    return (str(db.engine.url), rnd.id, rnd.created_at, rnd.opened_at, count, last, bootstrap)
+
+
 def analysis_of(rnd: Round, *, bootstrap: bool = True) -> RoundAnalysis:
-    """The round's figures from its submitted questionnaires (drafts never count)."""
+    """The round's figures from its submitted questionnaires (drafts never count).
+
+    Kept in a small per-process cache for opened rounds (see :func:`_cache_key`), so the
+    dashboard, its exports and the published weights compute a round once."""
+    key = _cache_key(rnd, bootstrap)
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    out = _analysis_of(rnd, bootstrap=bootstrap)
+    if key is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = out
+    return out
+
+
+def _analysis_of(rnd: Round, *, bootstrap: bool) -> RoundAnalysis:
     options = options_of(rnd)
     pseudonyms, rows = submitted_panel(rnd)
     blocks = round_blocks(rnd)
