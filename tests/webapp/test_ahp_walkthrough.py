@@ -19,7 +19,7 @@ import ahp
 from tests.webapp.ahp_helpers import close, form_fields, matrix, open_ahp, typed_values
 from tests.conftest import login
 from webapp.extensions import db
-from webapp.models import Expert, Round, Study
+from webapp.models import Expert, Round
 from webapp.services import ahp_rounds, ahp_weights
 
 

@@ -15,47 +15,20 @@ import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-import delphi
 from webapp.extensions import db
 from webapp.models import Expert, Judgment, Node, Response, ResponseStatus, Round, RoundKind, RoundStatus, Study
 from webapp.services import ahp_settings, audit, round_lifecycle, tree
 from webapp.services.ahp_analysis import Block, RoundAnalysis, analyze_round, convergence, pair_index
+from webapp.services.ahp_blocks import (  # noqa: F401  (re-exported: the round's blocks and options)
+    BlockError,
+    _blocks_setting,
+    choose_groups,
+    frozen_ahp,
+    options_of,
+    resolve_weights,
+    sibling_groups,
+)
 from webapp.services.round_lifecycle import RoundError
-
-
-# --- the blocks of the current indicator system ------------------------------------------------
-
-def sibling_groups(study: Study) -> list[tuple[Node, list[Node]]]:
-    """Every active node with two or more active children, level by level (hierarchy order)."""
-    dropped = tree.dropped_ids(study)
-    active = [n for n in tree.questionnaire_order(study) if n.id not in dropped]
-    kids: dict[int, list[Node]] = {}
-    for node in active:
-        if node.parent_id is not None:
-            kids.setdefault(node.parent_id, []).append(node)
-    for siblings in kids.values():
-        siblings.sort(key=lambda n: (n.position, n.code))
-    return [(n, kids[n.id]) for n in active if len(kids.get(n.id, [])) >= 2]
-
-
-def _blocks_setting(groups) -> list[dict]:
-    return [{"parent": p.id, "code": p.code, "children": [c.id for c in kids]} for p, kids in groups]
-
-
-def choose_groups(study: Study, *, parent_ids=None, levels=None) -> list[tuple[Node, list[Node]]]:
-    groups = sibling_groups(study)
-    if levels:
-        depths = tree.node_depths(study)
-        groups = [(p, k) for p, k in groups if depths[p.id] + 1 in set(levels)]
-    if parent_ids is not None:
-        wanted = {int(i) for i in parent_ids}
-        unknown = wanted - {p.id for p, _ in groups}
-        if unknown:
-            raise RoundError(_("A chosen group is not a sibling group of this study's indicator system."))
-        groups = [(p, k) for p, k in groups if p.id in wanted]
-    if not groups:
-        raise RoundError(_("There is no group of two or more indicators to compare."))
-    return groups
 
 
 def create_ahp_round(study: Study, *, parent_ids=None, levels=None, options: dict | None = None,
@@ -65,7 +38,10 @@ def create_ahp_round(study: Study, *, parent_ids=None, levels=None, options: dic
         ahp_options = ahp_settings.normalize(options)
     except ahp_settings.SettingsError as exc:
         raise RoundError(str(exc)) from None
-    groups = choose_groups(study, parent_ids=parent_ids, levels=levels)
+    try:
+        groups = choose_groups(study, parent_ids=parent_ids, levels=levels)
+    except BlockError as exc:
+        raise RoundError(str(exc)) from None
     ahp_options["blocks"] = _blocks_setting(groups)
     round_settings.setdefault("scale_min", 1)
     round_settings.setdefault("scale_max", 9)
@@ -85,7 +61,10 @@ def update_ahp_options(rnd: Round, options: dict, *, parent_ids=None) -> Round:
     except ahp_settings.SettingsError as exc:
         raise RoundError(str(exc)) from None
     if parent_ids is not None:
-        groups = choose_groups(rnd.study, parent_ids=parent_ids)
+        try:
+            groups = choose_groups(rnd.study, parent_ids=parent_ids)
+        except BlockError as exc:
+            raise RoundError(str(exc)) from None
         round_lifecycle.set_round_items(rnd, [p for p, _ in groups])
     else:
         chosen = {item.node_id for item in rnd.items}
@@ -94,50 +73,6 @@ def update_ahp_options(rnd: Round, options: dict, *, parent_ids=None) -> Round:
     rnd.settings = {**(rnd.settings or {}), "ahp": new}
     audit.record("round.ahp_settings", study=rnd.study, target=f"round:{rnd.number}")
     return rnd
-
-
-def options_of(rnd: Round) -> dict:
-    """The round's AHP options (defaults filled in), blocks and, once open, frozen weights."""
-    raw = dict((rnd.settings or {}).get("ahp") or {})
-    extra = {k: raw.pop(k) for k in ("blocks", "weights", "weights_source") if k in raw}
-    out = ahp_settings.normalize(raw)
-    out.update(extra)
-    return out
-
-
-# --- expert weights, frozen at opening ------------------------------------------------------------
-
-def resolve_weights(study: Study, experts: list[Expert], options: dict, tables=None) -> tuple[dict, str]:
-    """{pseudonym: weight} by the round's rule: equal, the authority coefficient Cr, or by hand.
-
-    Cr = (Ca + Cs)/2 from the expert's self-assessment (``delphi.authority``); an
-    expert without one gets the panel's mean Cr (or 1 if nobody has one).
-    """
-    rule = options["expert_weights"]
-    if rule == "manual":
-        manual = options.get("manual_weights") or {}
-        return {e.pseudonym: float(manual.get(e.pseudonym, 1.0)) for e in experts}, "manual"
-    if rule == "authority":
-        ready = [e for e in experts if e.familiarity and e.basis]
-        weights: dict = {}
-        if ready:
-            basis, familiarity = tables if tables else (delphi.DEFAULT_BASIS_TABLE, delphi.DEFAULT_FAMILIARITY_SCALE)
-            result = delphi.authority([e.basis for e in ready], [e.familiarity for e in ready], basis, familiarity)
-            weights = {e.pseudonym: float(c) for e, c in zip(ready, result.cr)}
-        fill = float(np.mean(list(weights.values()))) if weights else 1.0
-        return {e.pseudonym: weights.get(e.pseudonym, fill) for e in experts}, "authority"
-    return {e.pseudonym: 1.0 for e in experts}, "equal"
-
-
-def frozen_ahp(rnd: Round, tables=None) -> dict:
-    """What an AHP round freezes at opening: options, blocks as they stand, expert weights."""
-    options = options_of(rnd)
-    chosen = {item.node_id for item in rnd.items}
-    options["blocks"] = _blocks_setting([(p, k) for p, k in sibling_groups(rnd.study) if p.id in chosen])
-    experts = list(db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id,
-                                                           Expert.revoked_at.is_(None))))
-    options["weights"], options["weights_source"] = resolve_weights(rnd.study, experts, options, tables)
-    return options
 
 
 # --- a round's judgments as arrays ----------------------------------------------------------------

@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+from sqlalchemy import select
 
 import ahp
 from webapp.extensions import db
-from webapp.models import Judgment, utcnow
-from webapp.services import ahp_answers, ahp_rounds, round_lifecycle
+from webapp.models import Expert, Judgment, Study, hash_token, utcnow
+from webapp.services import ahp_answers, ahp_rounds, round_lifecycle, studies
 from webapp.services.ahp_analysis import pair_index
+from webapp.services.hierarchy_io import parse_json, validate_tree
 
 DEMO_AHP_TITLE = ("检验检测公共技术服务平台服务质量评价指标权重（AHP 赋权阶段）· "
                   "Weighting the service-quality indicators: the AHP stage")
@@ -96,23 +98,20 @@ def simulate_ahp(study) -> None:
         ahp_answers.submit_judgments(expert, r2, now=at + timedelta(minutes=20))
 
 
-def load_ahp_demo(user) -> list[tuple[str, str | None]]:
-    """The AHP-stage study of the demo coordinator, created once; its experts' logins."""
-    from sqlalchemy import select
+def load_ahp_demo(user, panel, secret, hierarchy: bytes) -> list[tuple[str, str | None]]:
+    """The AHP-stage study of the demo coordinator, created once; its experts' logins.
 
-    from webapp.models import Expert, Study, hash_token
-    from webapp.services import studies
-    from webapp.services.demo import DEMO_PANEL, _derived_secret, seed_hierarchy_bytes
-    from webapp.services.hierarchy_io import parse_json, validate_tree
-
+    ``panel``: the demo's (name, organisation, group, familiarity, basis) rows; ``secret``:
+    the demo's derived-secret function (tokens that stay the same between runs);
+    ``hierarchy``: the seed's hierarchy/1 JSON."""
     study = db.session.scalar(select(Study).where(Study.owner_id == user.id, Study.title == DEMO_AHP_TITLE))
     if study is None:
         study = studies.create_study(user, title=DEMO_AHP_TITLE, description=DEMO_AHP_DESCRIPTION)
-        studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
+        studies.import_hierarchy(study, validate_tree(parse_json(hierarchy)))
     logins = []
-    for i, (name, organisation, group, familiarity, basis) in enumerate(DEMO_PANEL, start=1):
+    for i, (name, organisation, group, familiarity, basis) in enumerate(panel, start=1):
         pseudonym = f"E{i:02d}"
-        token = _derived_secret(f"study{study.id}:{pseudonym}", 43)
+        token = secret(f"study{study.id}:{pseudonym}", 43)
         expert = db.session.scalar(select(Expert).where(Expert.study_id == study.id, Expert.pseudonym == pseudonym))
         if expert is None:
             expert = studies.add_expert(study, name=name, organisation=organisation, pseudonym=pseudonym,
