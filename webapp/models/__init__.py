@@ -1,6 +1,7 @@
 """Every model, importable from ``webapp.models``."""
 from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
+from webapp.models.block_note import BlockNote
 from webapp.models.evaluation import (
     EvaluatedObject,
     Evaluation,
@@ -35,8 +36,8 @@ from webapp.models.user import LoginAttempt, User
 from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawal
 
 __all__ = [
-    "AuditEvent", "BASIS_LEVELS", "EvaluatedObject", "Evaluation", "EvaluationKind", "EvaluationScore",
-    "EvaluationStatus", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
+    "AuditEvent", "BASIS_LEVELS", "BlockNote", "EvaluatedObject", "Evaluation", "EvaluationKind",
+    "EvaluationScore", "EvaluationStatus", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
