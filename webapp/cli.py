@@ -15,6 +15,10 @@ def public_url(path: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from webapp.score_cli import register as register_score
+
+    register_score(app)
+
     @app.cli.command("create-coordinator")
     @click.argument("username")
     @click.option("--password", help="Prompted for when omitted.")

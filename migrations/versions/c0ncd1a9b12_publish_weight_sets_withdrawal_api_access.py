@@ -1,7 +1,7 @@
 """publish: weight-set withdrawals, experts used, API access and conclusions of a study
 
 Revision ID: c0ncd1a9b12
-Revises: 36cbe12d8bb5
+Revises: 74eb59cd4f8c
 Create Date: 2026-12-01 07:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c0ncd1a9b12'
-down_revision = '36cbe12d8bb5'
+down_revision = '74eb59cd4f8c'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,13 @@
 """Every model, importable from ``webapp.models``."""
 from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
+from webapp.models.evaluation import (
+    EvaluatedObject,
+    Evaluation,
+    EvaluationKind,
+    EvaluationScore,
+    EvaluationStatus,
+)
 from webapp.models.response import (
     Judgment,
     Proposal,
@@ -28,7 +35,8 @@ from webapp.models.user import LoginAttempt, User
 from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawal
 
 __all__ = [
-    "AuditEvent", "BASIS_LEVELS", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
+    "AuditEvent", "BASIS_LEVELS", "EvaluatedObject", "Evaluation", "EvaluationKind", "EvaluationScore",
+    "EvaluationStatus", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
