@@ -228,7 +228,11 @@ def build(study: Study, *, locale: str = "zh", now: datetime | None = None) -> S
                   for n in nodes if n["cr"] is not None or n["s_star"] is not None]
     answered_any = len({r.expert_id for rnd in study.rounds for r in rnd.responses if r.is_submitted})
     method = (document or {}).get("method", {})
-    method_text = method.get("formula_zh" if locale == "zh" else "formula") or method.get("formula") or ""
+    method_text = method.get("formula_zh" if locale == "zh" else "formula") or method.get("formula") or \
+        " · ".join(str(x) for x in (method.get("priority_method_label") or method.get("priority_method"),
+                                     method.get("aggregation"),
+                                     f"CR < {method['threshold']}" if method.get("threshold") else None,
+                                     method.get("ri_table") and f"RI: {method['ri_table']}") if x)
     return StudyReport(
         study=study, locale=locale, generated_at=now or utcnow(),
         coordinator=study.owner.display_name or study.owner.username,
