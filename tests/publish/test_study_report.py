@@ -154,3 +154,12 @@ def test_ahp_blocks_and_worked_steps_come_from_the_ahp_source(app, coordinator_c
             html = render_html(report)
         assert "0.0332" in html and "0.810" in html and "λmax" in html
         db.session.rollback()
+
+
+def test_a_study_without_rounds_or_weights_still_has_a_report(app, coordinator_client, make_study):
+    study_id = make_study(alice(app), title="Empty study")
+    page = coordinator_client.get(f"/studies/{study_id}/report/view?lang=en")
+    assert page.status_code == 200
+    assert "No closed Delphi round yet." in page.text and "No weight set has been published yet." in page.text
+    assert coordinator_client.get(f"/studies/{study_id}/report.pdf?lang=zh").data.startswith(b"%PDF")
+    assert "尚未发布权重集" in docx_text(coordinator_client.get(f"/studies/{study_id}/report.docx?lang=zh").data)
