@@ -189,6 +189,34 @@ def worked_delphi(study: Study, locale: str) -> dict | None:
             "full_score": float(np.mean(given == rnd.scale_max)), "scale_max": rnd.scale_max}
 
 
+def ahp_sources(study: Study) -> list[tuple[int, dict]]:
+    """(round number, publishable source dict) of every closed AHP round whose source is registered."""
+    out = []
+    for rnd in sorted(study.rounds, key=lambda r: r.number):
+        if rnd.kind is RoundKind.delphi or rnd.status is not RoundStatus.closed \
+                or rnd.kind.value not in weight_sets.SOURCES:
+            continue
+        try:
+            out.append((rnd.number, weight_sets.source_of(rnd)))
+        except weight_sets.PublishError:
+            continue
+    return out
+
+
+def ahp_blocks(study: Study, locale: str) -> tuple[list[dict], dict | None]:
+    """Consistency and consensus per block of each closed AHP round, and its group matrices."""
+    names = {n.code: n.name(locale) for n in study.nodes}
+    blocks, matrices = [], None
+    for number, source in ahp_sources(study):
+        heads = sorted(set(source.get("block_cr") or {}) | set(source.get("block_s_star") or {}))
+        for code in heads:
+            blocks.append({"round": number, "code": code, "name": names.get(code, code),
+                           "cr": (source.get("block_cr") or {}).get(code),
+                           "s_star": (source.get("block_s_star") or {}).get(code)})
+        matrices = source.get("block_matrices") or matrices
+    return blocks, ({"block_matrices": matrices} if matrices else None)
+
+
 def build(study: Study, *, locale: str = "zh", now: datetime | None = None) -> StudyReport:
     rounds = [round_row(r) for r in sorted(study.rounds, key=lambda r: r.number)
               if r.status is RoundStatus.closed and r.kind is RoundKind.delphi]
@@ -196,18 +224,25 @@ def build(study: Study, *, locale: str = "zh", now: datetime | None = None) -> S
     latest = weight_sets.latest_version(study)
     document = latest.document if latest else None
     nodes = [dict(n, display_name=_name(n, locale)) for n in (document or {}).get("nodes", [])]
-    blocks = [{"code": n["code"], "name": n["display_name"], "cr": n["cr"], "s_star": n["s_star"]}
-              for n in nodes if n["cr"] is not None or n["s_star"] is not None]
+    blocks, round_matrices = ahp_blocks(study, locale)
+    if not blocks:
+        blocks = [{"round": None, "code": n["code"], "name": n["display_name"], "cr": n["cr"], "s_star": n["s_star"]}
+                  for n in nodes if n["cr"] is not None or n["s_star"] is not None]
     answered_any = len({r.expert_id for rnd in study.rounds for r in rnd.responses if r.is_submitted})
     method = (document or {}).get("method", {})
-    method_text = method.get("formula_zh" if locale == "zh" else "formula") or method.get("formula") or ""
+    method_text = method.get("formula_zh" if locale == "zh" else "formula") or method.get("formula") or \
+        " · ".join(str(x) for x in (method.get("priority_method_label") or method.get("priority_method"),
+                                     method.get("aggregation"),
+                                     f"CR < {method['threshold']}" if method.get("threshold") else None,
+                                     method.get("ri_table") and f"RI: {method['ri_table']}") if x)
     return StudyReport(
         study=study, locale=locale, generated_at=now or utcnow(),
         coordinator=study.owner.display_name or study.owner.username,
         invited=invited, answered_any=answered_any, makeup=panel_makeup(study),
         description=render_markdown(study.description), methods=methods_appendix(study, rounds, invited),
         rounds=rounds, blocks=blocks, weight_set=latest, nodes=nodes,
-        conclusions=render_markdown(study.conclusions), worked_ahp=worked_ahp(document),
+        conclusions=render_markdown(study.conclusions),
+        worked_ahp=worked_ahp(document) or worked_ahp(round_matrices),
         worked_delphi=worked_delphi(study, locale), method_text=method_text)
 
 

@@ -199,11 +199,37 @@ def source_of(rnd: Round) -> dict:
     if publish is None or rnd.status is not RoundStatus.closed:
         raise PublishError(_("Weights can be published only from a closed round."))
     try:
-        return publish(rnd)
+        source = publish(rnd)
     except PublishError:
         raise
     except ValueError as exc:
         raise PublishError(str(exc)) from exc
+    if rnd.kind.value == "ahp" and not source.get("block_matrices"):
+        matrices = ahp_group_matrices(rnd)
+        if matrices:
+            source = {**source, "block_matrices": matrices}
+    return source
+
+
+def ahp_group_matrices(rnd: Round) -> dict:
+    """The group (AIJ) pairwise matrix of each block of a closed AHP round, when the AHP source does
+    not give them (the optional ``block_matrices`` of contracts.md): the weighted geometric mean of
+    the included experts' matrices with their weights — the matrix whose priorities the round uses."""
+    try:
+        import ahp
+        from webapp.services import ahp_rounds  # type: ignore[attr-defined]
+
+        analysis = ahp_rounds.analysis_of(rnd)
+        out = {}
+        for parent, block in analysis.blocks.items():
+            if getattr(block, "aij", None) is None:
+                continue
+            use = block.included
+            matrix = ahp.aggregate_judgments(block.matrices[use], block.weights[use])
+            out[parent] = {"codes": list(block.children), "matrix": [[float(x) for x in row] for row in matrix]}
+        return out
+    except (ImportError, AttributeError, ValueError):  # pragma: no cover - until the ahp branch is merged
+        return {}
 
 
 @dataclass
