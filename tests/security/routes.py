@@ -5,8 +5,8 @@ Every rule of ``app.url_map`` is tested (tests/security/test_access.py, test_csr
 - a route in the ``coordinator`` blueprint needs a logged-in coordinator who owns the
   study (its ids), a route in the ``expert`` blueprint an invitation session of the
   study; nothing to add for those;
-- any other route must be listed below: PUBLIC (with the reason), COORDINATOR_ONLY or
-  EXPERT_ONLY. A new route that is in none of them fails the suite until it is
+- any other route must be listed below: PUBLIC (with the reason), COORDINATOR_ONLY,
+  EXPERT_ONLY or API_KEY (a study's published weights: public only when the study is). A new route that is in none of them fails the suite until it is
   classified here;
 - every URL argument must have a value in ARGUMENTS (the name of an attribute of a
   ``world.Side``, or a constant). A new argument name fails the suite until added.
@@ -37,6 +37,12 @@ EXPERT_ONLY = {
     "api.save_answers",
 }
 
+# Published weight sets: public when the study says so, otherwise only with the study's API key.
+API_KEY = {
+    "weights_api.listing", "weights_api.version_json", "weights_api.version_file",
+    "weights_api.version_datapackage", "weights_api.latest",
+}
+
 BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert"}
 
 # URL argument -> world.Side attribute (str) or a constant value (Const).
@@ -52,6 +58,9 @@ ARGUMENTS = {
     "node_id": "node_id",
     "expert_id": "expert_id",
     "proposal_id": "proposal_id",
+    "version": "version",
+    "evaluation_id": "evaluation_id",
+    "action": Const("finish"),
     "token": "token",
     "table": Const("ratings"),
     "fmt": Const("csv"),
@@ -59,11 +68,20 @@ ARGUMENTS = {
     "filename": Const("css/app.css"),
 }
 
-# Converters the generator knows how to fill.
-KNOWN_CONVERTERS = {"IntegerConverter", "UnicodeConverter", "PathConverter"}
+# Numbers that count within a study (v1, v2 … of each study), not ids of their own: the
+# "his study id, her other ids" check leaves them out (his study's v1 is his).
+NUMBERED_WITHIN_STUDY = {"version"}
 
-HOW_TO = ("Classify it in tests/security/routes.py (PUBLIC with a reason, COORDINATOR_ONLY or "
-          "EXPERT_ONLY) or put it in the coordinator/expert blueprint, whose guard the suite knows.")
+# Where one endpoint needs another value than ARGUMENTS gives.
+ENDPOINT_ARGUMENTS = {
+    "coordinator.report_download": {"fmt": Const("docx")},  # pdf/docx only (pdf needs chromium: slow)
+}
+
+# Converters the generator knows how to fill.
+KNOWN_CONVERTERS = {"IntegerConverter", "UnicodeConverter", "PathConverter", "AnyConverter"}
+
+HOW_TO = ("Classify it in tests/security/routes.py (PUBLIC with a reason, COORDINATOR_ONLY, "
+          "EXPERT_ONLY or API_KEY) or put it in the coordinator/expert blueprint, whose guard the suite knows.")
 
 
 def role_of(endpoint: str) -> str | None:
@@ -73,6 +91,8 @@ def role_of(endpoint: str) -> str | None:
         return "coordinator"
     if endpoint in EXPERT_ONLY:
         return "expert"
+    if endpoint in API_KEY:
+        return "api_key"
     blueprint = endpoint.split(".", 1)[0] if "." in endpoint else None
     return BLUEPRINT_ROLES.get(blueprint)
 
@@ -93,7 +113,7 @@ def url_for_rule(rule, side, *, override=None) -> str:
             f"Route {rule.rule} (endpoint {rule.endpoint}) has the argument {name!r}, unknown to the "
             f"security suite: add it to ARGUMENTS in tests/security/routes.py with a value from "
             f"tests/security/world.py (an id of the study's own data).")
-        source = ARGUMENTS[name]
+        source = ENDPOINT_ARGUMENTS.get(rule.endpoint, {}).get(name, ARGUMENTS[name])
         if isinstance(source, Const):
             values[name] = str(source)
         else:
@@ -102,6 +122,7 @@ def url_for_rule(rule, side, *, override=None) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-def id_arguments(rule) -> list[str]:
+def id_arguments(rule, *, global_only: bool = False) -> list[str]:
     return [name for name, source in ARGUMENTS.items()
-            if name in rule.arguments and not isinstance(source, Const)]
+            if name in rule.arguments and not isinstance(source, Const)
+            and not (global_only and name in NUMBERED_WITHIN_STUDY)]

@@ -14,6 +14,8 @@ import zipfile
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from webapp.services.spreadsheet import safe_cell  # the one escaping helper (contracts.md)
+
 COLUMNS = ("code", "parent", "name_zh", "name_en", "level", "local_weight", "global_weight",
            "cr", "s_star", "interval_lo", "interval_hi")
 
@@ -44,14 +46,6 @@ TABLE_SCHEMA = {
     "foreignKeys": [{"fields": ["parent"], "reference": {"resource": "", "fields": ["code"]}}],
 }
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (contracts.md)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def rows(document: dict) -> list[list]:
