@@ -1,6 +1,6 @@
-"""Hypothesis fuzz of every JSON POST route (generated) and every upload (hierarchy, panel, evaluation
-scores): always a 2xx/3xx or a 4xx with a
-message, never a 500, and a refused request never writes anything."""
+"""Hypothesis fuzz of every JSON POST route (generated) and every upload (hierarchy, panel,
+evaluation scores): always a 2xx/3xx or a 4xx with a message, never a 500, and a refused
+request never writes anything."""
 from __future__ import annotations
 
 import io
