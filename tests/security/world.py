@@ -24,8 +24,9 @@ class Side:
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
     proposal_id: int = 0
-    version: int = 0           # weight set v1, published from round 1
-    evaluation_id: int = 0     # an evaluation on v1
+    version: int = 0           # a published weight set (from round 1)
+    evaluation_id: int = 0     # an evaluation using it
+    api_key: str = ""          # the study's key for the published-weights API (the study is private)
     token: str = ""            # the first expert's invitation token
     experts: list[tuple[int, str]] = field(default_factory=list)  # (id, token)
     identities: list[dict] = field(default_factory=list)           # name, e-mail … per expert
@@ -65,10 +66,13 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
         db.session.flush()
         side.proposal_id = proposal.id
         side.round_id = first.id
-        weight_set = weight_sets.publish(study, first)
+        weight_set = weight_sets.publish(study, first, label=f"Label{username}x")
         side.version = weight_set.version
-        side.evaluation_id = evaluations.create_evaluation(
-            study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment").id
+        evaluation = evaluations.create_evaluation(study, weight_set_id=weight_set.id,
+                                                   title=f"Evaluation{username}x", kind="self_assessment")
+        evaluations.add_objects(evaluation, [f"Object{username}x"])
+        side.evaluation_id = evaluation.id
+        side.api_key = weight_sets.rotate_api_key(study)
         second = round_scope.create_delphi_round(study, rated_level=1)
         round_lifecycle.open_round(second)
         save_answers(db.session.get(Expert, side.expert_id), second,

@@ -27,6 +27,7 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.evaluation_results import EvaluationResults, build_results
+from webapp.services.spreadsheet import safe_cell  # the one escaping helper (contracts.md)
 
 MAX_OBJECTS = 500
 MAX_NAME = 200
@@ -35,13 +36,6 @@ MISSING_POLICIES = ("refuse", "reweight")
 
 class EvaluationError(ValueError):
     """Refused input; the message is for the coordinator."""
-
-
-def safe_cell(value):
-    """Spreadsheet-formula escaping (contract: prefix ' to text starting with = + - @ tab CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def kind_label(kind) -> str:
