@@ -346,3 +346,33 @@ def reopen(evaluation: Evaluation) -> None:
         raise EvaluationError(_("Only a finished evaluation can be reopened.")) from None
     db.session.flush()
     audit.record("evaluation.reopen", study=evaluation.study, target=f"evaluation:{evaluation.id}")
+
+
+# --- the report (seed 5.2.9) ------------------------------------------------------------------
+
+def update_report_contents(evaluation: Evaluation, *, evaluating_body: str, participants: str,
+                           guidance: str, conclusions: str) -> None:
+    """The coordinator's texts of the report; allowed after finishing (they are not data)."""
+    evaluation.evaluating_body = evaluating_body or ""
+    evaluation.participants = participants or ""
+    evaluation.guidance = guidance or ""
+    evaluation.conclusions = conclusions or ""
+    db.session.flush()
+    audit.record("evaluation.report_contents", study=evaluation.study, target=f"evaluation:{evaluation.id}")
+
+
+def object_of(evaluation: Evaluation, object_id: int) -> EvaluatedObject | None:
+    found = db.session.get(EvaluatedObject, object_id)
+    return found if found is not None and found.evaluation_id == evaluation.id else None
+
+
+def set_object_description(obj: EvaluatedObject, text: str) -> None:
+    obj.description = text or ""
+    db.session.flush()
+    audit.record("evaluation.object_description", study=obj.evaluation.study,
+                 target=f"evaluated_object:{obj.id}")
+
+
+def panel_rows(evaluation: Evaluation) -> list:
+    """The study's experts (not revoked) for the report: pseudonym, group, field, years, organisation."""
+    return [e for e in evaluation.study.experts if not e.is_revoked]
