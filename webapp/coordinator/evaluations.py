@@ -176,6 +176,19 @@ def evaluation_results(study_id: int, evaluation_id: int):
     view = svc.results_of(found)
     tree = svc.tree_of(found)
     locale = str(get_locale())
+    combined, combined_error = None, ""
+    objective = request.args.get("objective", "entropy")
+    combination = request.args.get("combination", "game_theory")
+    if view.results is not None and not view.without_data:
+        from webapp.services.evaluation_weights import objective_and_combined
+        try:
+            combined = objective_and_combined(svc.document_of(found), svc.scores_table(found), objective=objective,
+                                              combination=combination, bands=svc.settings_of(found)["bands"])
+        except ValueError as exc:
+            combined_error = str(exc)
+    from webapp.services.evaluation_weights import COMBINATIONS, OBJECTIVE_METHODS, method_label
     return render_template("coordinator/evaluations/results.html", study=study, evaluation=found, view=view,
                            names={c: tree.name(c, locale) for c in tree.codes}, settings=svc.settings_of(found),
-                           kind_label=svc.kind_label, element_chart=element_chart)
+                           kind_label=svc.kind_label, element_chart=element_chart, combined=combined,
+                           combined_error=combined_error, objective=objective, combination=combination,
+                           objective_methods=OBJECTIVE_METHODS, combinations=COMBINATIONS, method_label=method_label)
