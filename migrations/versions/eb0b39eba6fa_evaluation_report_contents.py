@@ -1,7 +1,7 @@
 """evaluation report contents
 
 Revision ID: eb0b39eba6fa
-Revises: 74eb59cd4f8c
+Revises: c0ncd1a9b12
 Create Date: 2026-12-01 07:54:02.697971
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'eb0b39eba6fa'
-down_revision = '74eb59cd4f8c'
+down_revision = 'c0ncd1a9b12'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from webapp.auth.blueprint import bp
 from webapp.extensions import db
@@ -12,12 +12,14 @@ from webapp.forms.base import CsrfOnlyForm
 from webapp.models import Expert, utcnow
 from webapp.security import (
     current_expert,
+    end_coordinator_session,
+    fresh_session,
     keeps_data_on_csrf_failure,
     safe_next_url,
     sign_in_expert,
 )
 from webapp.services import audit
-from webapp.services.accounts import authenticate
+from webapp.services.accounts import authenticate, record_attempt
 
 
 @bp.route("/")
@@ -37,7 +39,12 @@ def login():
     form = LoginForm(request.form, next=request.args.get("next"))
     status = 200
     if request.method == "POST" and form.validate():
-        result = authenticate(form.username.data.strip(), form.password.data, request.remote_addr)
+        username = form.username.data.strip()
+        # The attempt is committed before the password is checked, so that parallel
+        # guesses see each other (at most the limit of checks per account and source).
+        attempt = record_attempt(username, request.remote_addr)
+        db.session.commit()
+        result = authenticate(username, form.password.data, request.remote_addr, attempt=attempt)
         if result.throttled:
             db.session.commit()
             form.password.errors.append(_("Too many failed attempts. Try again in 15 minutes."))
@@ -47,7 +54,7 @@ def login():
             form.password.errors.append(_("Unknown username or wrong password."))
             status = 401
         else:
-            session.pop("expert", None)
+            fresh_session()  # no expert session, and a new CSRF secret, for the coordinator
             login_user(result.user, remember=form.remember.data)
             audit.record("user.login", target=f"user:{result.user.id}")
             db.session.commit()
@@ -59,15 +66,18 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    end_coordinator_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
-@bp.route("/i/<token>")
+@bp.route("/i/<token>", methods=["GET", "POST"])
 def invitation(token: str):
-    """Exchange an invitation token for a session, then leave the token-free URL."""
+    """Exchange an invitation token for a session, then leave the token-free URL.
+
+    A coordinator who opens an expert's link is asked first (the page posts back to
+    continue): the two never share one browser session silently.
+    """
     if len(token) > 100:
         abort(404)
     expert = Expert.by_token(token)
@@ -76,7 +86,9 @@ def invitation(token: str):
     if expert.is_revoked:
         return render_template("auth/invitation_invalid.html", reason="revoked"), 403
     if current_user.is_authenticated:
-        logout_user()
+        if request.method != "POST":
+            return render_template("auth/invitation_confirm.html", token=token, expert=expert)
+        end_coordinator_session()
     sign_in_expert(expert)
     if expert.locale or expert.study.default_locale:
         session["lang"] = expert.locale or expert.study.default_locale
@@ -89,6 +101,6 @@ def invitation(token: str):
 @bp.route("/expert/leave", methods=["POST"])
 def expert_leave():
     CsrfOnlyForm(request.form)  # the global check has already verified the token
-    session.clear()
+    fresh_session()
     flash(_("You have left the questionnaire. Your invitation link brings you back."), "info")
     return redirect(url_for("auth.index"))

@@ -47,6 +47,12 @@ def offset_name(minutes: int) -> str:
     return _offset_label(minutes)
 
 
+def _check_year(field) -> None:
+    """A time zone offset must not push a date off the calendar (year 9999 + 12 h overflows)."""
+    if field.data is not None and not 2000 <= field.data.year <= 2999:
+        raise ValidationError(_l("Choose a date between the years 2000 and 2999."))
+
+
 def to_utc(value: datetime | None, offset_minutes: int) -> datetime | None:
     """A naive ``datetime-local`` value, read in the given offset, as aware UTC."""
     if value is None:
@@ -105,7 +111,11 @@ class RoundForm(BaseForm):
             if not lo < hi:
                 raise ValidationError(_l("The scale must run upwards (e.g. from 1 to 7)."))
 
+    def validate_opens_at(self, field):
+        _check_year(field)
+
     def validate_closes_at(self, field):
+        _check_year(field)
         if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
             raise ValidationError(_l("The round must open before it closes."))
 

@@ -32,7 +32,7 @@ from webapp.models.study import (
     hash_token,
 )
 from webapp.models.user import LoginAttempt, User
-from webapp.models.weight_set import ImmutableRow, WeightSet
+from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawal
 
 __all__ = [
     "AuditEvent", "BASIS_LEVELS", "EvaluatedObject", "Evaluation", "EvaluationKind", "EvaluationScore",
@@ -40,5 +40,5 @@ __all__ = [
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
-    "Study", "StudyStatus", "User", "WeightSet", "hash_token", "utcnow",
+    "Study", "StudyStatus", "User", "WeightSet", "WeightSetWithdrawal", "hash_token", "utcnow",
 ]

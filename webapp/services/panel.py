@@ -26,7 +26,8 @@ from webapp.models import (
     Study,
     hash_token,
 )
-from webapp.services import audit, studies
+from webapp.services import audit, spreadsheet, studies
+from webapp.services.inputs import clean_line
 from webapp.services.studies import Invitation
 
 MAX_LIST_LINES = 500
@@ -210,22 +211,12 @@ def invitations_for_tokens(study: Study, tokens: list[str]) -> list[Invitation]:
     return invitations
 
 
-def _cell(value) -> str:
-    """No spreadsheet formulas from names: a leading = + - @ is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def links_csv(invitations: list[Invitation]) -> bytes:
     """pseudonym, name, e-mail, organisation, link — UTF-8 with BOM so Excel reads Chinese."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("Expert number"), _("Name"), _("E-mail"), _("Organisation"), _("Invitation link")])
-    for invitation in invitations:
-        expert = invitation.expert
-        writer.writerow([expert.pseudonym, _cell(expert.name), _cell(expert.email or ""),
-                         _cell(expert.organisation), invitation_url(invitation.token)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    header = [_("Expert number"), _("Name"), _("E-mail"), _("Organisation"), _("Invitation link")]
+    rows = ([invitation.expert.pseudonym, invitation.expert.name, invitation.expert.email or "",
+             invitation.expert.organisation, invitation_url(invitation.token)] for invitation in invitations)
+    return spreadsheet.csv_bytes(header, rows)
 
 
 # --- adding experts ------------------------------------------------------------------
@@ -285,7 +276,7 @@ def parse_expert_list(text: str) -> list[ParsedExpert]:
     try:
         for cells in rows:
             line = rows.line_num
-            cells = [c.strip() for c in cells]
+            cells = [clean_line(c).strip() for c in cells]
             if not any(cells):
                 continue
             if not entries and (cells[0].lower() in _HEADER_WORDS
