@@ -1,7 +1,7 @@
 """evaluation report contents
 
 Revision ID: eb0b39eba6fa
-Revises: c0ncd1a9b12
+Revises: 5ec0a7c1d2e3, c0ncd1a9b12
 Create Date: 2026-12-01 07:54:02.697971
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'eb0b39eba6fa'
-down_revision = 'c0ncd1a9b12'
+down_revision = ('5ec0a7c1d2e3', 'c0ncd1a9b12')  # also merges main's two heads (security, publish)
 branch_labels = None
 depends_on = None
 

@@ -107,7 +107,10 @@ def load_demo() -> DemoLogins:
         created = True
     from webapp.services.demo_finished import load_finished_study
 
-    load_finished_study(user)
+    finished = load_finished_study(user)
+    from webapp.services.demo_evaluation import load_demo_evaluation
+
+    load_demo_evaluation(finished)
     return DemoLogins(DEMO_USERNAME, password, experts, created)
 
 
