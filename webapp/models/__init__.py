@@ -1,6 +1,7 @@
 """Every model, importable from ``webapp.models``."""
 from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
+from webapp.models.evaluator import Evaluator, EvaluatorAssignment, EvaluatorScore
 from webapp.models.evaluation import (
     EvaluatedObject,
     Evaluation,
@@ -36,7 +37,7 @@ from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawa
 
 __all__ = [
     "AuditEvent", "BASIS_LEVELS", "EvaluatedObject", "Evaluation", "EvaluationKind", "EvaluationScore",
-    "EvaluationStatus", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
+    "EvaluationStatus", "Evaluator", "EvaluatorAssignment", "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
