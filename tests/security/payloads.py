@@ -12,7 +12,7 @@ NOT_FREE_TEXT = {
     ("study", "default_locale"), ("user", "password_hash"), ("user", "session_token"), ("user", "locale"),
     ("user", "username"), ("login_attempt", "username"), ("login_attempt", "ip_hash"),
     ("audit_event", "actor"), ("audit_event", "action"), ("audit_event", "target"),
-    ("weight_set", "payload_text"), ("weight_set", "checksum"),
+    ("weight_set", "payload_text"), ("weight_set", "checksum"), ("evaluator", "token_hash"),
 }
 
 

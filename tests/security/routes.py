@@ -31,6 +31,7 @@ PUBLIC = {
     "weights_api.version_file": "a published weight set's files (public, or with the study's API key)",
     "weights_api.version_datapackage": "a published weight set's Data Package (public, or with the key)",
     "weights_api.latest": "a study's newest published weight set (public, or with the key)",
+    "evaluator.invitation": "exchanges an evaluator's link token for an evaluator session (the token is the credential)",
 }
 
 # Outside the coordinator blueprint, but for logged-in coordinators only.
@@ -44,7 +45,7 @@ EXPERT_ONLY = {
     "api.save_answers",
 }
 
-BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert"}
+BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert", "evaluator": "evaluator"}
 
 # URL argument -> world.Side attribute (str) or a constant value (Const).
 
@@ -64,6 +65,8 @@ ARGUMENTS = {
     "fmt": Const("csv"),
     "version": Const("1"),     # numbered within its study, not a global id
     "evaluation_id": "evaluation_id",
+    "object_id": "object_id",          # an evaluated object of the evaluation (assigned to the evaluator)
+    "evaluator_id": "evaluator_id",
     "action": Const("finish"),
     "direction": Const("up"),
     "filename": Const("css/app.css"),
@@ -72,6 +75,7 @@ ARGUMENTS = {
 # Where one endpoint needs another constant than ARGUMENTS gives (e.g. its own file formats).
 ENDPOINT_ARGUMENTS = {
     "coordinator.report_download": {"fmt": Const("docx")},
+    "evaluator.invitation": {"token": "evaluator_token"},
 }
 
 # Converters the generator knows how to fill.

@@ -26,6 +26,9 @@ class Side:
     proposal_id: int = 0
     version: int = 0           # weight set v1, published from round 1
     evaluation_id: int = 0     # an evaluation on v1
+    object_id: int = 0         # its evaluated object, scored by its evaluator
+    evaluator_id: int = 0
+    evaluator_token: str = ""  # the evaluator's link token
     token: str = ""            # the first expert's invitation token
     experts: list[tuple[int, str]] = field(default_factory=list)  # (id, token)
     identities: list[dict] = field(default_factory=list)           # name, e-mail … per expert
@@ -33,7 +36,7 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import evaluations, rounds, weight_sets
+    from webapp.services import evaluations, evaluators, rounds, weight_sets
 
     side = Side(username)
     owner = make_coordinator(username, display_name=f"Coordinator {username}")
@@ -66,8 +69,15 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
         side.round_id = first.id
         weight_set = weight_sets.publish(study, first)
         side.version = weight_set.version
-        side.evaluation_id = evaluations.create_evaluation(
-            study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment").id
+        evaluation = evaluations.create_evaluation(
+            study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment")
+        side.evaluation_id = evaluation.id
+        (evaluated,) = evaluations.add_objects(evaluation, [f"Platform{username}x"])
+        invitation = evaluators.add_evaluator(evaluation, f"Evaluator{username}x", [evaluated.id])
+        leaf = evaluations.tree_of(evaluation).leaves[0]
+        evaluators.save_scores(invitation.evaluator, evaluated, {leaf: "80"}, {leaf: f"Evidence{username}x"})
+        side.object_id, side.evaluator_id = evaluated.id, invitation.evaluator.id
+        side.evaluator_token = invitation.token
         second = rounds.create_round(study, rated_level=1)
         rounds.open_round(second)
         rounds.save_answers(db.session.get(Expert, side.expert_id), second,
@@ -102,6 +112,13 @@ def coordinator_client(app, side: Side):
 def expert_client(app, side: Side, k: int = 0):
     client = app.test_client()
     response = client.get(f"/i/{side.experts[k][1]}")
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+def evaluator_client(app, side: Side):
+    client = app.test_client()
+    response = client.get(f"/evaluate/i/{side.evaluator_token}")
     assert response.status_code == 302, response.data[:300]
     return client
 

@@ -131,3 +131,13 @@ def test_invite_refusals(app, coordinator_client, evaluation_id):  # noqa: F811
     assert page.status_code == 400 and "Assign at least one" in page.data.decode()
     with app.app_context():
         assert db.session.scalar(select(func.count(Evaluator.id))) == 0
+
+
+def test_a_coordinator_opening_the_link_is_asked_first(app, coordinator_client, setup):
+    sid, eid, ids, one, two = setup
+    page = coordinator_client.get(one)
+    assert page.status_code == 200 and "Log out and continue as the evaluator" in page.data.decode()
+    assert coordinator_client.get(f"/studies/{sid}/evaluations/{eid}").status_code == 200   # still logged in
+    assert coordinator_client.post(one).status_code == 302
+    assert coordinator_client.get("/evaluate/").status_code == 200
+    assert coordinator_client.get(f"/studies/{sid}/evaluations/{eid}").status_code == 302  # logged out

@@ -15,14 +15,20 @@ from webapp.services import evaluators as svc
 from webapp.services.evaluations import EvaluationError, settings_of, tree_of
 
 
-@bp.route("/i/<token>")
+@bp.route("/i/<token>", methods=["GET", "POST"])
 def invitation(token: str):
+    """Exchange the link's token for an evaluator session, then leave the token-free URL.
+
+    A coordinator who opens an evaluator's link is asked first (the page posts back to continue).
+    """
     if len(token) > 100:
         abort(404)
     found = Evaluator.by_token(token)
     if found is None or found.is_revoked:
         abort(404)
     if current_user.is_authenticated:
+        if request.method != "POST":
+            return render_template("evaluator/confirm.html", token=token, evaluator=found)
         end_coordinator_session()
     fresh_session()
     session.permanent = True
