@@ -76,6 +76,7 @@ ARGUMENTS = {
 ENDPOINT_ARGUMENTS = {
     "coordinator.report_download": {"fmt": Const("docx")},
     "evaluator.invitation": {"token": "evaluator_token"},
+    "coordinator.evaluation_report_file": {"fmt": Const("docx")},
 }
 
 # Converters the generator knows how to fill.

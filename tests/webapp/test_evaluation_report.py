@@ -60,3 +60,30 @@ def test_report_refusals(app, coordinator_client, evaluation_id, make_study):  #
     assert coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/report/99999").status_code == 404
     assert coordinator_client.post(f"/studies/{sid}/evaluations/{eid}/objects/99999/description",
                                    data={"description": "x"}).status_code == 404
+
+
+def test_report_as_docx_and_pdf(app, coordinator_client, evaluation_id):  # noqa: F811
+    import io
+
+    from docx import Document
+
+    sid, eid = evaluation_id
+    upload(coordinator_client, sid, eid, CSV_BYTES)
+    coordinator_client.post(f"/studies/{sid}/evaluations/{eid}/report/contents", data={
+        "evaluating_body": "Institute X", "participants": "", "guidance": "", "conclusions": "- Improve turnaround"})
+    ids = object_ids(app, eid)
+    oid = ids["Platform Gamma 丙"]
+    response = coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/report/{oid}.docx")
+    assert response.status_code == 200 and response.mimetype.endswith("wordprocessingml.document")
+    doc = Document(io.BytesIO(response.data))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "7. Conclusions and recommendations" in text and "Improve turnaround" in text and "Institute X" in text
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert f"{library_totals()['Platform Gamma 丙']:.2f}" in cells
+    assert sum(1 for c in cells if c.strip().split(" ")[0] in {n["code"] for n in DOC["nodes"]}) >= len(DOC["nodes"]) - 1
+    summary = coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/report/0.docx?lang=zh")
+    zh = "\n".join(p.text for p in Document(io.BytesIO(summary.data)).paragraphs)
+    assert "评价结论及建议" in zh
+    pdf = coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/report/{oid}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and len(pdf.data) > 10_000
+    assert coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/report/{oid}.txt").status_code == 404

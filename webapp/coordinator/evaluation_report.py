@@ -1,7 +1,7 @@
 """The evaluation report (seed 5.2.9): its texts, and the printable report per object and in summary."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -60,34 +60,62 @@ def evaluation_object_description(study_id: int, evaluation_id: int, object_id: 
                             _anchor=f"object-{obj.id}"))
 
 
-@bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/report")
-@bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/report/<int:object_id>")
-def evaluation_report(study_id: int, evaluation_id: int, object_id: int | None = None):
+def _report_context(study, found, object_id):
+    """Everything the report shows; (None, redirect) when there is nothing to report yet."""
     from webapp.services.evaluation_charts import element_chart
 
-    study = get_study_or_404(study_id)
-    found = _evaluation_or_404(study, evaluation_id)
     obj = None
-    if object_id is not None:
+    if object_id:
         obj = svc.object_of(found, object_id)
         if obj is None:
             abort(404)
     view = svc.results_of(found)
     if view.results is None:
         flash(view.error or _("There are no scores to evaluate yet."), "error")
-        return redirect(url_for("coordinator.evaluation_results", study_id=study.id, evaluation_id=found.id))
+        return None, redirect(url_for("coordinator.evaluation_results", study_id=study.id, evaluation_id=found.id))
     row = None
     if obj is not None:
-        names_with_data = {r.name for r in view.results.rows}
-        if obj.name not in names_with_data:
+        if obj.name not in {r.name for r in view.results.rows}:
             abort(404)
         row = view.results.row(obj.name)
     tree = svc.tree_of(found)
     locale = str(get_locale())
     document = svc.document_of(found)
-    return render_template(
-        "coordinator/evaluations/report.html", study=study, evaluation=found, obj=obj, row=row, res=view.results,
+    return dict(
+        study=study, evaluation=found, obj=obj, row=row, res=view.results,
         names={c: tree.name(c, locale) for c in tree.codes}, settings=svc.settings_of(found),
         kind_label=svc.kind_label, panel=svc.panel_rows(found), group_label=group_label,
         method=document.get("method") or {}, generated_at=utcnow(), element_chart=element_chart,
-        objects={o.name: o for o in found.objects})
+        objects={o.name: o for o in found.objects}, lang=locale), None
+
+
+@bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/report")
+@bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/report/<int:object_id>")
+def evaluation_report(study_id: int, evaluation_id: int, object_id: int | None = None):
+    study = get_study_or_404(study_id)
+    found = _evaluation_or_404(study, evaluation_id)
+    ctx, redirect_to = _report_context(study, found, object_id)
+    if ctx is None:
+        return redirect_to
+    return render_template("coordinator/evaluations/report.html", for_file=False, **ctx)
+
+
+MIMETYPES = {"pdf": "application/pdf",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+@bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/report/<int:object_id>.<fmt>")
+def evaluation_report_file(study_id: int, evaluation_id: int, object_id: int, fmt: str):
+    """The report as PDF (WeasyPrint) or DOCX (python-docx); object 0 is the summary."""
+    from webapp.services import evaluation_report_files as files
+
+    study = get_study_or_404(study_id)
+    found = _evaluation_or_404(study, evaluation_id)
+    if fmt not in MIMETYPES:
+        abort(404)
+    ctx, redirect_to = _report_context(study, found, object_id)
+    if ctx is None:
+        return redirect_to
+    body = files.render_pdf(ctx) if fmt == "pdf" else files.render_docx(ctx)
+    name = f"evaluation{found.id}-{'summary' if not object_id else f'object{object_id}'}-{ctx['lang']}.{fmt}"
+    return Response(body, mimetype=MIMETYPES[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
