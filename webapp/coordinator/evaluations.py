@@ -173,7 +173,7 @@ def evaluation_results(study_id: int, evaluation_id: int):
 
     study = get_study_or_404(study_id)
     found = _evaluation_or_404(study, evaluation_id)
-    view = svc.results_of(found)
+    view = svc.results_of(found, with_uncertainty=True)
     tree = svc.tree_of(found)
     locale = str(get_locale())
     combined, combined_error = None, ""

@@ -101,6 +101,7 @@ def build_results(document: dict, scores: dict, *, bands=None, missing: str = "r
         u = evaluation.uncertainty(weight_samples, scores, bands, tree=tree)
         unc = {name: {"interval": u.score_interval[i].tolist(), "ranks": u.rank_interval[i].tolist(),
                       "at_least": dict(zip(u.stars, u.at_least_probability[i].tolist())),
+                      "probability": dict(zip(u.stars, u.grade_probability[i].tolist())),
                       "samples": u.samples}
                for i, name in enumerate(u.objects)}
     fce_rows = None

@@ -305,9 +305,10 @@ class ResultsView:
     results: EvaluationResults | None
     without_data: list
     error: str
+    samples: object = None          # WeightSamples behind the uncertainty, when there is one
 
 
-def results_of(evaluation: Evaluation) -> ResultsView:
+def results_of(evaluation: Evaluation, *, with_uncertainty: bool = False) -> ResultsView:
     """Results of the objects with data; objects without any score are listed apart."""
     table = scores_table(evaluation)
     with_data = {k: v for k, v in table.items() if v}
@@ -315,15 +316,20 @@ def results_of(evaluation: Evaluation) -> ResultsView:
     if not with_data:
         return ResultsView(None, without, "")
     s = settings_of(evaluation)
+    samples = None
+    if with_uncertainty and not without and all(len(v) == len(tree_of(evaluation).leaves) for v in with_data.values()):
+        from webapp.services.evaluation_uncertainty import delphi_samples
+        samples = delphi_samples(document_of(evaluation), tree_of(evaluation), evaluation.study_id)
     try:
-        res = build_results(document_of(evaluation), with_data, bands=s["bands"], missing=s["missing"])
+        res = build_results(document_of(evaluation), with_data, bands=s["bands"], missing=s["missing"],
+                            weight_samples=None if samples is None else samples.local)
     except ValueError as exc:
         text = str(exc)
         if "missing" in text and s["missing"] == "refuse":
             text = _("Some scores are missing. Complete them, or choose to re-weight over the indicators "
                      "with data (coverage is then reported).")
         return ResultsView(None, without, text)
-    return ResultsView(res, without, "")
+    return ResultsView(res, without, "", samples)
 
 
 def finish(evaluation: Evaluation) -> None:
