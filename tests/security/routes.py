@@ -24,6 +24,7 @@ PUBLIC = {
     "auth.invitation": "exchanges an invitation token for an expert session (the token is the credential)",
     "api.health": "liveness probe, no data",
     "api.fresh_csrf_token": "a CSRF token for the caller's own session",
+    "evaluator.invitation": "exchanges an evaluator's link token for an evaluator session (the token is the credential)",
 }
 
 # Outside the coordinator blueprint, but for logged-in coordinators only.
@@ -43,7 +44,7 @@ API_KEY = {
     "weights_api.version_datapackage", "weights_api.latest",
 }
 
-BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert"}
+BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert", "evaluator": "evaluator"}
 
 # URL argument -> world.Side attribute (str) or a constant value (Const).
 
@@ -64,6 +65,8 @@ ARGUMENTS = {
     "token": "token",
     "table": Const("ratings"),
     "fmt": Const("csv"),
+    "object_id": "object_id",          # an evaluated object of the evaluation (assigned to the evaluator)
+    "evaluator_id": "evaluator_id",
     "direction": Const("up"),
     "filename": Const("css/app.css"),
 }
@@ -75,6 +78,8 @@ NUMBERED_WITHIN_STUDY = {"version"}
 # Where one endpoint needs another value than ARGUMENTS gives.
 ENDPOINT_ARGUMENTS = {
     "coordinator.report_download": {"fmt": Const("docx")},  # pdf/docx only (pdf needs chromium: slow)
+    "evaluator.invitation": {"token": "evaluator_token"},
+    "coordinator.evaluation_report_file": {"fmt": Const("docx")},
 }
 
 # Converters the generator knows how to fill.

@@ -9,7 +9,7 @@ fails with a message saying what to add to tests/security/routes.py.
 from __future__ import annotations
 
 from tests.security import routes
-from tests.security.world import coordinator_client, expert_client, fingerprint
+from tests.security.world import coordinator_client, evaluator_client, expert_client, fingerprint
 
 REFUSED = {403, 404}
 
@@ -88,6 +88,13 @@ def test_the_owner_reaches_every_get_route(app, world):
             status = expert.get(url).status_code
             if status not in (200, 302):
                 failures.append(f"expert: GET {url} ({rule.endpoint}) answered {status}")
+    evaluator = evaluator_client(app, world.alice)
+    for rule in rules_for(app, "evaluator"):
+        if "GET" in rule.methods:
+            url = routes.url_for_rule(rule, world.alice)
+            status = evaluator.get(url).status_code
+            if status not in (200, 302):
+                failures.append(f"evaluator: GET {url} ({rule.endpoint}) answered {status}")
     assert not failures, "\n".join(failures)
 
 
@@ -169,4 +176,33 @@ def test_published_weights_need_the_studys_own_key(app, world):
                                   url, headers={"Authorization": f"Bearer {world.bob.api_key}"}))):
             if response.status_code != 404:
                 failures.append(f"{who}: GET {url} ({rule.endpoint}) answered {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_another_evaluations_evaluator_reaches_nothing_of_it(app, world):
+    client = evaluator_client(app, world.bob)
+    failures: list[str] = []
+    for rule in rules_for(app, "evaluator"):
+        if not routes.id_arguments(rule):
+            continue
+        url = routes.url_for_rule(rule, world.alice)
+        check_refused(app, client, rule, url, lambda r: r.status_code in REFUSED, "bob's evaluator", failures)
+    assert not failures, "\n".join(failures)
+
+
+def test_an_evaluator_is_neither_coordinator_nor_expert_and_they_are_not_evaluators(app, world):
+    evaluator = evaluator_client(app, world.alice)
+    failures: list[str] = []
+    for rule in rules_for(app, "coordinator"):
+        url = routes.url_for_rule(rule, world.alice)
+        check_refused(app, evaluator, rule, url, lambda r: is_login_redirect(r) or r.status_code in (401, 403),
+                      "alice's evaluator", failures)
+    for rule in rules_for(app, "expert"):
+        url = routes.url_for_rule(rule, world.alice)
+        check_refused(app, evaluator, rule, url, lambda r: r.status_code in (401, 403), "alice's evaluator",
+                      failures)
+    for who, client in (("alice", coordinator_client(app, world.alice)), ("expert", expert_client(app, world.alice))):
+        for rule in rules_for(app, "evaluator"):
+            url = routes.url_for_rule(rule, world.alice)
+            check_refused(app, client, rule, url, lambda r: r.status_code in (401, 403), who, failures)
     assert not failures, "\n".join(failures)

@@ -27,6 +27,9 @@ class Side:
     version: int = 0           # a published weight set (from round 1)
     evaluation_id: int = 0     # an evaluation using it
     api_key: str = ""          # the study's key for the published-weights API (the study is private)
+    object_id: int = 0         # its evaluated object, scored by its evaluator
+    evaluator_id: int = 0
+    evaluator_token: str = ""  # the evaluator's link token
     token: str = ""            # the first expert's invitation token
     experts: list[tuple[int, str]] = field(default_factory=list)  # (id, token)
     identities: list[dict] = field(default_factory=list)           # name, e-mail … per expert
@@ -34,7 +37,7 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import evaluations, round_lifecycle, round_scope, weight_sets
+    from webapp.services import evaluations, evaluators, round_lifecycle, round_scope, weight_sets
     from webapp.services.answers import add_proposal, save_answers, submit_response
 
     side = Side(username)
@@ -68,10 +71,15 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
         side.round_id = first.id
         weight_set = weight_sets.publish(study, first, label=f"Label{username}x")
         side.version = weight_set.version
-        evaluation = evaluations.create_evaluation(study, weight_set_id=weight_set.id,
-                                                   title=f"Evaluation{username}x", kind="self_assessment")
-        evaluations.add_objects(evaluation, [f"Object{username}x"])
+        evaluation = evaluations.create_evaluation(
+            study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment")
         side.evaluation_id = evaluation.id
+        (evaluated,) = evaluations.add_objects(evaluation, [f"Platform{username}x"])
+        invitation = evaluators.add_evaluator(evaluation, f"Evaluator{username}x", [evaluated.id])
+        leaf = evaluations.tree_of(evaluation).leaves[0]
+        evaluators.save_scores(invitation.evaluator, evaluated, {leaf: "80"}, {leaf: f"Evidence{username}x"})
+        side.object_id, side.evaluator_id = evaluated.id, invitation.evaluator.id
+        side.evaluator_token = invitation.token
         side.api_key = weight_sets.rotate_api_key(study)
         second = round_scope.create_delphi_round(study, rated_level=1)
         round_lifecycle.open_round(second)
@@ -107,6 +115,13 @@ def coordinator_client(app, side: Side):
 def expert_client(app, side: Side, k: int = 0):
     client = app.test_client()
     response = client.get(f"/i/{side.experts[k][1]}")
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+def evaluator_client(app, side: Side):
+    client = app.test_client()
+    response = client.get(f"/evaluate/i/{side.evaluator_token}")
     assert response.status_code == 302, response.data[:300]
     return client
 

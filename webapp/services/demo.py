@@ -21,6 +21,7 @@ from webapp.extensions import db
 from webapp.models import Expert, StakeholderGroup, Study, User, hash_token, utcnow
 from webapp.services import accounts, demo_ahp, round_lifecycle, round_scope, studies
 from webapp.services.answers import save_answers, submit_response
+from webapp.services.demo_evaluation import load_demo_evaluation
 from webapp.services.demo_finished import load_finished_study
 from webapp.services.hierarchy_io import parse_json, seed_hierarchy_bytes, validate_tree
 
@@ -105,7 +106,8 @@ def load_demo() -> DemoLogins:
     if not study.rounds:
         simulate_rounds(study)
         created = True
-    load_finished_study(user)
+    finished = load_finished_study(user)
+    load_demo_evaluation(finished)
     ahp_experts = demo_ahp.load_ahp_demo(user, DEMO_PANEL, _derived_secret, seed_hierarchy_bytes())
     return DemoLogins(DEMO_USERNAME, password, experts, ahp_experts, created)
 
