@@ -13,7 +13,7 @@ from webapp.forms.evaluation import ObjectDescriptionForm, ReportContentsForm
 from webapp.models import utcnow
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import evaluations as svc
-from webapp.services.panel import group_label
+from webapp.presentation import group_label
 
 
 def _render_edit(study, evaluation, form=None, status=200):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from webapp.services.round_data import round_matrix
 from webapp.extensions import db
 from webapp.models import Round, RoundKind
 
@@ -30,8 +31,6 @@ class WeightSamples:
 def delphi_samples(document: dict, tree, study_id: int, *, resamples: int = RESAMPLES,
                    seed: int = SEED) -> WeightSamples | None:
     """Bootstrap samples of the local weights of a Delphi-published weight set, or None."""
-    from webapp.services.delphi_report import round_matrix
-
     provenance = document.get("provenance") or {}
     if (document.get("method") or {}).get("name") != "delphi-mean-rating" or not provenance.get("round_ids"):
         return None
