@@ -12,19 +12,11 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from webapp.services.ahp_analysis import RoundAnalysis, pair_index
+from webapp.services.spreadsheet import safe_cell  # the one escaping helper
 
 TABLES = ("judgments", "individual", "blocks", "weights", "ahpsurvey")
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (contract:
-    the shared ``webapp/services/spreadsheet.py`` does the same); numbers pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 @dataclass
