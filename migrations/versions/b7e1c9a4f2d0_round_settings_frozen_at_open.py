@@ -1,7 +1,7 @@
 """round settings: the analysis settings frozen onto each round when it opens
 
 Revision ID: b7e1c9a4f2d0
-Revises: 36cbe12d8bb5
+Revises: 5ec0a7c1d2e3
 Create Date: 2026-12-01 07:40:00
 
 Existing opened rounds get their study's settings as they stand at upgrade time
@@ -17,7 +17,7 @@ import delphi
 
 # revision identifiers, used by Alembic.
 revision = 'b7e1c9a4f2d0'
-down_revision = '36cbe12d8bb5'
+down_revision = '5ec0a7c1d2e3'
 branch_labels = None
 depends_on = None
 
