@@ -1,9 +1,16 @@
 """Responses are gzipped when the client accepts it (issue 9: 240 KB of questionnaire HTML)."""
 import gzip
+import re
 
 import pytest
 
 from webapp.compression import accepts_gzip
+
+
+def same_page(a: bytes, b: bytes) -> bool:
+    """Equal but for the per-request CSRF tokens."""
+    token = re.compile(rb'((?:name="csrf[-_]token"|csrf-token")[^>]*?(?:value|content)=")[^"]*')
+    return token.sub(rb"\1", a) == token.sub(rb"\1", b)
 
 
 @pytest.mark.parametrize("header, expected", [
@@ -21,7 +28,7 @@ def test_a_page_is_gzipped_only_for_a_client_that_accepts_it(coordinator_client,
     assert packed.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in packed.headers["Vary"]
     assert int(packed.headers["Content-Length"]) == len(packed.data) < len(plain.data)
-    assert gzip.decompress(packed.data) == plain.data
+    assert same_page(gzip.decompress(packed.data), plain.data)
 
 
 def test_the_seed_study_page_shrinks_several_times(coordinator_client, app):
@@ -31,7 +38,7 @@ def test_the_seed_study_page_shrinks_several_times(coordinator_client, app):
     url = f"/studies/{built.study_id}/rounds/{built.round_id}/dashboard?lang=en"
     plain = coordinator_client.get(url)
     packed = coordinator_client.get(url, headers={"Accept-Encoding": "gzip"})
-    assert gzip.decompress(packed.data) == plain.data
+    assert same_page(gzip.decompress(packed.data), plain.data)
     assert len(packed.data) * 4 < len(plain.data)
 
 

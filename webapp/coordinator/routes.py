@@ -42,5 +42,6 @@ def new_study():
 @bp.route("/<int:study_id>")
 def study(study_id: int):
     study = get_study_or_404(study_id)
-    tree.load_tree(study)  # the page walks node.children: load the tree in one query first
-    return render_template("coordinator/study.html", study=study)
+    kids = tree.children_by_id(study)  # the whole tree in one query, walked by the template
+    return render_template("coordinator/study.html", study=study, kids=kids,
+                           root=(kids.get(None) or [None])[0])

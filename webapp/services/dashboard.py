@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
 
 import delphi
 from webapp.extensions import db
-from webapp.models import Expert, Response, Round, RoundKind, RoundStatus
+from webapp.models import Expert, Rating, Response, Round, RoundKind, RoundStatus
 from webapp.services.delphi_items import ItemReport, RoundReport, history, round_report, stop_decision
 from webapp.services.round_data import RoundData
 from webapp.services.round_settings import settings_of
@@ -80,10 +79,16 @@ class RoundDashboard:
 
 
 def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]:
-    """Every expert of the study with where they stand in ``rnd``, by pseudonym."""
-    responses = {r.expert_id: r for r in db.session.scalars(
-        select(Response).where(Response.round_id == rnd.id).options(selectinload(Response.ratings)))}
-    items = {item.node_id for item in (data.items(rnd) if data is not None else rnd.items)}
+    """Every expert of the study with where they stand in ``rnd``, by pseudonym (three queries)."""
+    items = [item.node_id for item in (data.items(rnd) if data is not None else rnd.items)]
+    responses = {row.expert_id: row for row in db.session.execute(
+        select(Response.expert_id, Response.status, Response.submitted_at, Response.updated_at)
+        .where(Response.round_id == rnd.id))}
+    answered = dict(db.session.execute(
+        select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)
+        .where(Response.round_id == rnd.id, Rating.node_id.in_(items),
+               or_(Rating.value.is_not(None), Rating.no_opinion))
+        .group_by(Response.expert_id)).all())
     members = []
     experts = db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id)).all()
     for expert in sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym)):
@@ -93,8 +98,7 @@ def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]
             expert=expert, status=status, counted=not expert.is_revoked or status == "submitted",
             submitted_at=response.submitted_at if response is not None else None,
             saved_at=response.updated_at if response is not None else None,
-            answered_items=sum(1 for r in response.ratings if r.node_id in items
-                               and (r.value is not None or r.no_opinion)) if response is not None else 0))
+            answered_items=answered.get(expert.id, 0)))
     return members
 
 
@@ -169,6 +173,7 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
     """
     _check_rule_fits(rnd)
     data = RoundData(rnd.study)  # the one loader of this request
+    data.preload(data.rounds_upto(rnd) + [rnd])  # every round of the trends in one go
     report = round_report(rnd, with_identities=True, data=data)
     trend = history(rnd.study, upto=rnd, upto_report=report, data=data)
     stop, stop_error = None, None

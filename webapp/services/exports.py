@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from urllib.parse import quote
 
 from flask_babel import gettext as _
@@ -278,7 +279,9 @@ def _csv_cell(value, kind: str):
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float):
-        return f"{value:.15g}"  # Excel's precision: 0.9, not 0.8999999999999999
+        # Excel's precision (0.9, not 0.8999999999999999), kept a number: as a string, a negative
+        # value would be escaped as text by the formula guard ("'-0.09").
+        return Decimal(f"{value:.15g}")
     return value
 
 

@@ -4,19 +4,20 @@ Builds the experts × items matrix of a round's *submitted* answers; drafts neve
 count: a round's figures are those of the questionnaires actually submitted. No
 statistics are computed here.
 
-:class:`RoundData` loads, the first time each is needed, the submitted answers of
-*all* the study's Delphi rounds, their items and their draft counts in a fixed
-number of queries, so a dashboard with trends over k rounds costs the same
-number of queries as one with a single round. Create one per request and pass it
-along (``round_report(rnd, data=…)``); a function given none makes its own.
+:class:`RoundData` loads each round's submitted answers once, as plain rows (not ORM objects:
+a round of 1,000 experts × 63 indicators is 63,000 answers), and ``preload(rounds)`` loads
+several rounds in three queries, so a dashboard with trends over k rounds costs the same
+number of queries as one with a single round; items, draft counts and proposals of all the
+study's rounds come in one query each. Create one loader per request and pass it along
+(``round_report(rnd, data=…)``); a function given none makes its own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.models import (
@@ -34,12 +35,32 @@ from webapp.models import (
 )
 
 
+class Answer(NamedTuple):
+    """One submitted answer as the analyses read it (a plain row, not an ORM object: a round of
+    1,000 experts × 63 indicators is 63,000 of them)."""
+
+    expert_id: int
+    node_id: int
+    value: int | None
+    no_opinion: bool
+    comment: str
+    reason: str
+
+
+@dataclass
+class Submitted:
+    """A round's submitted questionnaires: who, and their answers."""
+
+    experts: list[Expert]
+    answers: list[Answer]
+
+
 @dataclass
 class RoundMatrix:
     experts: list[Expert]
     nodes: list[Node]
     ratings: np.ndarray  # experts x nodes, NaN = no rating / no opinion
-    ratings_by_pair: dict[tuple[int, int], Rating]
+    ratings_by_pair: dict[tuple[int, int], Answer]
 
 
 @dataclass
@@ -70,22 +91,18 @@ def by_pseudonym(experts) -> list[Expert]:
     return sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym))
 
 
-def _matrix(responses: list[Response], nodes: list[Node], experts: list[Expert]) -> RoundMatrix:
+def _matrix(submitted: Submitted, nodes: list[Node], experts: list[Expert]) -> RoundMatrix:
     row = {e.id: i for i, e in enumerate(experts)}
     col = {n.id: j for j, n in enumerate(nodes)}
     matrix = np.full((len(experts), len(nodes)), np.nan)
-    by_pair: dict[tuple[int, int], Rating] = {}
-    for response in responses:
-        i = row.get(response.expert_id)
-        if i is None:
+    by_pair: dict[tuple[int, int], Answer] = {}
+    for answer in submitted.answers:
+        i, j = row.get(answer.expert_id), col.get(answer.node_id)
+        if i is None or j is None:
             continue
-        for rating in response.ratings:
-            j = col.get(rating.node_id)
-            if j is None:
-                continue
-            by_pair[(response.expert_id, rating.node_id)] = rating
-            if rating.value is not None:
-                matrix[i, j] = rating.value
+        by_pair[(answer.expert_id, answer.node_id)] = answer
+        if answer.value is not None:
+            matrix[i, j] = answer.value
     return RoundMatrix(experts, nodes, matrix, by_pair)
 
 
@@ -95,7 +112,8 @@ class RoundData:
     def __init__(self, study: Study):
         self.study = study
         self._rounds: list[Round] | None = None
-        self._responses: dict[int, list[Response]] | None = None
+        self._submitted: dict[int, Submitted] | None = None
+        self._experts: dict[int, Expert] | None = None
         self._items: dict[int, list[RoundItem]] | None = None
         self._drafts: dict[int, int] | None = None
         self._proposals: dict[int, list[Proposal]] | None = None
@@ -120,17 +138,35 @@ class RoundData:
         earlier = [r for r in self.rounds() if r.number < rnd.number and r.status is RoundStatus.closed]
         return earlier[-1] if earlier else None
 
-    def responses(self, rnd: Round) -> list[Response]:
-        """Submitted responses of ``rnd`` with their ratings and experts."""
-        if self._responses is None or rnd.id not in self._responses:
-            ids = self._round_ids(rnd)
-            loaded = db.session.scalars(
-                select(Response).where(Response.round_id.in_(ids), Response.status == ResponseStatus.submitted)
-                .options(selectinload(Response.ratings), selectinload(Response.expert))).all()
-            self._responses = {i: [] for i in ids}
-            for response in loaded:
-                self._responses[response.round_id].append(response)
-        return self._responses[rnd.id]
+    def submitted(self, rnd: Round) -> Submitted:
+        """Who submitted ``rnd`` (by pseudonym) and their answers (loaded once; see :meth:`preload`)."""
+        if self._submitted is None or rnd.id not in self._submitted:
+            self.preload([rnd])
+        return self._submitted[rnd.id]
+
+    def preload(self, rounds: list[Round]) -> None:
+        """Load the submitted answers of ``rounds`` in three queries, whatever their number."""
+        ids = sorted({r.id for r in rounds} - set(self._submitted or {}))
+        if not ids:
+            return
+        if self._experts is None:
+            self._experts = {e.id: e for e in db.session.scalars(select(Expert).where(
+                Expert.study_id == self.study.id))}
+        who = db.session.execute(select(Response.round_id, Response.expert_id).where(
+            Response.round_id.in_(ids), Response.status == ResponseStatus.submitted)).all()
+        rows = db.session.execute(
+            select(Response.round_id, Response.expert_id, Rating.node_id, Rating.value, Rating.no_opinion,
+                   Rating.comment, Rating.reason)
+            .join(Rating, Rating.response_id == Response.id)
+            .where(Response.round_id.in_(ids), Response.status == ResponseStatus.submitted)).all()
+        loaded = {i: Submitted([], []) for i in ids}
+        for round_id, expert_id in who:
+            loaded[round_id].experts.append(self._experts[expert_id])
+        for round_id, *answer in rows:
+            loaded[round_id].answers.append(Answer(*answer))
+        for submitted in loaded.values():
+            submitted.experts = by_pseudonym(submitted.experts)
+        self._submitted = (self._submitted or {}) | loaded
 
     def items(self, rnd: Round) -> list[RoundItem]:
         """The round's items (with their indicators), in questionnaire order."""
@@ -183,21 +219,19 @@ class RoundData:
                experts: list[Expert] | None = None) -> RoundMatrix:
         """Submitted ratings of ``rnd`` over ``nodes`` (default: its items), one row per
         submitter by pseudonym (or per expert of ``experts``, NaN where none)."""
-        responses = self.responses(rnd)
-        if experts is None:
-            experts = by_pseudonym(r.expert for r in responses)
-        return _matrix(responses, self.nodes(rnd) if nodes is None else nodes, experts)
+        submitted = self.submitted(rnd)
+        return _matrix(submitted, self.nodes(rnd) if nodes is None else nodes,
+                       submitted.experts if experts is None else experts)
 
     def pair(self, previous: Round, current: Round, nodes: list[Node] | None = None) -> AlignedPair:
         """The one builder of two rounds' matrices for comparison (stability, CV change, stop advice)."""
         if nodes is None:
             nodes = self.nodes(current)
-        prev_responses, cur_responses = self.responses(previous), self.responses(current)
-        experts = by_pseudonym({r.expert_id: r.expert for r in prev_responses + cur_responses}.values())
-        return AlignedPair(experts=experts, nodes=nodes, previous=_matrix(prev_responses, nodes, experts),
-                           current=_matrix(cur_responses, nodes, experts),
-                           previous_submitters=[r.expert for r in prev_responses],
-                           current_submitters=[r.expert for r in cur_responses])
+        prev, cur = self.submitted(previous), self.submitted(current)
+        experts = by_pseudonym({e.id: e for e in prev.experts + cur.experts}.values())
+        return AlignedPair(experts=experts, nodes=nodes, previous=_matrix(prev, nodes, experts),
+                           current=_matrix(cur, nodes, experts), previous_submitters=prev.experts,
+                           current_submitters=cur.experts)
 
 
 # --- for callers without a loader ------------------------------------------------------------

@@ -33,6 +33,12 @@ def load_tree(study: Study) -> Node | None:
     return roots[0] if roots else None
 
 
+def children_by_id(study: Study) -> dict[int | None, list[Node]]:
+    """Each node's children by parent id (``None``: the goal), siblings in order; one query.
+    Pages walk this map rather than ``Node.children``, which loads lazily node by node."""
+    return _load(study)
+
+
 def tree_order(study: Study) -> list[Node]:
     """Every node of the study, depth first, siblings by position (the root first)."""
     children = _load(study)
