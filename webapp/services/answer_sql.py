@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import String, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
@@ -32,9 +32,17 @@ def _insert(table):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def item_node_ids(round_id: int) -> list[int]:
-    return list(db.session.scalars(select(RoundItem.node_id).where(RoundItem.round_id == round_id)
-                                   .order_by(RoundItem.position)))
+def item_ids_column(round_id_column):
+    """The node ids of a round's items as one text column ("3,4,9"), to read with the round."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        aggregate = func.string_agg(cast(RoundItem.node_id, String), literal_column("','"))
+    else:
+        aggregate = func.group_concat(RoundItem.node_id, ",")
+    return select(aggregate).where(RoundItem.round_id == round_id_column).scalar_subquery()
+
+
+def parse_item_ids(text: str | None) -> list[int]:
+    return [int(v) for v in text.split(",")] if text else []
 
 
 def upsert_draft_response(expert_id: int, round_id: int, now: datetime) -> int | None:

@@ -13,7 +13,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import (
@@ -40,13 +39,20 @@ class AnswerError(ValueError):
 # --- answers --------------------------------------------------------------------------------
 
 def expert_round(expert: Expert, round_id: int, *, with_items: bool = False) -> Round | None:
-    """A round of the expert's own study, or None (the view answers 404);
-    ``with_items`` loads its items in the same statement (the autosave)."""
-    query = select(Round).where(Round.id == round_id, Round.study_id == expert.study_id,
-                                Round.status != RoundStatus.draft)
-    if with_items:
-        query = query.options(joinedload(Round.items))
-    return db.session.scalars(query).unique().first()
+    """A round of the expert's own study, or None (the view answers 404).
+
+    ``with_items`` (the autosave) reads the ids of its items in the same
+    statement, as plain numbers (``rnd.item_node_ids``): hydrating the 63
+    RoundItem objects cost a third of a save."""
+    where = (Round.id == round_id, Round.study_id == expert.study_id, Round.status != RoundStatus.draft)
+    if not with_items:
+        return db.session.scalar(select(Round).where(*where))
+    row = db.session.execute(select(Round, answer_sql.item_ids_column(Round.id)).where(*where)).first()
+    if row is None:
+        return None
+    rnd, ids = row
+    rnd.item_node_ids = answer_sql.parse_item_ids(ids)
+    return rnd
 
 
 def response_of(expert: Expert, rnd: Round) -> Response | None:
@@ -102,7 +108,7 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
     """
     now = now or utcnow()
     answers = list(answers)
-    item_ids = [item.node_id for item in rnd.items]
+    item_ids = getattr(rnd, "item_node_ids", None) or [item.node_id for item in rnd.items]
     known = set(item_ids)
     for answer in answers:
         _check_answer(rnd, answer, known)
