@@ -235,3 +235,14 @@ def test_publishable_weights_follow_the_contract(app, client, panel):
         rnd = db.session.get(Round, round_id)
         with pytest.raises(ahp_weights.NotPublishable):  # drafts never count: nobody submitted
             ahp_weights.publishable_weights(rnd)
+
+
+def test_welcome_page_leads_to_the_open_ahp_round(app, client, panel):
+    study_id, experts = panel
+    round_id, blocks, _ = open_ahp(app, study_id)
+    client.get(f"/i/{experts[0][1]}")
+    page = text(client.get("/expert/?lang=en"))
+    total = sum(len(k) * (len(k) - 1) // 2 for _, k in blocks)
+    assert f"{total} pairwise comparisons" in page and f"/expert/rounds/{round_id}" in page
+    r = client.get(f"/expert/rounds/{round_id}")          # the welcome page's link
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/expert/rounds/{round_id}/pairwise")

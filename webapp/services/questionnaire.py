@@ -30,16 +30,16 @@ from webapp.models import (
     RoundStatus,
     utcnow,
 )
-from webapp.services import round_lifecycle, tree
+from webapp.services import ahp_blocks, round_lifecycle, tree
 from webapp.services.answers import AnswerError, add_proposal, expert_round, missing_items, response_of, save_answers, submit_response
 
 
 # --- reading ---------------------------------------------------------------------------
 
 def visible_rounds(expert: Expert) -> list[Round]:
-    """The Delphi rounds of the expert's study that are not drafts, newest first."""
+    """The rounds (Delphi and AHP) of the expert's study that are not drafts, newest first."""
     return list(db.session.scalars(
-        select(Round).where(Round.study_id == expert.study_id, Round.kind == RoundKind.delphi,
+        select(Round).where(Round.study_id == expert.study_id, Round.kind.in_([RoundKind.delphi, RoundKind.ahp]),
                             Round.status != RoundStatus.draft)
         .order_by(Round.number.desc())))
 
@@ -71,6 +71,12 @@ class Progress:
 
 
 def progress(response: Response | None, rnd: Round) -> Progress:
+    if rnd.kind is RoundKind.ahp:  # counted in comparisons: pairs of the round's blocks
+        blocks = ahp_blocks.options_of(rnd).get("blocks") or []
+        total = sum(len(b["children"]) * (len(b["children"]) - 1) // 2 for b in blocks)
+        given = len(response.judgments) if response is not None else 0
+        return Progress(answered=min(given, total), total=total,
+                        submitted=bool(response is not None and response.is_submitted), started=given > 0)
     total = len(rnd.items)
     missing = len(missing_items(response, rnd))
     return Progress(answered=total - missing, total=total,
@@ -109,7 +115,7 @@ def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
     past = []
     for rnd in closed:
         own = response_of(expert, rnd)
-        if own is not None and (own.is_submitted or own.ratings):
+        if own is not None and (own.is_submitted or own.ratings or own.judgments):
             past.append(PastRound(rnd, own, progress(own, rnd)))
     return Welcome(current=current, response=response,
                    progress=progress(response, current) if current is not None else None,
