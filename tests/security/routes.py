@@ -35,7 +35,7 @@ COORDINATOR_ONLY = {
 
 # Outside the expert blueprint, but for experts (invitation session) only.
 EXPERT_ONLY = {
-    "api.save_answers",
+    "api.save_answers", "api.save_judgments",
 }
 
 # Published weight sets: public when the study says so, otherwise only with the study's API key.
@@ -76,7 +76,11 @@ ARGUMENTS = {
 NUMBERED_WITHIN_STUDY = {"version"}
 
 # Where one endpoint needs another value than ARGUMENTS gives.
+AHP_ROUND = {"round_id": "ahp_round_id"}
 ENDPOINT_ARGUMENTS = {
+    "coordinator.ahp_round_edit": AHP_ROUND, "coordinator.ahp_dashboard_page": AHP_ROUND,
+    "coordinator.ahp_export_xlsx": AHP_ROUND, "coordinator.ahp_export_csv": {**AHP_ROUND, "table": Const("judgments")},
+    "expert.ahp_round_page": AHP_ROUND, "api.save_judgments": AHP_ROUND,
     "coordinator.report_download": {"fmt": Const("docx")},  # pdf/docx only (pdf needs chromium: slow)
     "evaluator.invitation": {"token": "evaluator_token"},
     "coordinator.evaluation_report_file": {"fmt": Const("docx")},

@@ -21,6 +21,7 @@ class Side:
     study_id: int = 0
     round_id: int = 0          # round 1: closed, answered by everyone
     open_round_id: int = 0     # round 2: open
+    ahp_round_id: int = 0      # an AHP round on the first level, closed, with a judgment of the first expert
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
     proposal_id: int = 0
@@ -37,7 +38,7 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import evaluations, evaluators, round_lifecycle, round_scope, weight_sets
+    from webapp.services import ahp_answers, ahp_rounds, evaluations, evaluators, round_lifecycle, round_scope, weight_sets
     from webapp.services.answers import add_proposal, save_answers, submit_response
 
     side = Side(username)
@@ -81,6 +82,13 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
         side.object_id, side.evaluator_id = evaluated.id, invitation.evaluator.id
         side.evaluator_token = invitation.token
         side.api_key = weight_sets.rotate_api_key(study)
+        pairwise = ahp_rounds.create_ahp_round(study, levels=[1])
+        round_lifecycle.open_round(pairwise)
+        (block, children), = ahp_rounds.round_blocks(pairwise)
+        ahp_answers.save_judgments(db.session.get(Expert, side.expert_id), pairwise, [
+            {"block": block.id, "row": children[0].id, "col": children[1].id, "value": 3}])
+        round_lifecycle.close_round(pairwise)  # one round at a time: round 2 (Delphi) opens next
+        side.ahp_round_id = pairwise.id
         second = round_scope.create_delphi_round(study, rated_level=1)
         round_lifecycle.open_round(second)
         save_answers(db.session.get(Expert, side.expert_id), second,

@@ -12,6 +12,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from webapp.services.report_docx import _fonts, _plain, _table
+from webapp.templating import render_markdown
 
 
 def _css() -> str:
@@ -32,8 +33,6 @@ def render_pdf(ctx: dict) -> bytes:
 
 
 def _md(document, text: str) -> None:
-    from webapp.templating import render_markdown
-
     lines = _plain(render_markdown(text)) if text else []
     for line in lines or [_("(not given)")]:
         document.add_paragraph(line)
