@@ -1,4 +1,5 @@
-"""load-demo also creates a finished example study: 12 experts, two closed Delphi rounds, v1 public."""
+"""load-demo also creates a finished example study: 12 experts, two closed Delphi rounds and an AHP round,
+v1 (Delphi) and v2 (AHP) public."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -18,20 +19,28 @@ def test_finished_demo_study_serves_a_set_at_once(app, runner, client):
         study = db.session.scalar(select(Study).where(Study.title == FINISHED_TITLE))
         assert study.status is StudyStatus.finished and len(study.experts) == 12
         closed = [r for r in study.rounds if r.status.value == "closed"]
-        assert [r.number for r in closed] == [1, 2]
+        assert [(r.number, r.kind.value) for r in closed] == [(1, "delphi"), (2, "delphi"), (3, "ahp")]
         assert all(len(r.responses) == 12 for r in closed)
+        closed = closed[:2]
         w1 = delphi.kendall_w(round_matrix(closed[0]).ratings).w
         w2 = delphi.kendall_w(round_matrix(closed[1]).ratings).w
         assert w2 > w1                                   # the panel converged
         study_id = study.id
         counts = (db.session.scalar(select(func.count(Study.id))), db.session.scalar(select(func.count(Round.id))),
                   db.session.scalar(select(func.count(WeightSet.id))))
+    first = client.get(f"/api/weight-sets/{study_id}/1").get_json()
+    assert first["panel"] == {"experts_invited": 12, "experts_used": 12, "rounds": {"delphi": 2, "ahp": 0}}
     latest = client.get(f"/api/weight-sets/{study_id}/latest")
     assert latest.status_code == 302
     doc = client.get(latest.headers["Location"]).get_json()
-    assert doc["version"] == 1 and doc["panel"] == {"experts_invited": 12, "experts_used": 12,
-                                                    "rounds": {"delphi": 2, "ahp": 0}}
-    assert len(doc["nodes"]) == 64
+    assert doc["version"] == 2 and doc["panel"] == {"experts_invited": 12, "experts_used": 12,
+                                                    "rounds": {"delphi": 2, "ahp": 1}}
+    assert len(doc["nodes"]) == len(first["nodes"]) == 64
+    # the AHP round and the Delphi means rest on the same hidden importances: they agree closely
+    delphi_w = {n["code"]: n["global_weight"] for n in first["nodes"]}
+    ahp_w = {n["code"]: n["global_weight"] for n in doc["nodes"]}
+    assert all(abs(ahp_w[c] - delphi_w[c]) < 0.05 for c in delphi_w)
+    assert any(n["cr"] is not None for n in doc["nodes"])
     assert any(s["study_id"] == study_id for s in client.get("/api/weight-sets").get_json()["weight_sets"])
     again = runner.invoke(args=["load-demo"])
     assert again.exit_code == 0, again.output

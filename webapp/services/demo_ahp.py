@@ -42,7 +42,8 @@ def _signed(ratio: float) -> int:
     return int(round(r)) if r >= 1 else -int(round(1 / r))
 
 
-def _answer(expert, rnd, blocks, truth, rng, *, spread, wild, now):
+def simulate_pairwise(expert, rnd, blocks, truth, rng, *, spread, wild, now):
+    """One expert's judgments of every block, scattered around the ratios of ``truth``."""
     response = ahp_answers._writable_response(expert, rnd, now)
     for parent, kids in blocks:
         w = truth[parent.code]
@@ -56,7 +57,8 @@ def _answer(expert, rnd, blocks, truth, rng, *, spread, wild, now):
     return response
 
 
-def _reasons(expert, rnd, now):
+def keep_with_reasons(expert, rnd, now):
+    """A reason for every block the expert keeps over the consistency limit."""
     views = ahp_answers.block_views(rnd, ahp_answers.response_of(expert, rnd))
     notes = [{"block": v.parent.id, "reason": "该组指标在实践中难以严格区分。· These are hard to tell apart in practice."}
              for v in views if v.usable and not v.consistent]
@@ -77,8 +79,8 @@ def simulate_ahp(study) -> None:
     truth = {p.code: rng.dirichlet(np.full(len(kids), 3.0)) for p, kids in blocks}
     for k, expert in enumerate(experts):
         at = now - timedelta(days=8 - k % 3)
-        _answer(expert, r1, blocks, truth, rng, spread=0.45, wild=expert.pseudonym in INCONSISTENT, now=at)
-        _reasons(expert, r1, at)
+        simulate_pairwise(expert, r1, blocks, truth, rng, spread=0.45, wild=expert.pseudonym in INCONSISTENT, now=at)
+        keep_with_reasons(expert, r1, at)
         ahp_answers.submit_judgments(expert, r1, now=at + timedelta(hours=1))
     round_lifecycle.close_round(r1, now=now - timedelta(days=4))
 
@@ -93,8 +95,8 @@ def simulate_ahp(study) -> None:
     for k, expert in enumerate(experts[:6]):
         at = now - timedelta(hours=30 - 4 * k)
         target = {p: 0.5 * truth[p] + 0.5 * moved[p] for p in truth}
-        _answer(expert, r2, blocks2, target, rng, spread=0.25, wild=False, now=at)
-        _reasons(expert, r2, at)
+        simulate_pairwise(expert, r2, blocks2, target, rng, spread=0.25, wild=False, now=at)
+        keep_with_reasons(expert, r2, at)
         ahp_answers.submit_judgments(expert, r2, now=at + timedelta(minutes=20))
 
 

@@ -1,5 +1,5 @@
-"""The finished example study of the demo: twelve simulated experts, two closed Delphi rounds on
-the seed hierarchy, weight set v1 published and public — so every page is filled and the API serves
+"""The finished example study of the demo: twelve simulated experts, two closed Delphi rounds and
+one AHP round on the seed hierarchy, weight sets v1 (Delphi) and v2 (AHP) published and public — so every page is filled and the API serves
 a set at once.
 
 Reproducible (fixed seed) and idempotent: a second ``load-demo`` finds the study and adds nothing.
@@ -16,23 +16,24 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import ItemDecision, StakeholderGroup, Study, User, utcnow
-from webapp.services import between_rounds, round_lifecycle, round_scope, studies, weight_sets
+from webapp.services import ahp_answers, ahp_rounds, between_rounds, round_lifecycle, round_scope, studies, weight_sets
+from webapp.services.demo_ahp import keep_with_reasons, simulate_pairwise
 from webapp.services.answers import save_answers, submit_response
 from webapp.services.hierarchy_io import parse_json, seed_hierarchy_bytes, validate_tree
 
 FINISHED_TITLE = ("已完成示例：检验检测平台服务质量评价指标权重 · "
                   "Finished example: weights of the testing-platform service-quality indicators")
 FINISHED_DESCRIPTION = """\
-本示例研究已完成两轮德尔菲专家咨询（12 名模拟专家），并已发布权重集 v1。
+本示例研究已完成两轮德尔菲专家咨询和一轮 AHP 两两比较（12 名模拟专家），并已发布权重集 v1（德尔菲）和 v2（AHP）。
 
-A finished example: two Delphi rounds with twelve simulated experts, weight set v1 published and
-readable by anyone through the API.
+A finished example: two Delphi rounds and one AHP round with twelve simulated experts, weight sets
+v1 (Delphi) and v2 (AHP) published and readable by anyone through the API.
 """
 CONCLUSIONS = """\
-两轮咨询后专家意见趋于一致（肯德尔和谐系数提高），建议采用权重集 v1 作为团体标准附录的指标权重。
+两轮咨询后专家意见趋于一致（肯德尔和谐系数提高）；AHP 轮的群组权重与德尔菲均值权重一致，建议采用权重集 v2 作为团体标准附录的指标权重。
 
-After two rounds the panel's opinions converged (Kendall's W rose); we propose weight set v1 for the
-standard's annex.
+After two rounds the panel's opinions converged (Kendall's W rose); the AHP round's group weights
+agree with the Delphi mean weights, and we propose weight set v2 for the standard's annex.
 """
 SEED = 20261201
 NOISY = {4, 9}  # the two inconsistent experts (0-based)
@@ -95,10 +96,27 @@ def load_finished_study(owner: User) -> Study:
     round_lifecycle.close_round(r2, now=now - timedelta(days=15))
     for item in r2.items:
         between_rounds.set_item_decision(item, ItemDecision.keep.value)
-    round_lifecycle.finish_study(study)
-
     weight_sets.publish(study, r2, by=owner, label="两轮德尔菲咨询后 · after two Delphi rounds",
                         now=now - timedelta(days=14))
+
+    # The AHP round weighs the agreed system: each expert's judgments scatter around the ratios
+    # of the hidden importances (so AHP and Delphi agree on the true weights); two are inconsistent.
+    importance = {item.node_id: value for item, value in zip(r1.items, truth)}
+    r3 = ahp_rounds.create_ahp_round(study, options={"over_threshold": "reason", "expert_weights": "authority",
+                                                     "bootstrap": {"resamples": 1000, "seed": 0}},
+                                     now=now - timedelta(days=13), title="第三轮 AHP 两两比较 · Round 3 (AHP)",
+                                     closes_at=now - timedelta(days=5))
+    round_lifecycle.open_round(r3, now=now - timedelta(days=12))
+    blocks = ahp_rounds.round_blocks(r3)
+    block_truth = {parent.code: np.array([importance[kid.id] for kid in kids]) for parent, kids in blocks}
+    for k, expert in enumerate(experts):
+        at = now - timedelta(days=11 - k % 4)
+        simulate_pairwise(expert, r3, blocks, block_truth, rng, spread=0.35, wild=k in NOISY, now=at)
+        keep_with_reasons(expert, r3, at)
+        ahp_answers.submit_judgments(expert, r3, now=at + timedelta(hours=1))
+    round_lifecycle.close_round(r3, now=now - timedelta(days=5))
+    round_lifecycle.finish_study(study)
+    weight_sets.publish(study, r3, by=owner, label="AHP 赋权后 · after the AHP round", now=now - timedelta(days=4))
     weight_sets.set_api_public(study, True)
     study.conclusions = CONCLUSIONS
     db.session.flush()
