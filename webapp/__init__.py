@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_compression(app)
     return app
 
 
@@ -77,3 +78,9 @@ def register_template_helpers(app: Flask) -> None:
     from webapp import templating
 
     templating.init_app(app)
+
+
+def register_compression(app: Flask) -> None:
+    from webapp import compression
+
+    compression.init_app(app)

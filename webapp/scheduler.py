@@ -56,13 +56,13 @@ def sweep(app: Flask, *, now: datetime | None = None) -> SweepResult:
     does it again. Reminders go last, so after an e-mail only the commit is left.
     """
     from webapp.extensions import db
-    from webapp.services import notifications, rounds
+    from webapp.services import notifications, round_lifecycle
 
     with app.app_context():
         try:
             result = SweepResult()
-            result.opened = rounds.open_due_rounds(now=now)
-            result.closed = rounds.close_expired_rounds(now=now)
+            result.opened = round_lifecycle.open_due_rounds(now=now)
+            result.closed = round_lifecycle.close_expired_rounds(now=now)
             result.reminded = {o.round_id: o.delivered for o in notifications.send_due_reminders(now=now)}
             db.session.commit()
             return result

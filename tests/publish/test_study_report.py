@@ -18,12 +18,12 @@ from webapp.extensions import db
 def finished(app, coordinator_client):
     """test_dashboard_support's two rounds, both closed, v1 published from round 2, conclusions written."""
     from webapp.models import Round, Study
-    from webapp.services import rounds, study_report, weight_sets
+    from webapp.services import round_lifecycle, study_report, weight_sets
 
     built = build_two_rounds(app, alice(app))
     with app.app_context():
         rnd2 = db.session.get(Round, built.round2_id)
-        rounds.close_round(rnd2)
+        round_lifecycle.close_round(rnd2)
         study = db.session.get(Study, built.study_id)
         weight_sets.publish(study, rnd2)
         study_report.set_conclusions(study, "**Adopt** the weights.\n\n<script>alert(1)</script>")

@@ -59,11 +59,11 @@ def test_delphi_weights_are_mean_ratings_normalised_per_sibling_group(app, full)
 def test_first_level_round_by_hand(app, coordinator_client):
     """test_dashboard_support ROUND1: means A 17/4, B 17/4, C 12/4, D 7/3 (no opinion left out)."""
     from webapp.models import Round, Study
-    from webapp.services import rounds, weight_sets
+    from webapp.services import round_lifecycle, weight_sets
 
     built = build_round(app, alice(app))
     with app.app_context():
-        rounds.close_round(db.session.get(Round, built.round_id))
+        round_lifecycle.close_round(db.session.get(Round, built.round_id))
         ws = weight_sets.publish(db.session.get(Study, built.study_id), db.session.get(Round, built.round_id))
         db.session.commit()
         nodes = {n["code"]: n for n in ws.document["nodes"]}

@@ -33,7 +33,8 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import evaluations, rounds, weight_sets
+    from webapp.services import evaluations, round_lifecycle, round_scope, weight_sets
+    from webapp.services.answers import add_proposal, save_answers, submit_response
 
     side = Side(username)
     owner = make_coordinator(username, display_name=f"Coordinator {username}")
@@ -47,20 +48,20 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
     side.expert_id, side.token = side.experts[0]
     with app.app_context():
         study = db.session.get(Study, side.study_id)
-        first = rounds.create_round(study, rated_level=1, allow_proposals=True)
-        rounds.open_round(first)
+        first = round_scope.create_delphi_round(study, rated_level=1, allow_proposals=True)
+        round_lifecycle.open_round(first)
         for k, (expert_id, _token) in enumerate(side.experts):
             expert = db.session.get(Expert, expert_id)
             side.identities.append({"name": expert.name, "email": expert.email, "organisation":
                                     expert.organisation, "pseudonym": expert.pseudonym})
             answers = [{"node_id": item.node_id, "value": 1 + (k + j) % 5,
                         "comment": f"Comment{username}{k}x{j}"} for j, item in enumerate(first.items)]
-            rounds.save_answers(expert, first, answers)
+            save_answers(expert, first, answers)
             if k == 0:
-                proposal = rounds.add_proposal(expert, first, kind="add",
-                                               text=f"Proposal{username}{k}x", rationale="why")
-            rounds.submit_response(expert, first)
-        rounds.close_round(first)
+                proposal = add_proposal(expert, first, kind="add", text=f"Proposal{username}{k}x",
+                                        rationale="why")
+            submit_response(expert, first)
+        round_lifecycle.close_round(first)
         db.session.flush()
         side.proposal_id = proposal.id
         side.round_id = first.id
@@ -68,10 +69,10 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
         side.version = weight_set.version
         side.evaluation_id = evaluations.create_evaluation(
             study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment").id
-        second = rounds.create_round(study, rated_level=1)
-        rounds.open_round(second)
-        rounds.save_answers(db.session.get(Expert, side.expert_id), second,
-                            [{"node_id": second.items[0].node_id, "value": 3}])
+        second = round_scope.create_delphi_round(study, rated_level=1)
+        round_lifecycle.open_round(second)
+        save_answers(db.session.get(Expert, side.expert_id), second,
+                     [{"node_id": second.items[0].node_id, "value": 3}])
         side.open_round_id = second.id
         side.node_id = db.session.scalar(select(Node.id).where(Node.study_id == study.id, Node.code == "A1.1"))
         db.session.commit()

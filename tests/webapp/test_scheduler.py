@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, Round, RoundStatus, Study, User, utcnow
-from webapp.services import notifications, rounds
+from webapp.services import answers, notifications, round_lifecycle, round_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,12 +77,12 @@ def open_round(app, sid, *, closes_in=timedelta(hours=10), reminder_hours=24, su
     with app.app_context():
         study = db.session.get(Study, sid)
         now = utcnow()
-        rnd = rounds.create_round(study, rated_level=1, closes_at=now + closes_in, reminder_hours=reminder_hours)
-        rounds.open_round(rnd, now=now)
+        rnd = round_scope.create_delphi_round(study, rated_level=1, closes_at=now + closes_in, reminder_hours=reminder_hours)
+        round_lifecycle.open_round(rnd, now=now)
         for expert in study.experts:
             if expert.pseudonym in submitted:
-                rounds.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
-                rounds.submit_response(expert, rnd)
+                answers.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
+                answers.submit_response(expert, rnd)
         db.session.commit()
         return rnd.id
 
@@ -102,9 +102,9 @@ def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, 
     make_expert(expired_sid)
     now = utcnow()
     with app.app_context():
-        due = rounds.create_round(db.session.get(Study, due_sid), rated_level=1,
+        due = round_scope.create_delphi_round(db.session.get(Study, due_sid), rated_level=1,
                                   opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=3))
-        later = rounds.create_round(db.session.get(Study, expired_sid), rated_level=1,
+        later = round_scope.create_delphi_round(db.session.get(Study, expired_sid), rated_level=1,
                                     opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=3))
         db.session.commit()
         due_id, later_id = due.id, later.id
@@ -113,7 +113,7 @@ def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, 
         # the second study's round: opened by hand, and its deadline is behind us
         db.session.execute(update(Round).where(Round.id == later_id).values(opens_at=None))
         rnd = db.session.get(Round, later_id)
-        rounds.open_round(rnd)
+        round_lifecycle.open_round(rnd)
         db.session.execute(update(Round).where(Round.id == later_id)
                            .values(closes_at=now - timedelta(minutes=2)))
         db.session.commit()
@@ -135,7 +135,7 @@ def test_a_failing_sweep_rolls_back_everything(app, make_study, monkeypatch):
     sid = make_study()
     now = utcnow()
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
+        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
         db.session.commit()
         rid = rnd.id
 
@@ -348,7 +348,7 @@ def test_sweep_command(app, runner, make_study):
     sid = make_study()
     now = utcnow()
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
+        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
         db.session.commit()
         rid = rnd.id
     result = runner.invoke(args=["sweep"])
@@ -375,7 +375,7 @@ def test_no_reminder_on_a_closed_round(app, study_id, fake_smtp):
 
     rid = open_round(app, study_id)
     with app.app_context():
-        rounds.close_round(db.session.get(Round, rid))
+        round_lifecycle.close_round(db.session.get(Round, rid))
         db.session.commit()
     sweep(app)
     assert fake_smtp.sent == []

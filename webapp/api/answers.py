@@ -24,9 +24,10 @@ from webapp.api.blueprint import bp
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.security import current_expert
-from webapp.services import questionnaire, rounds
+from webapp.services import answers as answer_service
+from webapp.services import questionnaire
+from webapp.services.answers import AnswerError
 from webapp.services.inputs import JsonInputError, loads_json
-from webapp.services.rounds import AnswerError
 
 ANSWER_KEYS = ("node_id", "value", "no_opinion", "comment", "reason")
 MAX_BATCH = 1000
@@ -85,10 +86,10 @@ def save_answers(round_id: int):
         if answers is None:
             db.session.rollback()
             return jsonify(error="bad_request", message=_("The answers could not be read.")), 400
-        response = rounds.save_answers(expert, rnd, answers, now=now)
+        response = answer_service.save_answers(expert, rnd, answers, now=now)
     except AnswerError as exc:
         db.session.rollback()
-        own = rounds.response_of(expert, rnd)
+        own = answer_service.response_of(expert, rnd)
         closed = not rnd.accepts_answers(now) or bool(own is not None and own.is_submitted)
         return jsonify(error="refused", message=str(exc), closed=closed), 400
     progress = questionnaire.progress(response, rnd)

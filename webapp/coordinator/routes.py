@@ -9,7 +9,7 @@ from webapp.coordinator.blueprint import bp
 from webapp.extensions import db
 from webapp.forms.coordinator import StudyForm
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import studies
+from webapp.services import studies, tree
 
 
 def get_study_or_404(study_id: int):
@@ -42,4 +42,5 @@ def new_study():
 @bp.route("/<int:study_id>")
 def study(study_id: int):
     study = get_study_or_404(study_id)
+    tree.load_tree(study)  # the page walks node.children: load the tree in one query first
     return render_template("coordinator/study.html", study=study)

@@ -15,11 +15,12 @@ from webapp.extensions import db
 from webapp.forms.expert import initial_data, questionnaire_form, scale_values, target_choices
 from webapp.forms.setup import ExpertProfileForm
 from webapp.models import utcnow
+from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import panel, questionnaire, rounds
-from webapp.services.delphi_report import feedback_for
+from webapp.services import answers, panel, questionnaire
+from webapp.services.feedback import feedback_for
+from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
-from webapp.services.rounds import AnswerError
 from webapp.templating import current_locale
 
 
@@ -49,7 +50,7 @@ def _form_for(rnd, *, formdata=None, response=None):
     targets = target_choices(questionnaire.proposal_targets(rnd), current_locale())
     return questionnaire_form(rnd, formdata=formdata,
                               data=None if formdata is not None else initial_data(questionnaire.own_ratings(response)),
-                              kind_labels=questionnaire.proposal_kind_labels(), targets=targets)
+                              kind_labels=presentation.proposal_kind_labels(), targets=targets)
 
 
 def _render_questionnaire(rnd, form, *, response, status=200, error=None, missing_ids=()):
@@ -60,8 +61,8 @@ def _render_questionnaire(rnd, form, *, response, status=200, error=None, missin
         response=response, sections=questionnaire.sections(rnd), feedback=feedback,
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd),
-        kind_labels=questionnaire.proposal_kind_labels(),
-        proposal_status=questionnaire.proposal_status_labels(),
+        kind_labels=presentation.proposal_kind_labels(),
+        proposal_status=presentation.proposal_status_labels(),
         error=error, missing_ids=set(missing_ids), now=utcnow()), status
 
 
@@ -71,8 +72,8 @@ def _render_answers(rnd, response, *, thanks=False):
         "expert/answers.html", expert=expert, study=expert.study, rnd=rnd, response=response,
         sections=questionnaire.sections(rnd), ratings=questionnaire.own_ratings(response),
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
-        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=questionnaire.proposal_kind_labels(),
-        proposal_status=questionnaire.proposal_status_labels(), thanks=thanks)
+        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=presentation.proposal_kind_labels(),
+        proposal_status=presentation.proposal_status_labels(), thanks=thanks)
 
 
 def _editable(rnd, response) -> bool:
@@ -84,7 +85,7 @@ def _editable(rnd, response) -> bool:
 def round_page(round_id: int):
     expert = current_expert()
     rnd = _round_or_404(round_id)
-    response = rounds.response_of(expert, rnd)
+    response = answers.response_of(expert, rnd)
     if not _editable(rnd, response):
         if request.method == "POST":
             flash(_("This questionnaire can no longer be changed: the round is closed or you have "
@@ -106,7 +107,7 @@ def round_page(round_id: int):
                                           submit=action == "submit")
     except AnswerError as exc:
         db.session.rollback()
-        response = rounds.response_of(expert, rnd)
+        response = answers.response_of(expert, rnd)
         if not _editable(rnd, response):
             flash(str(exc), "error")
             return redirect(url_for("expert.round_page", round_id=rnd.id))
@@ -115,7 +116,7 @@ def round_page(round_id: int):
     if outcome.submitted:
         return redirect(url_for("expert.thanks", round_id=rnd.id))
     if outcome.submit_error:
-        missing = [item.node_id for item in rounds.missing_items(outcome.response, rnd)]
+        missing = [item.node_id for item in answers.missing_items(outcome.response, rnd)]
         if not _editable(rnd, outcome.response):
             flash(outcome.submit_error, "error")
             return redirect(url_for("expert.round_page", round_id=rnd.id))
@@ -133,7 +134,7 @@ def round_page(round_id: int):
 def thanks(round_id: int):
     expert = current_expert()
     rnd = _round_or_404(round_id)
-    response = rounds.response_of(expert, rnd)
+    response = answers.response_of(expert, rnd)
     if response is None or not response.is_submitted:
         return redirect(url_for("expert.round_page", round_id=rnd.id))
     return _render_answers(rnd, response, thanks=True)

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.forms.base import BaseForm, choices
 from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS
+from webapp.presentation import basis_level_labels, basis_source_labels, familiarity_labels, group_labels
 
 
 class FileRequired:
@@ -189,7 +190,6 @@ for _level in FAMILIARITY_LEVELS:
 # --- panel ----------------------------------------------------------------------------------
 
 def group_choices(blank_label=_l("Not set")):
-    from webapp.services.panel import group_labels
 
     return choices([("", blank_label)] + list(group_labels().items()))
 
@@ -256,13 +256,11 @@ class ExpertProfileForm(BaseForm):
 
     def __init__(self, *args, require_authority: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        from webapp.services.panel import familiarity_labels, group_labels
 
         self.require_authority = require_authority
         self.stakeholder_group.choices = choices(list(group_labels().items()))
         labels = familiarity_labels()
         self.familiarity.choices = choices([(level, labels[level]) for level in FAMILIARITY_LEVELS])
-        from webapp.services.panel import basis_level_labels
 
         level_labels = basis_level_labels()
         for source in BASIS_SOURCES:
@@ -273,7 +271,6 @@ class ExpertProfileForm(BaseForm):
 
     def basis_fields(self):
         """(source, label, field) for the judgment-basis matrix."""
-        from webapp.services.panel import basis_source_labels
 
         labels = basis_source_labels()
         return [(source, labels[source], self.basis_field(source)) for source in BASIS_SOURCES]

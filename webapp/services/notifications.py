@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from webapp.extensions import db
 from webapp.models import Expert, Response, ResponseStatus, Round, RoundStatus, utcnow
 from webapp.services import audit
-from webapp.services.rounds import RoundError
+from webapp.services.round_lifecycle import RoundError
 
 
 log = logging.getLogger("webapp.notifications")

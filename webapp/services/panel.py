@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+import delphi
 from webapp.extensions import db
+from webapp.presentation import basis_source_labels, group_labels
 from webapp.models import (
     BASIS_LEVELS,
     BASIS_SOURCES,
@@ -36,43 +38,6 @@ _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 class PanelError(ValueError):
     """A refused change to the panel; the message is shown to the coordinator."""
-
-
-# --- labels (shared by the coordinator's pages and the experts' self-assessment) ----------
-
-def group_labels() -> dict[str, str]:
-    return {
-        StakeholderGroup.regulator.value: _("Regulator"),
-        StakeholderGroup.platform.value: _("Platform"),
-        StakeholderGroup.enterprise.value: _("Enterprise"),
-        StakeholderGroup.academia.value: _("Academia and research institutes"),
-        StakeholderGroup.other.value: _("Other"),
-    }
-
-
-def familiarity_labels() -> dict[str, str]:
-    return {
-        "very": _("Very familiar"), "familiar": _("Familiar"), "moderate": _("Moderately familiar"),
-        "little": _("Not very familiar"), "unfamiliar": _("Unfamiliar"),
-    }
-
-
-def basis_source_labels() -> dict[str, str]:
-    return {
-        "practice": _("Practical experience"), "theory": _("Theoretical analysis"),
-        "literature": _("Literature (domestic and international)"), "intuition": _("Intuition"),
-    }
-
-
-def basis_level_labels() -> dict[str, str]:
-    return {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
-
-
-def group_label(value) -> str:
-    if value is None:
-        return ""
-    value = getattr(value, "value", value)
-    return group_labels().get(value, value)
 
 
 # Accepted spellings of the group column in a pasted list (lower-cased).
@@ -139,8 +104,6 @@ def authority_of(expert: Expert, study: Study) -> dict | None:
     """{"ca", "cs", "cr"} with the study's tables, or None while the profile lacks them."""
     if not authority_ready(expert):
         return None
-    import delphi
-
     basis_table, familiarity_scale = studies.authority_tables_of(study)
     result = delphi.authority([expert.basis], [expert.familiarity], basis_table=basis_table,
                               familiarity_scale=familiarity_scale)
@@ -159,14 +122,6 @@ def panel_summary(study: Study) -> dict:
 
 
 # --- invitation links ---------------------------------------------------------------------
-
-def invitation_url(token: str) -> str:
-    """The link an expert opens; PUBLIC_BASE_URL (when set) wins over the request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("auth.invitation", token=token)
-    return url_for("auth.invitation", token=token, _external=True)
-
 
 def reissue(expert: Expert) -> str:
     token = studies.reissue_link(expert)
@@ -211,11 +166,14 @@ def invitations_for_tokens(study: Study, tokens: list[str]) -> list[Invitation]:
     return invitations
 
 
-def links_csv(invitations: list[Invitation]) -> bytes:
-    """pseudonym, name, e-mail, organisation, link — UTF-8 with BOM so Excel reads Chinese."""
+def links_csv(invitations: list[Invitation], link_for: Callable[[str], str]) -> bytes:
+    """pseudonym, name, e-mail, organisation, link — UTF-8 with BOM so Excel reads Chinese.
+
+    ``link_for(token)``: the invitation link of a token (built by the view, which knows the
+    public address)."""
     header = [_("Expert number"), _("Name"), _("E-mail"), _("Organisation"), _("Invitation link")]
     rows = ([invitation.expert.pseudonym, invitation.expert.name, invitation.expert.email or "",
-             invitation.expert.organisation, invitation_url(invitation.token)] for invitation in invitations)
+             invitation.expert.organisation, link_for(invitation.token)] for invitation in invitations)
     return spreadsheet.csv_bytes(header, rows)
 
 

@@ -3,7 +3,7 @@
 methods with an appendix (Delphi reporting items), each round's statistics, AHP blocks, the final
 weights with a chart, the coordinator's conclusions, and optional worked calculations.
 
-Figures come from the same services as the dashboard (``delphi_report.round_report``) and from
+Figures come from the same services as the dashboard (``delphi_items.round_report``) and from
 the newest published weight set, never recomputed differently here.
 """
 from __future__ import annotations
@@ -18,8 +18,11 @@ from markupsafe import Markup
 
 import ahp
 from webapp.models import ItemDecision, RoundKind, RoundStatus, Study, utcnow
-from webapp.services import delphi_report, weight_sets
-from webapp.services.exports import group_label, rule_in_words
+from webapp.presentation import familiarity_label, group_label, rule_in_words
+from webapp.services import audit, weight_sets
+from webapp.services.delphi_items import round_report
+from webapp.services.round_data import round_matrix
+from webapp.services.round_settings import study_rule
 from webapp.templating import render_markdown
 
 
@@ -84,7 +87,6 @@ def _experience_band(years) -> str:
 
 def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
     """Counts of the invited panel by stakeholder group, field, seniority and familiarity."""
-    from webapp.services.exports import familiarity_label
 
     experts = [e for e in study.experts if not e.is_revoked]
     dims = [
@@ -101,7 +103,7 @@ def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
 
 
 def round_row(rnd) -> RoundRow:
-    report = delphi_report.round_report(rnd)
+    report = round_report(rnd)
     decisions = Counter(item.decision for item in rnd.items)
     conc = report.concordance
     return RoundRow(
@@ -117,7 +119,7 @@ def round_row(rnd) -> RoundRow:
 
 
 def methods_appendix(study: Study, rounds: list[RoundRow], invited: int) -> list[tuple[str, str]]:
-    rule = rule_in_words(delphi_report.consensus_rule(study))
+    rule = rule_in_words(study_rule(study))
     delphi_rounds = [r for r in rounds if r.kind == "delphi"]
     return [
         (_("How the panel was chosen"),
@@ -173,7 +175,7 @@ def worked_delphi(study: Study, locale: str) -> dict | None:
     if not closed:
         return None
     rnd = closed[-1]
-    matrix = delphi_report.round_matrix(rnd)
+    matrix = round_matrix(rnd)
     if matrix.ratings.shape[0] < 2 or not matrix.nodes:
         return None
     j = 0
@@ -210,7 +212,5 @@ def build(study: Study, *, locale: str = "zh", now: datetime | None = None) -> S
 
 
 def set_conclusions(study: Study, text: str) -> None:
-    from webapp.services import audit
-
     study.conclusions = (text or "").strip()
     audit.record("report.conclusions", study=study, target=f"study:{study.id}")

@@ -29,7 +29,7 @@ from webapp.models import (
 )
 from webapp.models.weight_set import canonical_json
 from webapp.services import audit, delphi_weights
-from webapp.services.rounds import tree_order
+from webapp.services.tree import tree_order
 
 SCHEMA = "weight-set/1"
 TOLERANCE = 1e-9
