@@ -80,6 +80,9 @@ def init_app(app: Flask) -> None:
                     click.echo(f"expert {pseudonym} (link reissued in the app)")
                 else:
                     click.echo(f"expert {pseudonym} {public_url(url_for('auth.invitation', token=token))}")
+            for pseudonym, token in logins.ahp_experts:
+                if token is not None:
+                    click.echo(f"ahp-expert {pseudonym} {public_url(url_for('auth.invitation', token=token))}")
 
     @app.cli.group("translate")
     def translate():

@@ -1,7 +1,7 @@
 """ahp: block notes (an expert's reason for keeping a block over the consistency limit)
 
 Revision ID: a4b2c6d8e0f1
-Revises: 5ec0a7c1d2e3
+Revises: 5ec0a7c1d2e3, b7e1c9a4f2d0
 Create Date: 2026-12-01 07:35:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a4b2c6d8e0f1'
-down_revision = '5ec0a7c1d2e3'
+down_revision = ('5ec0a7c1d2e3', 'b7e1c9a4f2d0')  # also joins the two heads
 branch_labels = None
 depends_on = None
 

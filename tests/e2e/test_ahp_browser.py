@@ -130,8 +130,12 @@ def test_dashboard_screenshots(live_demo, desktop_en, phone_zh):
         assert page.locator("#global-table").count() == 1
         shot(page, name)
         if lang == "en":
-            page.locator("#blocks").scroll_into_view_if_needed()
+            page.evaluate("() => document.getElementById('global').scrollIntoView()")
+            shot(page, "dashboard-global-desktop-en.png")
+            page.evaluate("() => document.getElementById('blocks').scrollIntoView()")
             shot(page, "dashboard-blocks-desktop-en.png")
+            page.evaluate("() => document.getElementById('convergence').scrollIntoView()")
+            shot(page, "dashboard-convergence-desktop-en.png")
 
 
 def test_matrix_view_on_a_desktop_is_bound_to_the_rows(live_demo, desktop_en):

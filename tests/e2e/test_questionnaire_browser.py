@@ -5,14 +5,15 @@ from sqlalchemy import select
 from tests.helpers import wait_until
 
 from webapp.extensions import db
-from webapp.models import Expert, Rating, Response, Round, RoundStatus
+from webapp.models import Expert, Rating, Response, Round, RoundKind, RoundStatus
 
 pytestmark = pytest.mark.e2e
 
 
 def open_round_id(app):
     with app.app_context():
-        return db.session.scalar(select(Round.id).where(Round.status == RoundStatus.open))
+        return db.session.scalar(select(Round.id).where(Round.status == RoundStatus.open,
+                                                        Round.kind == RoundKind.delphi))
 
 
 def stored_values(app, pseudonym, round_id):

@@ -19,6 +19,7 @@ from webapp.models import RoundKind, utcnow
 from webapp.security import current_expert
 from webapp.services import ahp_answers, round_lifecycle
 from webapp.services.answers import AnswerError, expert_round, response_of
+from webapp.services.inputs import JsonInputError, loads_json
 
 MAX_BATCH = 1000
 
@@ -45,7 +46,10 @@ def save_judgments(round_id: int):
         abort(404)
     round_lifecycle.close_if_expired(rnd)
     db.session.commit()
-    parsed = _parse(request.get_json(silent=True))
+    try:
+        parsed = _parse(loads_json(request.get_data(), max_depth=4))
+    except JsonInputError as exc:
+        return jsonify(error="bad_request", message=str(exc)), 400
     if parsed is None:
         return jsonify(error="bad_request", message=_("The answers could not be read.")), 400
     now = utcnow()

@@ -41,6 +41,8 @@ def round_title(rnd) -> str:
 
 def round_dashboard_url(rnd) -> str:
     """The dashboard of a round (served by the dashboard pages once they exist)."""
+    if rnd.kind is RoundKind.ahp:
+        return url_for("coordinator.ahp_dashboard_page", study_id=rnd.study_id, round_id=rnd.id)
     try:
         return url_for("coordinator.dashboard", study_id=rnd.study_id, round_id=rnd.id)
     except BuildError:

@@ -14,7 +14,7 @@ from webapp.expert.blueprint import bp
 from webapp.extensions import db
 from webapp.forms.expert import initial_data, questionnaire_form, scale_values, target_choices
 from webapp.forms.setup import ExpertProfileForm
-from webapp.models import utcnow
+from webapp.models import RoundKind, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
 from webapp.services import answers, panel, questionnaire
@@ -41,6 +41,9 @@ def home():
 def _round_or_404(round_id: int):
     rnd = questionnaire.questionnaire_round(current_expert(), round_id)
     if rnd is None:
+        other = answers.expert_round(current_expert(), round_id)
+        if other is not None and other.kind is RoundKind.ahp:  # one link for every round kind
+            abort(redirect(url_for("expert.ahp_round_page", round_id=round_id)))
         abort(404)
     db.session.commit()  # keep a lazy close
     return rnd

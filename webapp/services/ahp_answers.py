@@ -24,6 +24,7 @@ from webapp.models import BlockNote, Expert, Judgment, Node, Response, Round, Ro
 from webapp.services import ahp_rounds, ahp_settings, audit
 from webapp.services.ahp_analysis import connected, matrices, pair_index
 from webapp.services.answers import AnswerError, _writable_response, response_of
+from webapp.services.inputs import clean_text
 
 SAATY_SIGNED = frozenset([1, *range(2, 10), *range(-9, -1)])
 MAX_REASON = 2000
@@ -124,7 +125,7 @@ def save_judgments(expert: Expert, rnd: Round, judgments: Iterable[dict], notes:
         for note in notes:
             block = int(note["block"])
             row = stored.get(block) or BlockNote(response=response, parent_node_id=block)
-            row.reason, row.updated_at = note["reason"].strip(), now
+            row.reason, row.updated_at = clean_text(note["reason"]).strip(), now
             db.session.add(row)
             stored[block] = row
     db.session.flush()

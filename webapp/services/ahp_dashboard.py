@@ -75,8 +75,18 @@ class AhpDashboard:
         return max(top)
 
     def leaves(self) -> list[str]:
+        """Leaves of the weighted part, depth first (A1.1, A1.2, …, then B…), as the chart lists them."""
         h = self.analysis.hierarchy
-        return h.leaves() if h is not None else []
+        if h is None:
+            return []
+        out, stack = [], [h.root]
+        while stack:
+            code = stack.pop()
+            kids = h.children(code)
+            if not kids:
+                out.append(code)
+            stack.extend(reversed(kids))
+        return out
 
 
 def panel_rows(rnd: Round) -> list[PanelRow]:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Expert, StakeholderGroup, Study, User, hash_token, utcnow
-from webapp.services import accounts, round_lifecycle, round_scope, studies
+from webapp.services import accounts, demo_ahp, round_lifecycle, round_scope, studies
 from webapp.services.answers import save_answers, submit_response
 from webapp.services.demo_finished import load_finished_study
 from webapp.services.hierarchy_io import parse_json, seed_hierarchy_bytes, validate_tree
@@ -71,6 +71,7 @@ class DemoLogins:
     username: str
     password: str
     experts: list[tuple[str, str | None]]  # pseudonym, token (None if reissued since)
+    ahp_experts: list[tuple[str, str | None]]  # the same panel in the AHP-stage study
     created: bool
 
 
@@ -105,7 +106,8 @@ def load_demo() -> DemoLogins:
         simulate_rounds(study)
         created = True
     load_finished_study(user)
-    return DemoLogins(DEMO_USERNAME, password, experts, created)
+    ahp_experts = demo_ahp.load_ahp_demo(user, DEMO_PANEL, _derived_secret, seed_hierarchy_bytes())
+    return DemoLogins(DEMO_USERNAME, password, experts, ahp_experts, created)
 
 
 DEMO_COMMENTS = [

@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import delphi
-from webapp.models import Round, RoundStatus, Study
+from webapp.models import Round, RoundKind, RoundStatus, Study
+from webapp.services import ahp_blocks
 
 DEFAULT_CONSENSUS_PRESET = "cn-standard"
 
@@ -82,7 +83,11 @@ def initial_settings(study: Study, options: Mapping | None = None) -> dict:
 def settings_to_freeze(rnd: Round) -> dict:
     """What :func:`webapp.services.round_lifecycle.open_round` stores: the round's own
     options kept, the study-owned keys refreshed from the study as it stands."""
-    return copy.deepcopy(DELPHI_DEFAULTS) | copy.deepcopy(rnd.settings or {}) | from_study(rnd.study)
+    frozen = copy.deepcopy(DELPHI_DEFAULTS) | copy.deepcopy(rnd.settings or {}) | from_study(rnd.study)
+    if rnd.kind is RoundKind.ahp:  # blocks as they stand, expert weights resolved now
+        tables = frozen["authority_tables"]
+        frozen["ahp"] = ahp_blocks.frozen_ahp(rnd, tables=(tables["basis"], tables["familiarity"]))
+    return frozen
 
 
 @dataclass(frozen=True)
