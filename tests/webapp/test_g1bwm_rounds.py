@@ -10,12 +10,17 @@ coefficients Cr = (Ca + Cs)/2 of delphi.authority frozen at opening.
 """
 from __future__ import annotations
 
+import csv
+import io
+import re
+
 import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 import delphi
 import weighting
+from tests.conftest import login
 from tests.webapp.ahp_helpers import close, open_ahp, snapshot
 from webapp.extensions import db
 from webapp.models import Expert, Round, WeightAnswer
@@ -26,8 +31,8 @@ G1_STEPS = [1.0, 1.2, 1.4, 1.6, 1.8]
 
 
 @pytest.fixture
-def panel(app, make_study, make_expert):
-    study_id = make_study()
+def panel(app, make_study, make_expert, make_coordinator):
+    study_id = make_study(make_coordinator("alice"))
     experts = [make_expert(study_id, name=f"P{i}", familiarity=f, basis=BASIS)
                for i, f in enumerate(["very", "familiar", "little"])]
     return study_id, experts
@@ -122,6 +127,20 @@ def test_http_answers_give_the_group_weights_of_the_typed_answers(app, client, p
         np.testing.assert_allclose(analysis.blocks[code].group, expected, atol=1e-9)
         for c, w in zip(child_codes, expected):
             assert published["local_weights"][c] == pytest.approx(w, abs=1e-9)
+    # the dashboard's rows and the CSV export show the same group weights
+    client.get("/logout")
+    login(client)
+    dash = client.get(f"/studies/{study_id}/rounds/{round_id}/ahp-dashboard?lang=en", follow_redirects=True)
+    html = dash.get_data(as_text=True)
+    assert dash.status_code == 200 and 'id="g1bwm-weights"' in html and ("G1" if method == "g1" else "BWM") in html
+    shown = dict(re.findall(r'data-code="([^"]+)" data-weight="([^"]+)"', html))
+    assert len(shown) == sum(len(kids) for _c, kids in codes)
+    for code, w in published["local_weights"].items():
+        assert float(shown[code]) == pytest.approx(w, abs=1e-12)
+    export = client.get(f"/studies/{study_id}/rounds/{round_id}/weights-export/weights.csv")
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert {r[1]: float(r[2]) for r in rows[1:]} == pytest.approx(published["local_weights"], abs=1e-12)
+    assert client.get(f"/studies/{study_id}/rounds/{round_id}/weights-export.xlsx").status_code == 200
     sums = {}
     for code, kids in codes:
         sums[code] = sum(published["local_weights"][c] for c in kids)
@@ -158,7 +177,7 @@ def test_g1_refusals_store_nothing(app, client, panel, make_study, make_expert):
         assert r.get_json()["message"]
     assert (snapshot(app), stored(app)) == before
     # submission refused while blocks are missing
-    r = client.post(url(round_id, submit=True))
+    r = client.post(url(round_id, submit=True) + "?lang=en")
     assert r.status_code == 400 and "still need an answer" in r.get_json()["message"]
     assert (snapshot(app), stored(app)) == before
     # another study's round: 404, nothing stored
@@ -209,6 +228,7 @@ def test_ahp_round_takes_no_g1_answers(app, client, panel):
     parent, kids = blocks[0]
     client.get(f"/i/{experts[0][1]}")
     before = snapshot(app), stored(app)
-    r = client.post(url(round_id), json={"blocks": [{"block": parent, "order": kids, "ratios": [1.2] * (len(kids) - 1)}]})
+    r = client.post(url(round_id) + "?lang=en",
+                    json={"blocks": [{"block": parent, "order": kids, "ratios": [1.2] * (len(kids) - 1)}]})
     assert r.status_code == 400 and "no G1 or BWM" in r.get_json()["message"]
     assert (snapshot(app), stored(app)) == before

@@ -31,6 +31,8 @@ class BlockResult:
     expert_weights: np.ndarray | None
     cr: np.ndarray | None = None     # BWM input-based CR per expert
     acceptable: np.ndarray | None = None
+    threshold: np.ndarray | None = None  # BWM CR limit per expert (by a_BW and n)
+    answers: list = field(default_factory=list)  # the experts' answers, as posted, ids -> codes
 
 
 @dataclass
@@ -70,7 +72,8 @@ def analysis_of(rnd: Round) -> G1BWMAnalysis:
     out = G1BWMAnalysis(method=method, pseudonyms=pseudonyms)
     for parent, kids in ahp_rounds.round_blocks(rnd):
         ids = [c.id for c in kids]
-        names, vectors, crs, oks = [], [], [], []
+        names, vectors, crs, oks, limits, answers = [], [], [], [], [], []
+        code = {c.id: c.code for c in kids}
         for p in pseudonyms:
             answer = answer_of(method, by_expert[p].get(parent.id, []), ids)
             if answer is None:
@@ -78,17 +81,28 @@ def analysis_of(rnd: Round) -> G1BWMAnalysis:
             result = expert_weights(method, answer, ids)
             names.append(p)
             vectors.append(result.weights)
+            answers.append(_coded(answer, code))
             if method == "bwm":
                 crs.append(float(result.cr_input))
                 oks.append(bool(result.acceptable))
+                limits.append(float(result.cr_input_threshold))
         n = len(ids)
         individual = np.array(vectors, dtype=float).reshape(len(vectors), n)
         a = np.array([alpha[p] for p in names]) if names else None
         group = weighting.aggregate(individual, weights=a).weights if names else None
         out.blocks[parent.code] = BlockResult(parent.code, tuple(c.code for c in kids), names, individual, group, a,
                                               np.array(crs) if method == "bwm" else None,
-                                              np.array(oks) if method == "bwm" else None)
+                                              np.array(oks) if method == "bwm" else None,
+                                              np.array(limits) if method == "bwm" else None, answers)
     return out
+
+
+def _coded(answer: dict, code: dict) -> dict:
+    if "order" in answer:
+        return {"order": [code[n] for n in answer["order"]], "ratios": list(answer["ratios"])}
+    return {"best": code[answer["best"]], "worst": code[answer["worst"]],
+            "best_to_others": {code[n]: v for n, v in answer["best_to_others"].items()},
+            "others_to_worst": {code[n]: v for n, v in answer["others_to_worst"].items()}}
 
 
 class NotPublishable(ValueError):
