@@ -69,3 +69,30 @@ def test_bwm_page_refused_post_stores_nothing(app, client, expert):
     data |= {f"ow-{parent}-{c}": "2" for c in kids[2:]}
     assert client.post(page(round_id), data=data).status_code == 302
     assert stored(app) == len(kids)
+
+
+def test_coordinator_creates_a_g1_round_with_the_ahp_form(app, client, make_study, make_coordinator):
+    from tests.conftest import login
+    from webapp.models import Study
+    from webapp.services import ahp_rounds
+    study_id = make_study(make_coordinator("alice"))
+    login(client)
+    with app.app_context():
+        parents = [p.id for p, _k in ahp_rounds.sibling_groups(db.session.get(Study, study_id))][:3]
+    form = client.get(f"/studies/{study_id}/rounds/new-ahp?lang=en").get_data(as_text=True)
+    assert "Order relation analysis (G1)" in form and "Best-worst method (BWM)" in form
+    data = {"title": "G1", "blocks": [str(p) for p in parents], "method": "g1", "priority_method": "eigen",
+            "consistency": "cr", "threshold": "0.1", "over_threshold": "revise", "aggregation": "aij",
+            "expert_weights": "equal", "tz_offset": "0", "resamples": "100", "seed": "0", "noise": "0",
+            "stop_s_star": "0.75", "stop_change": "0.02", "stop_rounds": "3"}
+    r = client.post(f"/studies/{study_id}/rounds/new-ahp?lang=en", data=data)
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    with app.app_context():
+        rnd = db.session.scalars(db.select(Round).where(Round.study_id == study_id)).one()
+        assert rnd.settings["ahp"]["method"] == "g1" and [i.node_id for i in rnd.items] == parents
+    before = stored(app)
+    data["method"] = "delphi"                                   # not a block method: refused
+    assert client.post(f"/studies/{study_id}/rounds/new-ahp?lang=en", data=data).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Round.id)).where(Round.study_id == study_id)) == 1
+    assert stored(app) == before
