@@ -42,6 +42,9 @@ COORDINATOR_ONLY = {
 # Outside the expert blueprint, but for experts (invitation session) only.
 EXPERT_ONLY = {
     "api.save_answers",
+    "api.save_judgments",
+    "api.save_weight_answers",  # G1/BWM answers (g1bwm)
+    "api.submit_weight_answers",
 }
 
 BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert"}
