@@ -12,7 +12,7 @@ import pytest
 
 import weighting
 from webapp.extensions import db
-from webapp.models import Round, Study, User
+from webapp.models import Round, User
 from webapp.services import ahp_rounds, g1bwm_answers, round_lifecycle, studies
 from webapp.services.answers import response_of
 
