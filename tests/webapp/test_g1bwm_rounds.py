@@ -232,3 +232,20 @@ def test_ahp_round_takes_no_g1_answers(app, client, panel):
                     json={"blocks": [{"block": parent, "order": kids, "ratios": [1.2] * (len(kids) - 1)}]})
     assert r.status_code == 400 and "no G1 or BWM" in r.get_json()["message"]
     assert (snapshot(app), stored(app)) == before
+
+
+def test_a_closed_g1_round_publishes_a_weight_set(app, client, panel):
+    from webapp.models import Study
+    from webapp.services import weight_sets
+    study_id, experts = panel
+    round_id, blocks, codes = open_ahp(app, study_id, method="g1")
+    rng = np.random.default_rng(3)
+    for _id, token in experts:
+        answer_all(client, round_id, blocks, token, g1_answer, rng)
+    close(app, round_id)
+    with app.app_context():
+        rnd = db.session.get(Round, round_id)
+        assert rnd in weight_sets.source_rounds(db.session.get(Study, study_id))
+        source = weight_sets.source_of(rnd)
+        assert source["kind"] == "g1"
+        assert source["local_weights"] == g1bwm_analysis.publishable_weights(rnd)["local_weights"]
