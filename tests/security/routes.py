@@ -35,7 +35,10 @@ COORDINATOR_ONLY = {
 
 # Outside the expert blueprint, but for experts (invitation session) only.
 EXPERT_ONLY = {
-    "api.save_answers", "api.save_judgments",
+    "api.save_answers",
+    "api.save_judgments",
+    "api.save_weight_answers",  # G1/BWM answers (g1bwm)
+    "api.submit_weight_answers",
 }
 
 # Published weight sets: public when the study says so, otherwise only with the study's API key.

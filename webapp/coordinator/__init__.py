@@ -4,6 +4,7 @@ from webapp.coordinator import dashboard  # noqa: F401  (round dashboard and exp
 from webapp.coordinator import setup  # noqa: F401  (indicator system, settings, panel)
 from webapp.coordinator import rounds  # noqa: F401  (round management, between rounds)
 from webapp.coordinator import ahp  # noqa: F401  (AHP rounds: form, dashboard, exports)
+from webapp.coordinator import g1bwm  # noqa: F401  (G1 and BWM rounds: dashboard, exports)
 from webapp.coordinator import evaluations  # noqa: F401  (evaluations with a published weight set)
 from webapp.coordinator import evaluation_report  # noqa: F401  (the evaluation report, seed 5.2.9)
 from webapp.coordinator import evaluation_people  # noqa: F401  (evaluators invited by link)

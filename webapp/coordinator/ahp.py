@@ -81,6 +81,9 @@ def ahp_round_edit(study_id: int, round_id: int):
 @bp.route("/<int:study_id>/rounds/<int:round_id>/ahp-dashboard")
 def ahp_dashboard_page(study_id: int, round_id: int):
     study, rnd = _ahp_round_or_404(study_id, round_id)
+    from webapp.coordinator.g1bwm import redirect_if_g1bwm  # g1bwm hook: G1/BWM rounds have their dashboard
+    if (other := redirect_if_g1bwm(rnd)) is not None:
+        return other
     dash = ahp_dashboard.ahp_dashboard(rnd)
     return render_template("coordinator/ahp/dashboard.html", study=study, rnd=rnd, d=dash, a=dash.analysis,
                            wording_label=ahp_dashboard.wording_label, quartiles=ahp_dashboard.quartiles,

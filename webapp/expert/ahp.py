@@ -74,6 +74,8 @@ def form_answers(form) -> tuple[list[dict], list[dict]]:
 def ahp_round_page(round_id: int):
     expert = current_expert()
     rnd = ahp_round_or_404(round_id)
+    if ahp_rounds.options_of(rnd).get("method", "ahp") != "ahp":  # g1bwm hook: G1/BWM blocks have their page
+        return redirect(url_for("expert.g1bwm_round_page", round_id=rnd.id))
     response = response_of(expert, rnd)
     editable = rnd.accepts_answers(utcnow()) and not (response is not None and response.is_submitted)
     if request.method == "GET" or not editable:

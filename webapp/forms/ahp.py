@@ -29,6 +29,8 @@ class AhpRoundForm(BaseForm):
     instructions = TextAreaField(_l("Instructions for the experts (Markdown)"), validators=[Length(max=20000)])
     blocks = SelectMultipleField(_l("Blocks (sibling groups) to compare"), coerce=int,
                                  validators=[DataRequired(_l("Choose at least one block."))])
+    method = RadioField(_l("How experts weigh each block"), default="ahp",  # g1bwm hook
+                        choices=_pairs(ahp_settings.BLOCK_METHODS))
     priority_method = RadioField(_l("Priority method"), default="eigen", choices=_pairs(ahp_settings.PRIORITY_METHODS))
     consistency = RadioField(_l("Consistency rule"), default="cr", choices=_pairs(ahp_settings.CONSISTENCY_RULES))
     threshold = FloatField(_l("CR threshold"), default=0.10, validators=[Optional(), NumberRange(0.01, 0.5)])
@@ -77,6 +79,7 @@ class AhpRoundForm(BaseForm):
 
     def options(self) -> dict:
         return {
+            "method": self.method.data or "ahp",
             "priority_method": self.priority_method.data, "consistency": self.consistency.data,
             "threshold": self.threshold.data if self.threshold.data is not None else 0.10,
             "over_threshold": self.over_threshold.data, "aggregation": self.aggregation.data,
@@ -97,6 +100,7 @@ class AhpRoundForm(BaseForm):
     def load(self, rnd, options: dict, offset_minutes: int) -> None:
         self.title.data, self.instructions.data = rnd.title, rnd.instructions
         self.blocks.data = [item.node_id for item in rnd.items]
+        self.method.data = options.get("method", "ahp")
         for key in ("priority_method", "consistency", "threshold", "over_threshold", "aggregation",
                     "expert_weights", "censor_cr", "allow_incomplete"):
             getattr(self, key).data = options[key]

@@ -34,6 +34,7 @@ from webapp.models.study import (
     hash_token,
 )
 from webapp.models.user import LoginAttempt, User
+from webapp.models.weight_answer import WeightAnswer
 from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawal
 
 __all__ = [
@@ -43,5 +44,5 @@ __all__ = [
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
-    "Study", "StudyStatus", "User", "WeightSet", "WeightSetWithdrawal", "hash_token", "utcnow",
+    "Study", "StudyStatus", "User", "WeightAnswer", "WeightSet", "WeightSetWithdrawal", "hash_token", "utcnow",
 ]

@@ -28,7 +28,12 @@ EXPERT_WEIGHTS = {"equal": _l("Equal"),
                   "authority": _l("By the authority coefficient Cr"),
                   "manual": _l("Set by hand")}
 
+BLOCK_METHODS = {"ahp": _l("Pairwise comparisons (AHP)"),  # g1bwm hook: how experts weigh a block
+                 "g1": _l("Order relation analysis (G1)"),
+                 "bwm": _l("Best-worst method (BWM)")}
+
 DEFAULTS = {
+    "method": "ahp",
     "priority_method": "eigen",
     "consistency": "cr",
     "threshold": 0.10,
@@ -75,6 +80,7 @@ def normalize(raw: dict | None) -> dict:
     for key in ("bootstrap", "stopping"):
         out[key].update(raw.pop(key, None) or {})
     out.update(raw)
+    _choice(out["method"], BLOCK_METHODS, "method")
     _choice(out["priority_method"], PRIORITY_METHODS, "priority_method")
     _choice(out["consistency"], CONSISTENCY_RULES, "consistency")
     out["threshold"] = _number(out["threshold"], "threshold", 0.01, 0.5)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Expert, Round, RoundKind, RoundStatus
-from webapp.services import ahp_rounds, ahp_settings
+from webapp.services import ahp_rounds, ahp_settings, g1bwm_analysis
 
 
 class NotPublishable(ValueError):
@@ -25,6 +25,8 @@ class NotPublishable(ValueError):
 def publishable_weights(rnd: Round) -> dict:
     if rnd.kind is not RoundKind.ahp:
         raise NotPublishable(_("Only an AHP round's weights can be published from here."))
+    if ahp_rounds.options_of(rnd).get("method", "ahp") != "ahp":  # g1bwm hook: G1/BWM blocks
+        return g1bwm_analysis.publishable_weights(rnd)
     if rnd.status is not RoundStatus.closed:
         raise NotPublishable(_("Close the round before publishing its weights."))
     options = ahp_rounds.options_of(rnd)
