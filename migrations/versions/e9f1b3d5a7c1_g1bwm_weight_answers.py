@@ -1,7 +1,7 @@
 """g1bwm: weight_answer (an expert's G1 order and ratios or BWM best/worst comparisons per block)
 
 Revision ID: e9f1b3d5a7c1
-Revises: a4b2c6d8e0f1
+Revises: c70c90232d28
 Create Date: 2026-12-01 08:55:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e9f1b3d5a7c1'
-down_revision = 'a4b2c6d8e0f1'
+down_revision = 'c70c90232d28'
 branch_labels = None
 depends_on = None
 

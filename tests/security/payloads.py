@@ -13,7 +13,7 @@ NOT_FREE_TEXT = {
     ("user", "username"), ("login_attempt", "username"), ("login_attempt", "ip_hash"),
     ("audit_event", "actor"), ("audit_event", "action"), ("audit_event", "target"),
     ("weight_set", "payload_text"), ("weight_set", "checksum"), ("study", "api_key_hash"),
-    ("evaluation_score", "code"), ("evaluation_score", "source"), ("evaluator", "token_hash"),
+    ("evaluation_score", "code"), ("evaluation_score", "source"), ("evaluator", "token_hash"), ("weight_answer", "method"), ("weight_answer", "role"),
 }
 
 

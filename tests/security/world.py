@@ -22,6 +22,7 @@ class Side:
     round_id: int = 0          # round 1: closed, answered by everyone
     open_round_id: int = 0     # round 2: open
     ahp_round_id: int = 0      # an AHP round on the first level, closed, with a judgment of the first expert
+    g1_round_id: int = 0       # a G1 round on the first level, closed, answered by the first expert
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
     proposal_id: int = 0
@@ -38,7 +39,7 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import ahp_answers, ahp_rounds, evaluations, evaluators, round_lifecycle, round_scope, weight_sets
+    from webapp.services import ahp_answers, ahp_rounds, g1bwm_answers, evaluations, evaluators, round_lifecycle, round_scope, weight_sets
     from webapp.services.answers import add_proposal, save_answers, submit_response
 
     side = Side(username)
@@ -89,6 +90,13 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
             {"block": block.id, "row": children[0].id, "col": children[1].id, "value": 3}])
         round_lifecycle.close_round(pairwise)  # one round at a time: round 2 (Delphi) opens next
         side.ahp_round_id = pairwise.id
+        ordered = ahp_rounds.create_ahp_round(study, levels=[1], options={"method": "g1"})
+        round_lifecycle.open_round(ordered)
+        (block, children), = ahp_rounds.round_blocks(ordered)
+        g1bwm_answers.save_blocks(db.session.get(Expert, side.expert_id), ordered, [
+            {"block": block.id, "order": [c.id for c in children], "ratios": [1.2] * (len(children) - 1)}])
+        round_lifecycle.close_round(ordered)
+        side.g1_round_id = ordered.id
         second = round_scope.create_delphi_round(study, rated_level=1)
         round_lifecycle.open_round(second)
         save_answers(db.session.get(Expert, side.expert_id), second,
