@@ -22,7 +22,9 @@ PLATFORMS = [  # (name, overall level, spread, description)
 
 
 def load_demo_evaluation(study) -> Evaluation | None:
-    """Create (once) the demo evaluation on the study's latest published weight set; None without one."""
+    """Create (once) the demo evaluation on the study's first published weight set (v1, from the
+    Delphi rounds: its panel's spread gives the grades' uncertainty; an evaluation stays pinned to
+    its version when v2 comes); None without one."""
     existing = [e for e in svc.evaluations_of(study) if e.title == TITLE]
     if existing:
         return existing[0]
@@ -30,7 +32,7 @@ def load_demo_evaluation(study) -> Evaluation | None:
     if not versions:
         return None
     evaluation = svc.create_evaluation(
-        study, weight_set_id=versions[0].id, title=TITLE, kind="third_party",
+        study, weight_set_id=versions[-1].id, title=TITLE, kind="third_party",
         purpose="评价五个检验检测公共技术服务平台的服务质量，为资源配置与改进提供依据。\n\n"
                 "Assess the service quality of five testing platforms to guide support and improvement.",
         period_start=date(2026, 1, 1), period_end=date(2026, 6, 30))
