@@ -117,8 +117,12 @@ def test_phone_in_chinese_is_thumb_sized_and_keyboard_usable(live_demo, phone_zh
 def test_dashboard_screenshots(live_demo, desktop_en, phone_zh):
     app = live_demo.app
     with app.app_context():
-        closed = db.session.scalar(select(Round.id).where(Round.status == RoundStatus.closed, Round.kind == RoundKind.ahp))
-        study = db.session.get(Round, closed).study_id
+        from webapp.models import Study
+        from webapp.services.demo_ahp import DEMO_AHP_TITLE
+
+        study = db.session.scalar(select(Study.id).where(Study.title == DEMO_AHP_TITLE))
+        closed = db.session.scalar(select(Round.id).where(Round.study_id == study, Round.status == RoundStatus.closed,
+                                                          Round.kind == RoundKind.ahp))
     username, password = live_demo.coordinator
     for context, name, lang in ((desktop_en, "dashboard-desktop-en.png", "en"), (phone_zh, "dashboard-phone-zh.png", "zh")):
         page = context.new_page()
