@@ -66,6 +66,11 @@ def init_app(app: Flask) -> None:
         status_label=status_label,
     )
     app.jinja_env.add_extension("jinja2.ext.loopcontrols")
+    from webapp.services import timezones
+
+    # A time in the study's time zone, the zone named: {{ rnd.closes_at|study_time(study) }}.
+    app.jinja_env.filters["study_time"] = lambda value, study: timezones.format_in(
+        value, getattr(study, "time_zone", None))
 
     @app.template_filter("local_name")
     def local_name(node):

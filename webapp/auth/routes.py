@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from webapp.auth.blueprint import bp
 from webapp.extensions import db
-from webapp.forms.auth import LoginForm
+from webapp.forms.auth import EnterForm, LoginForm
 from webapp.forms.base import CsrfOnlyForm
 from webapp.models import Expert, utcnow
 from webapp.security import (
@@ -65,11 +65,31 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/i", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def enter():
+    """The invitation link ``/i#<token>``: the token travels in the fragment, which the
+    browser never sends, so no access log or proxy records it. This page's script
+    (``static/js/enter.js``) posts it; without JavaScript the expert pastes the link."""
+    if request.method == "GET":
+        return render_template("auth/enter.html", form=EnterForm()), 200
+    form = EnterForm(request.form)
+    if not form.validate():
+        return render_template("auth/enter.html", form=form), 400
+    return _sign_in_with(form.token_value())
+
+
 @bp.route("/i/<token>")
 def invitation(token: str):
-    """Exchange an invitation token for a session, then leave the token-free URL."""
-    if len(token) > 100:
-        abort(404)
+    """Links issued before the fragment form (``/i/<token>``) keep working; the server's
+    access log redacts their path (``webapp/serving.py``)."""
+    return _sign_in_with(token)
+
+
+def _sign_in_with(token: str):
+    """Exchange an invitation token for a session, then leave for the token-free URL."""
+    if not token or len(token) > 100:
+        return render_template("auth/invitation_invalid.html", reason="unknown"), 404
     expert = Expert.by_token(token)
     if expert is None:
         return render_template("auth/invitation_invalid.html", reason="unknown"), 404

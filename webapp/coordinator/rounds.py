@@ -8,11 +8,14 @@ scheduler runs.
 """
 from __future__ import annotations
 
+import logging
+
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from webapp.coordinator.blueprint import bp
+from webapp.coordinator.invitations import after_sending
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.forms.base import CsrfOnlyForm
@@ -29,6 +32,8 @@ from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import notifications, rounds
 from webapp.services.rounds import RoundError
 from webapp.templating import current_locale
+
+log = logging.getLogger("webapp.coordinator")
 
 # --- template helpers ---------------------------------------------------------------------
 
@@ -322,7 +327,29 @@ def round_open(study_id: int, round_id: int):
         return _back_to_round(rnd)
     db.session.commit()
     flash(_("Round %(n)s is open: the experts can answer with their invitation links.", n=rnd.number), "success")
-    return _back_to_round(rnd)
+    return _notify_round_open(_study, rnd)
+
+
+def _notify_round_open(study, rnd):
+    """Every expert with an active link gets "round n is open" with their link; without a
+    mail server the coordinator is told to send the messages (and gets them to copy)."""
+    outcome = notifications.queue_round_open(rnd)
+    if not outcome.rows:
+        if outcome.without_email:
+            flash(_("No expert has an e-mail address: send them their links yourself (Expert panel → "
+                    "Invitation links)."), "warning")
+        return _back_to_round(rnd)
+    db.session.commit()
+    try:
+        notifications.finish(outcome, study=study)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the round is open; the page says the e-mails failed
+        db.session.rollback()
+        log.exception("round-open notices of round %s of study %s failed", rnd.number, study.id)
+        flash(_("The e-mails announcing the round could not be sent; see the messages page."), "error")
+        return _back_to_round(rnd)
+    return after_sending(study, outcome, _("%(n)s experts were e-mailed that the round is open.", n=outcome.sent),
+                         back=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/close", methods=["POST"])
@@ -358,21 +385,27 @@ def round_delete(study_id: int, round_id: int):
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/remind", methods=["POST"])
 def round_remind(study_id: int, round_id: int):
-    _study, rnd = _round_or_404(study_id, round_id)
+    study, rnd = _round_or_404(study_id, round_id)
     try:
-        outcome = notifications.send_reminders_now(rnd)
+        outcome = notifications.queue_reminders_now(rnd)
+        db.session.commit()  # queued (and the automatic reminder claimed): nothing goes twice
     except RoundError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _back_to_round(rnd)
-    db.session.commit()
-    message = _("Reminder sent to %(n)s experts.", n=outcome.delivered)
-    if outcome.without_email:
-        message += " " + _("%(n)s without an e-mail address were not reminded.", n=outcome.without_email)
-    if outcome.failed:
-        message += " " + _("%(n)s were refused by the mail server.", n=outcome.failed)
-    flash(message, "success" if not (outcome.without_email or outcome.failed) else "warning")
-    return _back_to_round(rnd)
+    try:
+        notifications.finish(outcome, study=study, manual=True)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - never a 500: the page says what happened
+        db.session.rollback()
+        log.exception("reminders of round %s of study %s: delivery failed", rnd.number, study.id)
+        flash(_("The reminders could not be sent; see the messages page."), "error")
+        return _back_to_round(rnd)
+    if outcome.sent == 0 and outcome.failed:
+        flash(_("The reminders could not be sent: %(why)s", why="; ".join(outcome.errors[:3])), "error")
+        return _back_to_round(rnd)
+    return after_sending(study, outcome, _("Reminder sent to %(n)s experts.", n=outcome.sent),
+                         back=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
 
 
 @bp.route("/<int:study_id>/rounds/finish", methods=["POST"])

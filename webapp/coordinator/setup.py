@@ -1,8 +1,7 @@
 """Study set-up pages: the indicator system, the study settings and the expert panel.
 
 Views are thin: parse a form, call one service, commit once, flash, redirect.
-Invitation links are the exception to the redirect: only their hash is
-stored, so the page that (re)issues them shows them once, in the POST's answer.
+Invitation links can be shown again at any time (``coordinator/invitations.py``).
 """
 from __future__ import annotations
 
@@ -23,10 +22,9 @@ from webapp.forms.setup import (
     HierarchyUploadForm,
     NodeEditForm,
     NodeForm,
-    ReissueAllForm,
 )
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import hierarchy_edit, hierarchy_io, panel, studies
+from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, studies
 from webapp.services.demo import seed_hierarchy_bytes
 from webapp.services.hierarchy_io import HierarchyError
 from webapp.services.panel import PanelError
@@ -325,22 +323,23 @@ def settings_authority_reset(study_id: int):
 
 # --- panel ---------------------------------------------------------------------------------
 
-def _render_panel(study, *, add_form=None, list_form=None, reissue_form=None, status=200):
+def _render_panel(study, *, add_form=None, list_form=None, status=200):
     experts = panel.experts_of(study)
     return render_template(
         "coordinator/setup/panel.html", study=study, experts=experts,
         summary=panel.panel_summary(study),
         completeness={e.id: panel.profile_completeness(e) for e in experts},
         missing={e.id: panel.profile_missing(e) for e in experts},
+        deliveries=messaging.latest_by_expert(study),
         add_form=add_form or ExpertForm(), list_form=list_form or ExpertListForm(),
-        reissue_form=reissue_form or ReissueAllForm(),
     ), status
 
 
-def _render_links(study, invitations, *, title: str, status=200):
-    """The only time these links are ever shown (only their hash is kept)."""
-    rows = [(inv.expert, inv.token, panel.invitation_url(inv.token)) for inv in invitations]
-    return render_template("coordinator/setup/links.html", study=study, rows=rows, title=title), status
+def _to_links(study, invitations, message: str):
+    """After adding experts: their links, on the page that can show them again."""
+    flash(message, "success")
+    return redirect(url_for("coordinator.panel_links", study_id=study.id,
+                            experts=",".join(str(inv.expert.id) for inv in invitations)))
 
 
 @bp.route("/<int:study_id>/panel")
@@ -363,8 +362,8 @@ def panel_add(study_id: int):
             form.email.errors = [str(exc)]
         else:
             db.session.commit()
-            return _render_links(study, [invitation], title=_("%(pseudonym)s added to the panel",
-                                                              pseudonym=invitation.expert.pseudonym))
+            return _to_links(study, [invitation], _("%(pseudonym)s added to the panel",
+                                                    pseudonym=invitation.expert.pseudonym))
     return _render_panel(study, add_form=form, status=400)
 
 
@@ -382,43 +381,8 @@ def panel_import(study_id: int):
             (form.file if form.has_file() else form.text).errors = [str(exc)]
         else:
             db.session.commit()
-            return _render_links(study, invitations, title=_("%(n)s experts added to the panel",
-                                                             n=len(invitations)))
+            return _to_links(study, invitations, _("%(n)s experts added to the panel", n=len(invitations)))
     return _render_panel(study, list_form=form, status=400)
-
-
-@bp.route("/<int:study_id>/panel/new-links.csv", methods=["POST"])
-def panel_links_csv(study_id: int):
-    """The CSV of links just shown: the page posts its tokens back (nothing is kept)."""
-    study = get_study_or_404(study_id)
-    try:
-        invitations = panel.invitations_for_tokens(study, request.form.getlist("token"))
-    except PanelError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("coordinator.panel_page", study_id=study.id))
-    return _links_csv_response(study, invitations, "new-invitation-links")
-
-
-@bp.route("/<int:study_id>/panel/links.csv", methods=["POST"])
-def panel_reissue_all(study_id: int):
-    """All links as CSV: every active link is reissued (the old ones stop working)."""
-    study = get_study_or_404(study_id)
-    form = ReissueAllForm(request.form)
-    if not form.validate():
-        return _render_panel(study, reissue_form=form, status=400)
-    try:
-        invitations = panel.reissue_all(study)
-    except PanelError as exc:
-        db.session.rollback()
-        form.confirm.errors = [str(exc)]
-        return _render_panel(study, reissue_form=form, status=400)
-    db.session.commit()
-    return _links_csv_response(study, invitations, "invitation-links")
-
-
-def _links_csv_response(study, invitations, name: str) -> Response:
-    return Response(panel.links_csv(invitations), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="study-{study.id}-{name}.csv"'})
 
 
 @bp.route("/<int:study_id>/panel/<int:expert_id>", methods=["GET", "POST"])
@@ -453,10 +417,11 @@ def expert_edit(study_id: int, expert_id: int):
 def expert_reissue(study_id: int, expert_id: int):
     study = get_study_or_404(study_id)
     expert = _expert_or_404(study, expert_id)
-    token = panel.reissue(expert)
+    panel.reissue(expert)
     db.session.commit()
-    return _render_links(study, [studies.Invitation(expert, token)],
-                         title=_("New link for %(pseudonym)s", pseudonym=expert.pseudonym))
+    flash(_("New link for %(pseudonym)s: the previous link no longer works.", pseudonym=expert.pseudonym),
+          "success")
+    return redirect(url_for("coordinator.panel_links", study_id=study.id, experts=str(expert.id)))
 
 
 @bp.route("/<int:study_id>/panel/<int:expert_id>/revoke", methods=["POST"])

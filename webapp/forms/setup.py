@@ -16,6 +16,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -233,9 +234,20 @@ class ExpertListForm(BaseForm):
         return isinstance(self.file.data, FileStorage) and bool(self.file.data.filename)
 
 
-class ReissueAllForm(BaseForm):
-    confirm = BooleanField(_l("I understand: every current link stops working and is replaced by a new one."),
-                           validators=[DataRequired(_l("Tick the box to confirm that all links are replaced."))])
+class InvitationForm(BaseForm):
+    """The invitation e-mail: its welcome text and to whom (preview first, then send)."""
+
+    welcome_text = TextAreaField(
+        _l("Welcome text"), validators=[Optional(), Length(max=4000)],
+        description=_l("Plain text at the top of the invitation, e.g. the purpose of the study, what is asked "
+                       "and how long it takes. The personal link, the deadline and the expert number are "
+                       "added for each expert."))
+    recipients = RadioField(_l("Send to"), choices=choices([
+        ("new", _l("Experts not invited by e-mail yet")),
+        ("all", _l("Every expert with an active link")),
+        ("chosen", _l("The experts ticked below")),
+    ]), default="new")
+    experts = SelectMultipleField(_l("Experts"), coerce=int, validate_choice=False)
 
 
 # --- expert profile (shared with the experts' self-assessment) ---------------------------

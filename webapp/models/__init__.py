@@ -1,6 +1,7 @@
 """Every model, importable from ``webapp.models``."""
 from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
+from webapp.models.message import DeliveryStatus, Message, MessageKind
 from webapp.models.response import (
     Judgment,
     Proposal,
@@ -28,7 +29,7 @@ from webapp.models.user import LoginAttempt, User
 from webapp.models.weight_set import ImmutableRow, WeightSet
 
 __all__ = [
-    "AuditEvent", "BASIS_LEVELS", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
+    "AuditEvent", "BASIS_LEVELS", "DeliveryStatus", "Message", "MessageKind", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",

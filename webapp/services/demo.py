@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Expert, StakeholderGroup, Study, User, hash_token
+from webapp.models import Expert, StakeholderGroup, Study, User
 from webapp.services import accounts, studies
 from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -89,7 +89,6 @@ def load_demo() -> DemoLogins:
     experts = []
     for i, (name, organisation, group, familiarity, basis) in enumerate(DEMO_PANEL, start=1):
         pseudonym = f"E{i:02d}"
-        token = _derived_secret(f"study{study.id}:{pseudonym}", 43)
         expert = db.session.scalar(select(Expert).where(Expert.study_id == study.id,
                                                         Expert.pseudonym == pseudonym))
         if expert is None:
@@ -98,9 +97,8 @@ def load_demo() -> DemoLogins:
                 email=f"expert{i:02d}@example.org", stakeholder_group=group, familiarity=familiarity,
                 basis=basis, years_experience=5 + 3 * i, field="检验检测 / testing and inspection")
             expert = invitation.expert
-            expert.token_hash = hash_token(token)
             created = True
-        experts.append((pseudonym, token if expert.token_hash == hash_token(token) else None))
+        experts.append((pseudonym, expert.current_token()))
     db.session.flush()
     if not study.rounds:
         simulate_rounds(study)

@@ -1,10 +1,7 @@
-"""The expert panel: adding experts (one, or a pasted/uploaded list), invitation links,
-contact details and the profile that feeds the authority coefficient Cr.
+"""The expert panel: adding experts (one, or a pasted/uploaded list), reissuing and
+revoking links, contact details and the profile that feeds the authority coefficient Cr.
 
-Only the SHA-256 of an invitation token is stored, so a link can be shown only
-at the moment it is (re)issued: the functions that issue tokens return them,
-and the caller shows them once.
-"""
+Links are re-displayable (``webapp/services/invitations.py``)."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +9,6 @@ import io
 import re
 from dataclasses import dataclass
 
-from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -24,7 +20,6 @@ from webapp.models import (
     Expert,
     StakeholderGroup,
     Study,
-    hash_token,
 )
 from webapp.services import audit, studies
 from webapp.services.studies import Invitation
@@ -157,17 +152,10 @@ def panel_summary(study: Study) -> dict:
     }
 
 
-# --- invitation links ---------------------------------------------------------------------
-
-def invitation_url(token: str) -> str:
-    """The link an expert opens; PUBLIC_BASE_URL (when set) wins over the request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("auth.invitation", token=token)
-    return url_for("auth.invitation", token=token, _external=True)
-
+# --- invitation links (shown, downloaded and printed by services/invitations.py) ------------
 
 def reissue(expert: Expert) -> str:
+    """The next link generation: the previous link is refused from now on."""
     token = studies.reissue_link(expert)
     db.session.flush()
     return token
@@ -178,54 +166,6 @@ def revoke(expert: Expert) -> None:
         raise PanelError(_("The link of %(pseudonym)s is already revoked.", pseudonym=expert.pseudonym))
     studies.revoke_link(expert)
     db.session.flush()
-
-
-def reissue_all(study: Study) -> list[Invitation]:
-    """A new link for every expert whose link is active; every old link stops working."""
-    invitations = [Invitation(expert, expert.issue_token()) for expert in experts_of(study)
-                   if not expert.is_revoked]
-    if not invitations:
-        raise PanelError(_("No expert has an active link."))
-    db.session.flush()
-    audit.record("expert.reissue_all_links", study=study, details={"experts": len(invitations)})
-    return invitations
-
-
-def invitations_for_tokens(study: Study, tokens: list[str]) -> list[Invitation]:
-    """The just-issued links posted back by the page that showed them (for their CSV).
-
-    Each token must still be the active link of an expert of this study.
-    """
-    invitations = []
-    for token in tokens:
-        if not token or len(token) > 100:
-            raise PanelError(_("These links are no longer valid; reissue them from the panel."))
-        expert = db.session.scalar(select(Expert).where(Expert.study_id == study.id,
-                                                        Expert.token_hash == hash_token(token)))
-        if expert is None or expert.is_revoked:
-            raise PanelError(_("These links are no longer valid; reissue them from the panel."))
-        invitations.append(Invitation(expert, token))
-    if not invitations:
-        raise PanelError(_("These links are no longer valid; reissue them from the panel."))
-    return invitations
-
-
-def _cell(value) -> str:
-    """No spreadsheet formulas from names: a leading = + - @ is quoted."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def links_csv(invitations: list[Invitation]) -> bytes:
-    """pseudonym, name, e-mail, organisation, link — UTF-8 with BOM so Excel reads Chinese."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("Expert number"), _("Name"), _("E-mail"), _("Organisation"), _("Invitation link")])
-    for invitation in invitations:
-        expert = invitation.expert
-        writer.writerow([expert.pseudonym, _cell(expert.name), _cell(expert.email or ""),
-                         _cell(expert.organisation), invitation_url(invitation.token)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 # --- adding experts ------------------------------------------------------------------

@@ -284,19 +284,21 @@ def close_if_expired(rnd: Round, *, now: datetime | None = None) -> bool:
     return close_round(rnd, now=now, actor="system", only_if_expired=True)
 
 
-def close_expired_rounds(*, now: datetime | None = None) -> list[int]:
+def close_expired_rounds(*, now: datetime | None = None, study_id: int | None = None) -> list[int]:
     now = now or utcnow()
-    due = db.session.scalars(select(Round).where(
-        Round.status == RoundStatus.open, Round.closes_at.is_not(None), Round.closes_at <= now)).all()
+    query = select(Round).where(Round.status == RoundStatus.open, Round.closes_at.is_not(None),
+                                Round.closes_at <= now)
+    due = db.session.scalars(query if study_id is None else query.where(Round.study_id == study_id)).all()
     return [r.id for r in due if close_round(r, now=now, actor="system", only_if_expired=True)]
 
 
-def open_due_rounds(*, now: datetime | None = None) -> list[int]:
+def open_due_rounds(*, now: datetime | None = None, study_id: int | None = None) -> list[int]:
     """Open draft rounds whose opening time has come (the scheduler's job)."""
     now = now or utcnow()
-    due = db.session.scalars(select(Round).where(
+    query = select(Round).where(
         Round.status == RoundStatus.draft, Round.opens_at.is_not(None), Round.opens_at <= now,
-        or_(Round.closes_at.is_(None), Round.closes_at > now))).all()
+        or_(Round.closes_at.is_(None), Round.closes_at > now))
+    due = db.session.scalars(query if study_id is None else query.where(Round.study_id == study_id)).all()
     opened = []
     for rnd in due:
         if not rnd.items:

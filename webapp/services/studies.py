@@ -36,9 +36,13 @@ def owned_study(user: User, study_id: int) -> Study | None:
     return db.session.scalar(select(Study).where(Study.id == study_id, Study.owner_id == user.id))
 
 
-def create_study(owner: User, *, title: str, description: str = "", default_locale: str = "zh") -> Study:
+def create_study(owner: User, *, title: str, description: str = "", default_locale: str = "zh",
+                 time_zone: str | None = None) -> Study:
+    """A draft study. Its time zone: ``time_zone`` (the coordinator's browser's, when the
+    form has it), else Asia/Shanghai for a Chinese study, else UTC."""
     study = Study(owner=owner, title=title.strip(), description=description, default_locale=default_locale,
-                  status=StudyStatus.draft)
+                  status=StudyStatus.draft,
+                  time_zone=time_zone or ("Asia/Shanghai" if default_locale == "zh" else "UTC"))
     db.session.add(study)
     db.session.flush()
     audit.record("study.create", study=study, target=f"study:{study.id}")
@@ -100,8 +104,9 @@ def add_expert(study: Study, *, name: str = "", email: str | None = None, organi
                pseudonym: str | None = None, **profile) -> Invitation:
     expert = Expert(study=study, pseudonym=pseudonym or next_pseudonym(study), name=name.strip(),
                     email=(email or "").strip() or None, organisation=organisation.strip(), **profile)
-    token = expert.issue_token()
     db.session.add(expert)
+    db.session.flush()  # the link is derived from the expert's id
+    token = expert.issue_token()
     db.session.flush()
     audit.record("expert.invite", study=study, target=f"expert:{expert.pseudonym}")
     return Invitation(expert, token)
