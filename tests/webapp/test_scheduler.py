@@ -127,12 +127,14 @@ def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, 
 
 
 def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, make_study, monkeypatch,
-                                                                           caplog):
+                                                                           caplog, coordinator_client):
     """Issue 15: one study's error used to roll back the whole sweep, so no other study's
     round ever opened. Now each study's step has its own transaction."""
     from webapp.scheduler import sweep
 
-    broken_sid, fine_sid = make_study(title="Broken"), make_study(title="Fine")
+    with app.app_context():
+        alice = db.session.scalar(select(User.id).where(User.username == "alice"))
+    broken_sid, fine_sid = make_study(alice, title="Broken"), make_study(title="Fine")
     now = utcnow()
     with app.app_context():
         broken = rounds.create_round(db.session.get(Study, broken_sid), rated_level=1,
@@ -157,6 +159,9 @@ def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, 
     with app.app_context():
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "scheduler.failed")).all()
         assert event.study_id == broken_sid and "constraint violated" in event.details["error"]
+    page = coordinator_client.get(f"/studies/{broken_sid}?lang=en").get_data(as_text=True)
+    assert "The scheduler could not complete “open/close” for this study" in page
+    assert "constraint violated in study Broken" in page
 
 
 def test_a_line_break_in_a_title_or_name_no_longer_stops_the_sweep(app, make_study, make_expert, fake_smtp):

@@ -131,6 +131,8 @@ def test_pages_render_in_english_and_chinese(app, coordinator_client, setup, pat
 
 def test_the_links_page_and_errors_render_in_chinese(app, coordinator_client, setup):
     study_id, _node, _expert, _token = setup
-    response = coordinator_client.post(f"/studies/{study_id}/panel/add?lang=zh", data={"name": "李四"})
+    response = coordinator_client.post(f"/studies/{study_id}/panel/add?lang=zh", data={"name": "李四"},
+                                       follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "E02" in page and "邀请链接" in page and "下载这些链接" in page
+    assert response.status_code == 200 and "E02" in page and "邀请链接" in page and "下载全部链接" in page
+    assert "用于微信等即时通讯工具的消息" in page and "可打印的邀请函" in page

@@ -22,6 +22,12 @@ from webapp.services.messaging import MessagingError
 log = logging.getLogger("webapp.coordinator")
 
 
+@bp.context_processor
+def _problems():
+    """The study pages' banner: the scheduler's failures and failed e-mails of this study."""
+    return {"study_problems": messaging.problems}
+
+
 def _ids(text: str | None) -> list[int]:
     return [int(part) for part in (text or "").split(",") if part.strip().isdigit()][:1000]
 

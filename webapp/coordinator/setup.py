@@ -24,7 +24,7 @@ from webapp.forms.setup import (
     NodeForm,
 )
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, studies
+from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, studies
 from webapp.services.demo import seed_hierarchy_bytes
 from webapp.services.hierarchy_io import HierarchyError
 from webapp.services.panel import PanelError
@@ -223,7 +223,7 @@ def _locale() -> str:
 def _preset_choices():
     import delphi
 
-    titles = {"cn-standard": _("Chinese screening rule (界值法)"),
+    titles = {"cn-standard": _("Chinese screening rule (fixed thresholds)"),
               "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%")}
     names = sorted(delphi.ConsensusRule.presets(), key=lambda n: (n != studies.DEFAULT_CONSENSUS_PRESET, n))
     return [(name, _("%(title)s: %(rule)s", title=titles.get(name, name),
@@ -374,8 +374,9 @@ def panel_import(study_id: int):
     form = ExpertListForm(_posted())
     if form.validate():
         try:
-            text = panel.decode_list(form.file.data.read()) if form.has_file() else form.text.data
-            invitations = panel.add_experts(study, panel.parse_expert_list(text))
+            text = (panel_lists.decode_list(form.file.data.read(), form.file.data.filename) if form.has_file()
+                    else form.text.data)
+            invitations = panel.add_experts(study, panel_lists.parse_expert_list(text))
         except PanelError as exc:
             db.session.rollback()
             (form.file if form.has_file() else form.text).errors = [str(exc)]

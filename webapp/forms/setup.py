@@ -40,9 +40,10 @@ class FileRequired:
 # --- indicator system -----------------------------------------------------------------------
 
 class HierarchyUploadForm(BaseForm):
-    file = FileField(_l("Hierarchy file (.json or .csv)"),
-                     validators=[FileRequired(_l("Choose a .json or .csv file to import."))],
-                     render_kw={"accept": ".json,.csv,application/json,text/csv"})
+    file = FileField(_l("Hierarchy file (.json, .csv or .xlsx)"),
+                     validators=[FileRequired(_l("Choose a .json, .csv or .xlsx file to import."))],
+                     render_kw={"accept": ".json,.csv,.xlsx,application/json,text/csv,"
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 
 
 class NodeForm(BaseForm):
@@ -215,13 +216,14 @@ class ExpertListForm(BaseForm):
 
     text = TextAreaField(
         _l("Paste a list"), validators=[Length(max=200_000)],
-        description=_l("One expert per line: name, e-mail, organisation and optionally the group "
-                       "(regulator, platform, enterprise, academia, other). Commas or tabs (pasted "
-                       "from Excel) separate the columns."),
+        description=_l("One expert per line: name, e-mail, organisation and optionally the group. "
+                       "Tabs (pasted from Excel), commas or spaces separate the columns; the e-mail "
+                       "address is recognised wherever it stands."),
         render_kw={"rows": 6, "placeholder": "王建国, wang@example.org, 广州海关技术中心, regulator\n"
                                              "Olivia Chen, olivia@example.com, Pearl River Instruments, enterprise"})
-    file = FileField(_l("…or upload a CSV or text file (UTF-8)"),
-                     render_kw={"accept": ".csv,.txt,text/csv,text/plain"})
+    file = FileField(_l("…or upload a file (.xlsx, or CSV/text in UTF-8 or GBK)"),
+                     render_kw={"accept": ".csv,.txt,.xlsx,text/csv,text/plain,"
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -5,7 +5,7 @@ welcome text, and the recipients of an invitation batch. Sending is in
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import DeliveryStatus, Expert, Message, MessageKind, Study
@@ -74,3 +74,19 @@ def recipients(study: Study, mode: str, chosen: list[int] | None = None) -> list
     if not with_email:
         raise MessagingError(_("None of these experts has an active link and an e-mail address."))
     return with_email
+
+
+def problems(study: Study, *, days: int = 7) -> dict:
+    """What went wrong lately for this study, for the banner on its pages: the scheduler's
+    failed steps (audit ``scheduler.failed``) and the e-mails that failed."""
+    from datetime import timedelta
+
+    from webapp.models import AuditEvent, utcnow
+
+    since = utcnow() - timedelta(days=days)
+    failures = list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.study_id == study.id, AuditEvent.action == "scheduler.failed", AuditEvent.at >= since)
+        .order_by(AuditEvent.id.desc()).limit(3)))
+    failed_mail = db.session.scalar(select(func.count(Message.id)).where(
+        Message.study_id == study.id, Message.status == DeliveryStatus.failed, Message.created_at >= since))
+    return {"scheduler": failures, "failed_mail": failed_mail or 0}

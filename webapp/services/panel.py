@@ -4,10 +4,7 @@ revoking links, contact details and the profile that feeds the authority coeffic
 Links are re-displayable (``webapp/services/invitations.py``)."""
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -170,16 +167,7 @@ def revoke(expert: Expert) -> None:
 
 # --- adding experts ------------------------------------------------------------------
 
-@dataclass
-class ParsedExpert:
-    line: int
-    name: str
-    email: str | None
-    organisation: str
-    group: StakeholderGroup | None = None
-
-
-def _check_contact(name: str, email: str | None, organisation: str, where: str) -> None:
+def check_contact(name: str, email: str | None, organisation: str, where: str) -> None:
     if not name:
         raise PanelError(_("%(where)s: the name is missing.", where=where))
     if len(name) > 200:
@@ -199,68 +187,9 @@ def _email_owner(study: Study, email: str | None, exclude: Expert | None = None)
     return db.session.scalar(query)
 
 
-def decode_list(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PanelError(_("The file must be UTF-8 encoded (in Excel: save as “CSV UTF-8”).")) from exc
-
-
-_HEADER_WORDS = {"name", "姓名", "名字", "专家", "expert", "email", "e-mail", "邮箱", "电子邮箱", "电子邮件"}
-
-
-def parse_expert_list(text: str) -> list[ParsedExpert]:
-    """One expert per line: name, e-mail, organisation[, group] — comma- or tab-separated,
-    CSV quoting allowed, blank lines and a header line ignored. Errors name the line."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    if "\t" in text:
-        delimiter = "\t"
-    elif "," not in text and "，" in text:
-        delimiter = "，"  # a list typed with Chinese commas
-    else:
-        delimiter = ","
-    rows = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
-    entries: list[ParsedExpert] = []
-    seen: dict[str, int] = {}
-    try:
-        for cells in rows:
-            line = rows.line_num
-            cells = [c.strip() for c in cells]
-            if not any(cells):
-                continue
-            if not entries and (cells[0].lower() in _HEADER_WORDS
-                                or (len(cells) > 1 and cells[1].lower() in _HEADER_WORDS)):
-                continue
-            where = _("Line %(line)s", line=line)
-            if len(cells) > 4:
-                raise PanelError(_("%(where)s has %(n)s columns; expected name, e-mail, organisation "
-                                   "and optionally the group.", where=where, n=len(cells)))
-            cells += [""] * (4 - len(cells))
-            name, email, organisation, group_text = cells
-            email = email or None
-            _check_contact(name, email, organisation, where)
-            group = parse_group(group_text)
-            if group_text and group is None:
-                raise PanelError(_("%(where)s: unknown group “%(group)s”; use regulator, platform, "
-                                   "enterprise, academia or other.", where=where, group=group_text[:40]))
-            if email:
-                key = email.lower()
-                if key in seen:
-                    raise PanelError(_("%(where)s: the e-mail %(email)s already appears on line %(other)s.",
-                                       where=where, email=email, other=seen[key]))
-                seen[key] = line
-            entries.append(ParsedExpert(line, name, email, organisation, group))
-            if len(entries) > MAX_LIST_LINES:
-                raise PanelError(_("A list may add at most %(n)s experts at once.", n=MAX_LIST_LINES))
-    except csv.Error as exc:
-        raise PanelError(_("Line %(line)s cannot be read: %(reason)s", line=rows.line_num, reason=str(exc))) from exc
-    if not entries:
-        raise PanelError(_("The list is empty: write one expert per line."))
-    return entries
-
-
-def add_experts(study: Study, entries: list[ParsedExpert]) -> list[Invitation]:
-    """Add a parsed list: all or nothing. An e-mail already on the panel is refused."""
+def add_experts(study: Study, entries: list) -> list[Invitation]:
+    """Add a parsed list (``panel_lists.parse_expert_list``): all or nothing. An e-mail
+    already on the panel is refused."""
     for entry in entries:
         owner = _email_owner(study, entry.email)
         if owner is not None:
@@ -277,7 +206,7 @@ def add_one(study: Study, *, name: str, email: str | None = None, organisation: 
             stakeholder_group: str | None = None) -> Invitation:
     name, organisation = (name or "").strip(), (organisation or "").strip()
     email = (email or "").strip() or None
-    _check_contact(name, email, organisation, _("New expert"))
+    check_contact(name, email, organisation, _("New expert"))
     owner = _email_owner(study, email)
     if owner is not None:
         raise PanelError(_("%(email)s is already on the panel (%(pseudonym)s).",
@@ -292,7 +221,7 @@ def add_one(study: Study, *, name: str, email: str | None = None, organisation: 
 def update_contact(expert: Expert, *, name: str, email: str | None = None, organisation: str = "") -> None:
     name, organisation = (name or "").strip(), (organisation or "").strip()
     email = (email or "").strip() or None
-    _check_contact(name, email, organisation, expert.pseudonym)
+    check_contact(name, email, organisation, expert.pseudonym)
     owner = _email_owner(expert.study, email, exclude=expert)
     if owner is not None:
         raise PanelError(_("%(email)s is already on the panel (%(pseudonym)s).",
