@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
@@ -25,11 +25,10 @@ from webapp.forms.rounds import (
     RoundItemsForm,
     StoppingRuleForm,
     decisions_form,
-    offset_name,
 )
 from webapp.models import ProposalKind, ProposalStatus, RoundKind, RoundStatus, utcnow
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import notifications, rounds
+from webapp.services import notifications, rounds, timezones
 from webapp.services.rounds import RoundError
 from webapp.templating import current_locale
 
@@ -122,17 +121,6 @@ def _formdata():
     return request.form if request.method == "POST" else None
 
 
-def _tz_preference() -> int:
-    stored = session.get("tz_offset")
-    if isinstance(stored, int):
-        return stored
-    return 480 if current_locale() == "zh" else 0
-
-
-def _remember_tz(form: RoundForm) -> None:
-    session["tz_offset"] = form.offset_minutes
-
-
 def _scope_choices(study, rnd=None):
     has_previous = rounds.latest_closed_round(study, before=rnd) is not None
     keys = (["carry"] if has_previous else []) + ["all", "1", "2", "3"]
@@ -158,7 +146,7 @@ def _render_form(study, form, *, rnd=None, items_form=None, error=None, preview=
         "coordinator/rounds/form.html", study=study, rnd=rnd, form=form, items_form=items_form,
         candidates=candidates, ticked=ticked, depths=depths, error=error, preview=preview,
         busy=rounds.busy_round(study) if rnd is None else None,
-        tz_name=offset_name(form.offset_minutes), now=utcnow(),
+        tz_name=timezones.zone_label(study.time_zone), now=utcnow(),
     ), status
 
 
@@ -166,22 +154,19 @@ def _render_form(study, form, *, rnd=None, items_form=None, error=None, preview=
 @keeps_data_on_csrf_failure
 def round_new(study_id: int):
     study = get_study_or_404(study_id)
-    form = RoundForm(_formdata(), scopes=_scope_choices(study))
+    form = RoundForm(_formdata(), scopes=_scope_choices(study), zone=study.time_zone)
     if request.method == "GET":
         previous = rounds.latest_closed_round(study)
         if previous is not None:
-            form.load(previous, "carry", _tz_preference())
+            form.load(previous, "carry")
             form.title.data = ""
             form.opens_at.data = form.closes_at.data = None
-        else:
-            form.tz_offset.data = str(_tz_preference())
         return _render_form(study, form)
     if "preview" in request.form:
         form.validate()
         return _render_form(study, form, preview=form.instructions.data or "")
     if not form.validate():
         return _render_form(study, form, status=400)
-    _remember_tz(form)
     try:
         rnd = rounds.create_round_in_scope(study, form.scope.data, **form.settings())
     except RoundError as exc:
@@ -200,16 +185,15 @@ def round_edit(study_id: int, round_id: int):
     if rnd.status is not RoundStatus.draft:
         flash(_("Round %(n)s is no longer a draft; its settings cannot change.", n=rnd.number), "warning")
         return _back_to_round(rnd)
-    form = RoundForm(_formdata(), scopes=_scope_choices(study, rnd))
+    form = RoundForm(_formdata(), scopes=_scope_choices(study, rnd), zone=study.time_zone)
     if request.method == "GET":
-        form.load(rnd, rounds.round_scope(rnd), _tz_preference())
+        form.load(rnd, rounds.round_scope(rnd))
         return _render_form(study, form, rnd=rnd)
     if "preview" in request.form:
         form.validate()
         return _render_form(study, form, rnd=rnd, preview=form.instructions.data or "")
     if not form.validate():
         return _render_form(study, form, rnd=rnd, status=400)
-    _remember_tz(form)
     try:
         rounds.update_round_in_scope(rnd, form.scope.data, **form.settings())
     except RoundError as exc:
@@ -229,8 +213,8 @@ def round_items(study_id: int, round_id: int):
         return _back_to_round(rnd)
     candidates = rounds.candidate_nodes(rnd)
     items_form = RoundItemsForm(request.form, candidates=candidates)
-    form = RoundForm(scopes=_scope_choices(study, rnd))
-    form.load(rnd, rounds.round_scope(rnd), _tz_preference())
+    form = RoundForm(scopes=_scope_choices(study, rnd), zone=study.time_zone)
+    form.load(rnd, rounds.round_scope(rnd))
     if not items_form.validate():
         return _render_form(study, form, rnd=rnd, items_form=items_form, status=400)
     try:

@@ -238,7 +238,7 @@ def _render_settings(study, *, general=None, consensus=None, authority=None, sta
     basis, familiarity = studies.authority_tables_of(study)
     if general is None:
         general = StudyForm(title=study.title, description=study.description,
-                            default_locale=study.default_locale)
+                            default_locale=study.default_locale, time_zone=study.time_zone)
     if consensus is None:
         consensus = ConsensusRuleForm(data=ConsensusRuleForm.data_for(rule), presets=_preset_choices())
     if authority is None:
@@ -264,7 +264,7 @@ def settings(study_id: int):
     if form.validate():
         try:
             studies.update_study(study, title=form.title.data, description=form.description.data or "",
-                                 default_locale=form.default_locale.data)
+                                 default_locale=form.default_locale.data, time_zone=form.time_zone.data or None)
         except StudyError as exc:
             db.session.rollback()
             form.title.errors = [str(exc)]

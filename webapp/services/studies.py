@@ -18,7 +18,7 @@ from webapp.models import (
     StudyStatus,
     User,
 )
-from webapp.services import audit
+from webapp.services import audit, timezones
 from webapp.services.hierarchy_io import HierarchyError, ParsedNode
 
 
@@ -40,6 +40,11 @@ def create_study(owner: User, *, title: str, description: str = "", default_loca
                  time_zone: str | None = None) -> Study:
     """A draft study. Its time zone: ``time_zone`` (the coordinator's browser's, when the
     form has it), else Asia/Shanghai for a Chinese study, else UTC."""
+    if time_zone:
+        try:
+            time_zone = timezones.check_zone(time_zone)
+        except timezones.TimeZoneError as exc:
+            raise StudyError(str(exc)) from exc
     study = Study(owner=owner, title=title.strip(), description=description, default_locale=default_locale,
                   status=StudyStatus.draft,
                   time_zone=time_zone or ("Asia/Shanghai" if default_locale == "zh" else "UTC"))
@@ -134,12 +139,18 @@ def node_count(study: Study) -> int:
 DEFAULT_CONSENSUS_PRESET = "cn-standard"
 
 
-def update_study(study: Study, *, title: str, description: str = "", default_locale: str = "zh") -> None:
+def update_study(study: Study, *, title: str, description: str = "", default_locale: str = "zh",
+                 time_zone: str | None = None) -> None:
     title = (title or "").strip()
     if not title:
         raise StudyError(_("The title cannot be empty."))
     if default_locale not in ("en", "zh"):
         raise StudyError(_("Choose English or Chinese as the experts' default language."))
+    if time_zone:
+        try:
+            study.time_zone = timezones.check_zone(time_zone)
+        except timezones.TimeZoneError as exc:
+            raise StudyError(str(exc)) from exc
     study.title = title[:300]
     study.description = description or ""
     study.default_locale = default_locale

@@ -84,3 +84,11 @@ def format_in(value: datetime | None, name: str | None, *, with_zone: bool = Tru
     if zone_name == "UTC":
         return f"{text} UTC"
     return f"{text} ({zone_name}, {offset_label(value, zone_name)})"
+
+
+def zone_label(name: str | None, at: datetime | None = None) -> str:
+    """"Asia/Shanghai (UTC+08:00)" — the zone and its offset now (or at ``at``)."""
+    name = name or DEFAULT_ZONE
+    if name == "UTC":
+        return "UTC"
+    return f"{name} ({offset_label(at or datetime.now(timezone.utc), name)})"
