@@ -52,11 +52,13 @@ def register_blueprints(app: Flask) -> None:
     from webapp.auth import bp as auth_bp
     from webapp.coordinator import bp as coordinator_bp
     from webapp.expert import bp as expert_bp
+    from webapp.weights_api import bp as weights_api_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(coordinator_bp, url_prefix="/studies")
     app.register_blueprint(expert_bp, url_prefix="/expert")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(weights_api_bp, url_prefix="/api/weight-sets")
 
 
 def register_errorhandlers(app: Flask) -> None:

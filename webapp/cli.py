@@ -15,11 +15,16 @@ def public_url(path: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from webapp.score_cli import register as register_score
+
+    register_score(app)
+
     @app.cli.command("create-coordinator")
     @click.argument("username")
     @click.option("--password", help="Prompted for when omitted.")
     @click.option("--email", default=None)
-    @click.option("--locale", type=click.Choice(["en", "zh"]), default="en")
+    @click.option("--locale", type=click.Choice(["en", "zh"]), default=None,
+                  help="Page language; by default the browser's.")
     def create_coordinator(username, password, email, locale):
         """Create a coordinator account."""
         from webapp.services.accounts import AccountError, create_coordinator as create
@@ -33,6 +38,31 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"coordinator {username} created")
+
+    @app.cli.command("change-password")
+    @click.argument("username")
+    @click.option("--password", help="Prompted for (twice) when omitted.")
+    def change_password(username, password):
+        """Set a coordinator's password; every session of the account ends."""
+        from sqlalchemy import select
+
+        from webapp.models import User
+        from webapp.services.accounts import AccountError, change_password as change
+
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise click.ClickException(f"no coordinator {username!r}")
+        if not password:
+            password = getpass.getpass("New password: ")
+            if getpass.getpass("Again: ") != password:
+                raise click.ClickException("the two passwords differ")
+        try:
+            change(user, None, password)
+        except AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"password of {username} changed; every session of the account has ended")
 
     @app.cli.command("load-demo")
     def load_demo():

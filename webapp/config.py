@@ -17,8 +17,8 @@ from flask import Flask
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    # Cookies: HttpOnly always; Secure is switched on by CONCORDIA_SECURE_COOKIES
-    # (deployments behind HTTPS) because the local demo runs on plain http.
+    # Cookies: HttpOnly always; Secure whenever the public URL is https (or
+    # CONCORDIA_SECURE_COOKIES=1; =0 turns it off), since the local demo runs on plain http.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -42,6 +42,7 @@ class Config:
     # Upload limit for hierarchy and panel files.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     PUBLIC_BASE_URL = None  # e.g. https://concordia.example.org for links in e-mails
+    SECURE_COOKIES = None  # None: Secure exactly when PUBLIC_BASE_URL is https
     TRUST_PROXY = False
 
 
@@ -59,7 +60,7 @@ ENV_KEYS = {
 
 def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_object(Config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_instance_dir(app.instance_path)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         for env_key, config_key in ENV_KEYS.items():
@@ -67,12 +68,13 @@ def load_config(app: Flask, test_config: dict | None) -> None:
                 app.config[config_key] = os.environ[env_key]
         if isinstance(app.config.get("SMTP_PORT"), str):
             app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"])
-        if os.environ.get("CONCORDIA_SECURE_COOKIES") == "1":
-            app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+        if os.environ.get("CONCORDIA_SECURE_COOKIES") in ("0", "1"):
+            app.config["SECURE_COOKIES"] = os.environ["CONCORDIA_SECURE_COOKIES"] == "1"
         if os.environ.get("CONCORDIA_TRUST_PROXY") == "1":
             app.config["TRUST_PROXY"] = True
     else:
         app.config.update(test_config)
+    secure_cookies(app)
 
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI",
@@ -87,6 +89,26 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+def secure_cookies(app: Flask) -> None:
+    """Secure cookies whenever the public URL is https, unless SECURE_COOKIES says otherwise."""
+    secure = app.config.get("SECURE_COOKIES")
+    if secure is None:
+        secure = str(app.config.get("PUBLIC_BASE_URL") or "").lower().startswith("https://")
+    if secure:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
+
+def _private_instance_dir(path: str) -> None:
+    """The instance folder holds the database and the secret key: owner only (0700)."""
+    folder = Path(path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
+    except OSError:  # not ours (a read-only install): leave it to the administrator
+        pass
 
 
 def normalise_database_url(url: str) -> str:

@@ -131,11 +131,42 @@ def safe_next_url(target: str | None) -> str | None:
     """Only same-site paths: no scheme, no host, no protocol-relative //."""
     if not target:
         return None
-    parts = urlsplit(target)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
             or "\\" in target:
         return None
     return target.rstrip("?") or None
+
+
+# --- one session at a time -------------------------------------------------------
+# A browser holds either a coordinator or an expert, never both: logging in,
+# opening an invitation link (after asking) and logging out each start a fresh
+# session, which also rotates the CSRF secret kept in it.
+
+def fresh_session() -> None:
+    """Empty the session (new CSRF secret), keeping only the chosen language."""
+    lang = session.get("lang")
+    remember = session.get("_remember")  # Flask-Login's "delete the remember cookie"
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    if remember:
+        session["_remember"] = remember
+
+
+def end_coordinator_session() -> None:
+    """Log the coordinator out on this device: session and remember cookie."""
+    from flask_login import logout_user
+
+    logout_user()  # also sets session["_remember"] = "clear" when a remember cookie came in
+    fresh_session()
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        session["_remember"] = "clear"
 
 
 # --- experts (invitation session) ---------------------------------------------
@@ -144,7 +175,7 @@ EXPERT_SESSION_KEY = "expert"
 
 
 def sign_in_expert(expert) -> None:
-    session.clear()
+    fresh_session()
     session.permanent = True
     session[EXPERT_SESSION_KEY] = {"id": expert.id, "marker": expert.session_marker}
 

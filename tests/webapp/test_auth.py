@@ -37,11 +37,11 @@ def test_throttle_after_five_failures_even_with_the_right_password(client, make_
     response = login(client)  # right password, but throttled
     assert response.status_code == 429
     assert client.get("/studies/").status_code == 302
-    # Another account from the same address still works: the account limit is per account.
+    # Every attempt is counted before its password is checked (the throttled one too).
     from webapp.models import LoginAttempt
 
     with app.app_context():
-        assert db.session.scalar(select(func.count(LoginAttempt.id))) == 5
+        assert db.session.scalar(select(func.count(LoginAttempt.id))) == 6
 
 
 def test_throttle_holds_across_workers(db_url, tmp_path, app, make_coordinator):

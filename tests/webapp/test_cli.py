@@ -37,8 +37,9 @@ def test_load_demo_prints_working_logins_and_is_idempotent(runner, app):
     assert len(expert_lines) == 8 and all(parts[0] == "expert" for parts in expert_lines)
     assert [parts[1] for parts in expert_lines] == [f"E{i:02d}" for i in range(1, 9)]
     after_first = counts(app)
-    # the seed hierarchy: 1 goal + 4 elements + 16 second-level + 43 third-level indicators
-    assert after_first == (1, 1, 64, 8)
+    # the seed hierarchy: 1 goal + 4 elements + 16 second-level + 43 third-level indicators,
+    # in the demo study (8 experts) and in the finished example study (12 experts, demo_finished.py)
+    assert after_first == (1, 2, 2 * 64, 8 + 12)
 
     second = runner.invoke(args=["load-demo"])
     assert second.exit_code == 0

@@ -123,27 +123,6 @@ def test_an_expert_without_javascript_pastes_the_whole_link(app, study_id, make_
     assert refused.post("/i", data={"token": token}, csrf=False).status_code == 400  # CSRF as everywhere
 
 
-def test_the_access_log_redacts_old_style_links():
-    """gunicorn's access-log atoms with /i/<token> (links issued before the fragment form)."""
-    from gunicorn.config import Config
-
-    from webapp.serving import RedactingLogger
-
-    class Req:
-        method, uri, path, query, version = "GET", "/i/SECRETTOKEN?lang=zh", "/i/SECRETTOKEN", "lang=zh", (1, 1)
-        headers = [("REFERER", "http://x/i/SECRETTOKEN")]
-
-    class Resp:
-        status, response_length, sent, headers = "302 FOUND", 0, 0, []
-
-    environ = {"REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/i/SECRETTOKEN?lang=zh",
-               "PATH_INFO": "/i/SECRETTOKEN", "QUERY_STRING": "lang=zh", "SERVER_PROTOCOL": "HTTP/1.1",
-               "HTTP_REFERER": "http://x/i/SECRETTOKEN"}
-    atoms = RedactingLogger(Config()).atoms(Resp(), Req(), environ, timedelta(seconds=0.01))
-    assert "SECRETTOKEN" not in str(atoms)
-    assert atoms["r"] == "GET /i/[redacted]?lang=zh HTTP/1.1" and atoms["U"] == "/i/[redacted]"
-
-
 def test_qr_code_im_text_and_printable_sheet(app, study_id, coordinator_client, make_expert):
     from webapp.services import rounds
 

@@ -8,7 +8,10 @@ and the page's CSRF token in ``X-CSRF-Token``. Answers:
 - 400 ``{"error": "refused", "message", "closed"}`` with the translated reason
   (``closed``: the round no longer takes answers, or the expert submitted) —
   the whole batch is refused and nothing is stored;
-- 400 ``{"error": "bad_request"}`` for a body that is not such a list;
+- 400 ``{"error": "bad_request", "message"}`` for a body that is not such a list,
+  ``NaN`` / ``Infinity`` / ``1e400``, or nesting deeper than the shape needs;
+  a wrong JSON type (``"no_opinion": "no"``, a fractional ``node_id`` or rating) is
+  refused like a bad answer;
 - 400 ``{"error": "csrf"}`` (from the global check; fetch ``/api/v1/csrf-token``);
 - 403 without an expert session; 404 for a round of another study.
 """
@@ -22,18 +25,42 @@ from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.security import current_expert
 from webapp.services import questionnaire, rounds
+from webapp.services.inputs import JsonInputError, loads_json
 from webapp.services.rounds import AnswerError
 
 ANSWER_KEYS = ("node_id", "value", "no_opinion", "comment", "reason")
 MAX_BATCH = 1000
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _type_errors():
+    """Strict JSON types per key (no "no" for false, no 194.9 for an id), with the message."""
+    return {
+        "node_id": (_is_int, _("An answer names no indicator.")),
+        "value": (lambda v: v is None or _is_int(v), _("A rating must be a whole number.")),
+        "no_opinion": (lambda v: v is None or isinstance(v, bool),
+                       _("“No opinion” must be true or false.")),
+        "comment": (lambda v: v is None or isinstance(v, str), _("A comment must be text.")),
+        "reason": (lambda v: v is None or isinstance(v, str), _("A comment must be text.")),
+    }
+
+
 def _parse_answers(body) -> list[dict] | None:
+    """The answers of a request body; None when the shape is wrong, AnswerError for a wrong type."""
     if not isinstance(body, dict) or not isinstance(body.get("answers"), list):
         return None
     answers = body["answers"]
     if len(answers) > MAX_BATCH or not all(isinstance(a, dict) for a in answers):
         return None
+    checks = _type_errors()
+    for answer in answers:
+        for key in ANSWER_KEYS:
+            check, message = checks[key]
+            if (key in answer or key == "node_id") and not check(answer.get(key)):
+                raise AnswerError(message)
     return [{key: a[key] for key in ANSWER_KEYS if key in a} for a in answers]
 
 
@@ -47,12 +74,17 @@ def save_answers(round_id: int):
         db.session.rollback()
         abort(404)
     db.session.commit()  # keep a lazy close, whatever happens to the answers below
-    answers = _parse_answers(request.get_json(silent=True))
-    if answers is None:
+    try:
+        body = loads_json(request.get_data(), max_depth=4)
+    except JsonInputError as exc:
         db.session.rollback()
-        return jsonify(error="bad_request", message=_("The answers could not be read.")), 400
+        return jsonify(error="bad_request", message=str(exc)), 400
     now = utcnow()
     try:
+        answers = _parse_answers(body)
+        if answers is None:
+            db.session.rollback()
+            return jsonify(error="bad_request", message=_("The answers could not be read.")), 400
         response = rounds.save_answers(expert, rnd, answers, now=now)
     except AnswerError as exc:
         db.session.rollback()

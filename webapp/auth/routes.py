@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from webapp.auth.blueprint import bp
 from webapp.extensions import db
@@ -12,12 +12,14 @@ from webapp.forms.base import CsrfOnlyForm
 from webapp.models import Expert, utcnow
 from webapp.security import (
     current_expert,
+    end_coordinator_session,
+    fresh_session,
     keeps_data_on_csrf_failure,
     safe_next_url,
     sign_in_expert,
 )
 from webapp.services import audit
-from webapp.services.accounts import authenticate
+from webapp.services.accounts import authenticate, record_attempt
 
 
 @bp.route("/")
@@ -37,7 +39,12 @@ def login():
     form = LoginForm(request.form, next=request.args.get("next"))
     status = 200
     if request.method == "POST" and form.validate():
-        result = authenticate(form.username.data.strip(), form.password.data, request.remote_addr)
+        username = form.username.data.strip()
+        # The attempt is committed before the password is checked, so that parallel
+        # guesses see each other (at most the limit of checks per account and source).
+        attempt = record_attempt(username, request.remote_addr)
+        db.session.commit()
+        result = authenticate(username, form.password.data, request.remote_addr, attempt=attempt)
         if result.throttled:
             db.session.commit()
             form.password.errors.append(_("Too many failed attempts. Try again in 15 minutes."))
@@ -47,7 +54,7 @@ def login():
             form.password.errors.append(_("Unknown username or wrong password."))
             status = 401
         else:
-            session.pop("expert", None)
+            fresh_session()  # no expert session, and a new CSRF secret, for the coordinator
             login_user(result.user, remember=form.remember.data)
             audit.record("user.login", target=f"user:{result.user.id}")
             db.session.commit()
@@ -59,8 +66,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    end_coordinator_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -76,18 +82,22 @@ def enter():
     form = EnterForm(request.form)
     if not form.validate():
         return render_template("auth/enter.html", form=form), 400
-    return _sign_in_with(form.token_value())
+    return _sign_in_with(form.token_value(), in_form=True)
 
 
-@bp.route("/i/<token>")
+@bp.route("/i/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     """Links issued before the fragment form (``/i/<token>``) keep working; the server's
-    access log redacts their path (``webapp/serving.py``)."""
-    return _sign_in_with(token)
+    access log redacts their path (``webapp/accesslog.py``)."""
+    return _sign_in_with(token, in_form=False)
 
 
-def _sign_in_with(token: str):
-    """Exchange an invitation token for a session, then leave for the token-free URL."""
+def _sign_in_with(token: str, *, in_form: bool):
+    """Exchange an invitation token for a session, then leave for the token-free URL.
+
+    A coordinator who opens an expert's link is asked first (the page posts back to
+    continue): the two never share one browser session silently.
+    """
     if not token or len(token) > 100:
         return render_template("auth/invitation_invalid.html", reason="unknown"), 404
     expert = Expert.by_token(token)
@@ -96,7 +106,10 @@ def _sign_in_with(token: str):
     if expert.is_revoked:
         return render_template("auth/invitation_invalid.html", reason="revoked"), 403
     if current_user.is_authenticated:
-        logout_user()
+        confirmed = request.method == "POST" and (not in_form or request.form.get("confirmed") == "1")
+        if not confirmed:
+            return render_template("auth/invitation_confirm.html", token=token, expert=expert, in_form=in_form)
+        end_coordinator_session()
     sign_in_expert(expert)
     if expert.locale or expert.study.default_locale:
         session["lang"] = expert.locale or expert.study.default_locale
@@ -109,6 +122,6 @@ def _sign_in_with(token: str):
 @bp.route("/expert/leave", methods=["POST"])
 def expert_leave():
     CsrfOnlyForm(request.form)  # the global check has already verified the token
-    session.clear()
+    fresh_session()
     flash(_("You have left the questionnaire. Your invitation link brings you back."), "info")
     return redirect(url_for("auth.index"))

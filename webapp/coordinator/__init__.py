@@ -4,6 +4,9 @@ from webapp.coordinator import dashboard  # noqa: F401  (round dashboard and exp
 from webapp.coordinator import setup  # noqa: F401  (indicator system, settings, panel)
 from webapp.coordinator import invitations  # noqa: F401  (links, QR, sheets, invitation e-mails)
 from webapp.coordinator import rounds  # noqa: F401  (round management, between rounds)
+from webapp.coordinator import evaluations  # noqa: F401  (evaluations with a published weight set)
+from webapp.coordinator import weights  # noqa: F401  (publishing weight sets)
+from webapp.coordinator import report  # noqa: F401  (the study report)
 from webapp.coordinator.blueprint import bp
 
 __all__ = ["bp"]

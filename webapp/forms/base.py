@@ -8,6 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.csrf.session import SessionCSRF
 from wtforms.validators import ValidationError
 
+from webapp.services.inputs import clean_text
+
 
 class ConcordiaCSRF(SessionCSRF):
     def validate_csrf_token(self, form, field):
@@ -19,6 +21,13 @@ class ConcordiaCSRF(SessionCSRF):
 
 class BaseForm(Form):
     class Meta:
+        def bind_field(self, form, unbound_field, options):
+            # One cleaning step for every field: no NUL, control characters or lone
+            # surrogates reach a service or the database (see services.inputs).
+            options["filters"] = (clean_text,) + tuple(
+                options.get("filters") or unbound_field.kwargs.get("filters") or ())
+            return unbound_field.bind(form=form, **options)
+
         csrf = True
         csrf_class = ConcordiaCSRF
         csrf_field_name = "csrf_token"

@@ -28,6 +28,14 @@ def _naive(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=None) if value is not None else None
 
 
+def _check_year(field) -> None:
+    """A time zone offset must not push a date off the calendar (year 9999 + 12 h overflows)."""
+    if field.data is not None and not 2000 <= field.data.year <= 2999:
+        raise ValidationError(_l("Choose a date between the years 2000 and 2999."))
+
+
+
+
 class RoundForm(BaseForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)],
                         description=_l("Shown to the experts, e.g. “First round: importance of the indicators”. "
@@ -71,7 +79,11 @@ class RoundForm(BaseForm):
             if not lo < hi:
                 raise ValidationError(_l("The scale must run upwards (e.g. from 1 to 7)."))
 
+    def validate_opens_at(self, field):
+        _check_year(field)
+
     def validate_closes_at(self, field):
+        _check_year(field)
         if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
             raise ValidationError(_l("The round must open before it closes."))
 

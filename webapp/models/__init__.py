@@ -1,6 +1,13 @@
 """Every model, importable from ``webapp.models``."""
 from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
+from webapp.models.evaluation import (
+    EvaluatedObject,
+    Evaluation,
+    EvaluationKind,
+    EvaluationScore,
+    EvaluationStatus,
+)
 from webapp.models.message import DeliveryStatus, Message, MessageKind
 from webapp.models.response import (
     Judgment,
@@ -26,12 +33,14 @@ from webapp.models.study import (
     hash_token,
 )
 from webapp.models.user import LoginAttempt, User
-from webapp.models.weight_set import ImmutableRow, WeightSet
+from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawal
 
 __all__ = [
-    "AuditEvent", "BASIS_LEVELS", "DeliveryStatus", "Message", "MessageKind", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
+    "AuditEvent", "BASIS_LEVELS", "DeliveryStatus", "EvaluatedObject", "Evaluation", "EvaluationKind",
+    "EvaluationScore", "EvaluationStatus", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message",
+    "MessageKind",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
-    "Study", "StudyStatus", "User", "WeightSet", "hash_token", "utcnow",
+    "Study", "StudyStatus", "User", "WeightSet", "WeightSetWithdrawal", "hash_token", "utcnow",
 ]

@@ -56,9 +56,12 @@ class JSONText(TypeDecorator):
 
 
 def install_sqlite_pragmas(engine: Engine) -> None:
-    """WAL, a busy timeout and foreign keys on every SQLite connection."""
+    """WAL, a busy timeout and foreign keys on every SQLite connection; the file (and its
+    WAL and shared-memory files) readable by the owner only."""
     if engine.dialect.name != "sqlite":
         return
+    if not _is_memory(engine):
+        _create_private(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _set_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -69,6 +72,20 @@ def install_sqlite_pragmas(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _create_private(path: str) -> None:
+    """Create the database file 0600 before SQLite does (it would use the umask, often 0644)."""
+    import os
+
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            if name == path and not os.path.exists(name):
+                os.close(os.open(name, os.O_WRONLY | os.O_CREAT, 0o600))
+            if os.path.exists(name) and os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except OSError:  # e.g. the folder does not exist yet, or the file is not ours
+            pass
 
 
 def _is_memory(engine: Engine) -> bool:

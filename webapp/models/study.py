@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,6 +60,12 @@ class Study(db.Model):
     stability_alpha: Mapped[float] = mapped_column(default=0.05, server_default="0.05")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Published weight sets: public, or served only with the study's API key (SHA-256 kept).
+    api_public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    api_key_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The coordinator's conclusions for the study report (Markdown source).
+    conclusions: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     owner = relationship("User")
     nodes = relationship("Node", back_populates="study", cascade="all, delete-orphan",

@@ -29,7 +29,8 @@ class User(UserMixin, db.Model):
     # Part of the Flask-Login id: rotating it ends every session and
     # remember cookie of this user (logout everywhere, password change).
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
-    locale: Mapped[str] = mapped_column(String(5), default="en")
+    # None: the pages follow the browser's language until the coordinator picks one.
+    locale: Mapped[str | None] = mapped_column(String(5), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

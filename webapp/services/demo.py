@@ -103,6 +103,9 @@ def load_demo() -> DemoLogins:
     if not study.rounds:
         simulate_rounds(study)
         created = True
+    from webapp.services.demo_finished import load_finished_study
+
+    load_finished_study(user)
     return DemoLogins(DEMO_USERNAME, password, experts, created)
 
 

@@ -13,7 +13,6 @@ Pure formatting: everything comes in as a :class:`~webapp.services.delphi_report
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -24,6 +23,7 @@ from urllib.parse import quote
 
 from flask_babel import gettext as _
 
+from webapp.services import spreadsheet
 from webapp.templating import current_locale
 from webapp.templating import status_label as round_status_label
 
@@ -374,12 +374,8 @@ def _csv_cell(value, kind: str):
 
 def to_csv(table: Table) -> bytes:
     """UTF-8 with BOM (Excel then shows Chinese), comma-separated, CRLF line ends."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.header)
-    for row in table.rows:
-        writer.writerow([_csv_cell(v, c.kind) for v, c in zip(row, table.columns)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows = ([_csv_cell(v, c.kind) for v, c in zip(row, table.columns)] for row in table.rows)
+    return spreadsheet.csv_bytes(table.header, rows)
 
 
 def csv_export(name: str, dashboard, locale: str | None = None) -> bytes:
@@ -443,12 +439,12 @@ def xlsx_export(dashboard, locale: str | None = None) -> bytes:
     for name in XLSX_TABLES:
         table = build_table(name, dashboard, locale)
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
-        sheet.append(table.header)
+        spreadsheet.append_row(sheet, table.header)
         for cell in sheet[1]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in table.rows:
-            sheet.append(row)
+            spreadsheet.append_row(sheet, row)
         for col, column in enumerate(table.columns, start=1):
             letter = get_column_letter(col)
             number_format = _FORMATS.get(column.kind)
@@ -461,7 +457,7 @@ def xlsx_export(dashboard, locale: str | None = None) -> bytes:
         sheet.freeze_panes = "C2" if name in ("ratings", "items", "comments") else "B2"
     notes = workbook.create_sheet(_sheet_title(table_title("notes"), used))
     for key, value in _notes(dashboard, locale):
-        notes.append([key, value])
+        spreadsheet.append_row(notes, [key, value])
         notes.cell(notes.max_row, 1).font = bold
     notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 24, 100
     workbook.properties.creator = "Concordia"

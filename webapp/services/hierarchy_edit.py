@@ -15,11 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Judgment, Node, Response, Round, RoundItem, RoundStatus, Study
-from webapp.services import audit, studies
-from webapp.services.hierarchy_io import MAX_CODE, MAX_NODES, HierarchyError
-
-MAX_DEPTH = 10
-_CODE_OK = re.compile(r"^\S+$")
+from webapp.services import audit, hierarchy_io, studies
+from webapp.services.hierarchy_io import MAX_CODE, MAX_DEPTH, MAX_NODES, HierarchyError
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -116,13 +113,7 @@ def _clean(value: str | None) -> str:
 
 
 def _check_code(study: Study, code: str, node: Node | None = None) -> str:
-    code = _clean(code)
-    if not code:
-        raise HierarchyError(_("Every indicator needs a code."))
-    if len(code) > MAX_CODE:
-        raise HierarchyError(_("The code %(code)s is longer than %(n)s characters.", code=code[:50], n=MAX_CODE))
-    if not _CODE_OK.match(code):
-        raise HierarchyError(_("The code %(code)s contains spaces; use e.g. A1.2.", code=code))
+    code = hierarchy_io.check_code(code)  # the importer's rules too
     other = db.session.scalar(select(Node).where(Node.study_id == study.id, Node.code == code))
     if other is not None and other is not node:
         raise HierarchyError(_("The code %(code)s is already used by the indicator “%(name)s”; "
@@ -131,10 +122,7 @@ def _check_code(study: Study, code: str, node: Node | None = None) -> str:
 
 
 def _check_names(code: str, name_zh: str, name_en: str) -> None:
-    if not (name_zh or name_en):
-        raise HierarchyError(_("Indicator %(code)s needs a name (Chinese, English or both).", code=code))
-    if len(name_zh) > 300 or len(name_en) > 300:
-        raise HierarchyError(_("Indicator %(code)s: a name may have at most 300 characters.", code=code))
+    hierarchy_io.check_names(code, name_zh, name_en)
 
 
 def _flush_unique(code: str) -> None:
@@ -163,6 +151,7 @@ def add_child(parent: Node, *, code: str, name_zh: str = "", name_en: str = "",
     code = _check_code(study, code)
     name_zh, name_en = _clean(name_zh), _clean(name_en)
     _check_names(code, name_zh, name_en)
+    hierarchy_io.check_descriptions(code, _clean(description_zh), _clean(description_en))
     siblings = children_of(parent)
     _renumber(siblings)
     node = Node(study=study, parent=parent, code=code, name_zh=name_zh, name_en=name_en,
@@ -183,6 +172,7 @@ def update_node(node: Node, *, code: str, name_zh: str = "", name_en: str = "",
     code = _check_code(study, code, node)
     name_zh, name_en = _clean(name_zh), _clean(name_en)
     _check_names(code, name_zh, name_en)
+    hierarchy_io.check_descriptions(code, _clean(description_zh), _clean(description_en))
     node.code, node.name_zh, node.name_en = code, name_zh, name_en
     node.description_zh, node.description_en = _clean(description_zh), _clean(description_en)
     _flush_unique(code)

@@ -9,14 +9,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from webapp.services import uploads
+from webapp.services import spreadsheet, uploads
+from webapp.services.inputs import JsonInputError, clean_line, clean_text, loads_json
 
 MAX_NODES = 2000
 MAX_CODE = 40
+MAX_DEPTH = 10  # levels below the goal
+MAX_NAME = 300
+MAX_DESCRIPTION = 5000
+_CODE_OK = re.compile(r"^\S+$")
 
 
 class HierarchyError(ValueError):
@@ -33,9 +39,46 @@ class ParsedNode:
     children: list["ParsedNode"] = field(default_factory=list)
 
     def walk(self):
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """Every node of the subtree, parents first (no recursion: any depth is safe)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+# --- the rules every indicator obeys, imported or edited (hierarchy_edit uses them too) ----
+
+def check_code(code: str) -> str:
+    """The code, stripped; refused when empty, too long or with spaces."""
+    code = clean_line(code or "").strip()
+    if not code:
+        raise HierarchyError(_("Every indicator needs a code."))
+    if len(code) > MAX_CODE:
+        raise HierarchyError(_("The code %(code)s is longer than %(n)s characters.", code=code[:50], n=MAX_CODE))
+    if not _CODE_OK.match(code):
+        raise HierarchyError(_("The code %(code)s contains spaces; use e.g. A1.2.", code=code))
+    return code
+
+
+def check_names(code: str, name_zh: str, name_en: str) -> None:
+    if not (name_zh or name_en):
+        raise HierarchyError(_("Indicator %(code)s needs a name (Chinese, English or both).", code=code))
+    if len(name_zh) > MAX_NAME or len(name_en) > MAX_NAME:
+        raise HierarchyError(_("Indicator %(code)s: a name may have at most 300 characters.", code=code))
+
+
+def check_descriptions(code: str, description_zh: str, description_en: str) -> None:
+    if len(description_zh) > MAX_DESCRIPTION or len(description_en) > MAX_DESCRIPTION:
+        raise HierarchyError(_("Indicator %(code)s: a description may have at most %(n)s characters.",
+                               code=code, n=MAX_DESCRIPTION))
+
+
+def check_node(node: "ParsedNode") -> None:
+    """The editor's rules for one imported node (code, names, descriptions)."""
+    node.code = check_code(node.code)
+    check_names(node.code, node.name_zh, node.name_en)
+    check_descriptions(node.code, node.description_zh, node.description_en)
 
 
 def _text(value, where: str, what: str) -> str:
@@ -43,7 +86,7 @@ def _text(value, where: str, what: str) -> str:
         return ""
     if not isinstance(value, str):
         raise HierarchyError(_("%(where)s: %(what)s must be text.", where=where, what=what))
-    return value.strip()
+    return clean_text(value).strip()
 
 
 def _localised(value, where: str, what: str) -> tuple[str, str]:
@@ -51,7 +94,8 @@ def _localised(value, where: str, what: str) -> tuple[str, str]:
     if value is None:
         return "", ""
     if isinstance(value, str):
-        return value.strip(), value.strip()
+        value = clean_text(value).strip()
+        return value, value
     if not isinstance(value, dict):
         raise HierarchyError(_("%(where)s: %(what)s must be an object with zh and en.",
                                where=where, what=what))
@@ -60,10 +104,11 @@ def _localised(value, where: str, what: str) -> tuple[str, str]:
 
 def parse_json(raw: bytes | str) -> ParsedNode:
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise HierarchyError(_("The file is not valid JSON (line %(line)s).", line=line or "?")) from exc
+        # Deep enough for MAX_DEPTH levels (two JSON levels each, plus names); the
+        # tree walk below then names the indicator that goes too deep.
+        data = loads_json(raw, max_depth=4 * (MAX_DEPTH + 2))
+    except JsonInputError as exc:
+        raise HierarchyError(str(exc)) from exc
     if not isinstance(data, dict):
         raise HierarchyError(_("The file must contain one JSON object, the goal (root) indicator."))
     schema = data.get("schema")
@@ -73,14 +118,14 @@ def parse_json(raw: bytes | str) -> ParsedNode:
 
 
 def _json_node(data, path: str, depth: int = 0) -> ParsedNode:
-    if depth > 10:
+    if depth > MAX_DEPTH:
         raise HierarchyError(_("%(where)s: the hierarchy is deeper than 10 levels.", where=path))
     if not isinstance(data, dict):
         raise HierarchyError(_("%(where)s: each indicator must be a JSON object.", where=path))
     code = data.get("code")
-    if not isinstance(code, str) or not code.strip():
+    if not isinstance(code, str) or not clean_line(code).strip():
         raise HierarchyError(_("%(where)s: an indicator has no code.", where=path))
-    code = code.strip()
+    code = clean_line(code).strip()
     where = _("indicator %(code)s", code=code)
     name_zh, name_en = _localised(data.get("name"), where, "name")
     if not (name_zh or name_en):
@@ -105,6 +150,18 @@ def parse_csv(raw: bytes | str) -> ParsedNode:
             raw = uploads.decode_text(raw)[0]  # UTF-8, else GBK/GB18030 (Excel on Chinese Windows)
         except uploads.UploadError as exc:
             raise HierarchyError(str(exc)) from exc
+    try:
+        return _parse_csv_text(clean_text(raw))
+    except csv.Error as exc:  # e.g. a cell over the csv module's field limit
+        raise HierarchyError(_("The CSV file cannot be read: %(reason)s", reason=str(exc)[:200])) from exc
+
+
+def _cell(row: dict, key: str) -> str:
+    """A cell as text: cleaned, and a formula guard from our own export removed."""
+    return spreadsheet.unescape_cell((row.get(key) or "").strip())
+
+
+def _parse_csv_text(raw: str) -> ParsedNode:
     reader = csv.DictReader(io.StringIO(raw))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("code", "parent_code") if c not in header]
@@ -118,21 +175,23 @@ def parse_csv(raw: bytes | str) -> ParsedNode:
         line = reader.line_num
         if None in row:
             raise HierarchyError(_("Line %(line)s has more cells than the header.", line=line))
-        code = (row.get("code") or "").strip()
+        code = clean_line(_cell(row, "code"))
         if not code:
             raise HierarchyError(_("Line %(line)s: the code is empty.", line=line))
         if code in nodes:
             raise HierarchyError(_("Line %(line)s: the code %(code)s appears twice.", line=line, code=code))
-        name_zh, name_en = (row.get("name_zh") or "").strip(), (row.get("name_en") or "").strip()
+        name_zh, name_en = _cell(row, "name_zh"), _cell(row, "name_en")
         if not (name_zh or name_en):
             raise HierarchyError(_("Line %(line)s: indicator %(code)s has no name.", line=line, code=code))
-        description = (row.get("description") or "").strip()
+        description = _cell(row, "description")
         nodes[code] = ParsedNode(
             code, name_zh, name_en,
-            (row.get("description_zh") or description).strip(),
-            (row.get("description_en") or description).strip(),
+            _cell(row, "description_zh") or description,
+            _cell(row, "description_en") or description,
         )
-        parents[code] = ((row.get("parent_code") or "").strip(), line)
+        parents[code] = (clean_line(_cell(row, "parent_code")), line)
+        if len(nodes) > MAX_NODES:
+            raise HierarchyError(_("The hierarchy has more than %(n)s indicators.", n=MAX_NODES))
         order.append(code)
     roots = [c for c in order if not parents[c][0]]
     if len(roots) != 1:
@@ -146,7 +205,15 @@ def parse_csv(raw: bytes | str) -> ParsedNode:
                                        line=line, parent=parent, code=code))
             nodes[parent].children.append(nodes[code])
     root = nodes[roots[0]]
-    reached = {n.code for n in root.walk()}
+    reached = set()
+    stack = [(root, 0)]
+    while stack:  # depth-first without recursion: a 1,500-level chain is refused, not a crash
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise HierarchyError(_("%(where)s: the hierarchy is deeper than 10 levels.",
+                                   where=_("indicator %(code)s", code=node.code)))
+        reached.add(node.code)
+        stack.extend((child, depth + 1) for child in node.children)
     if len(reached) != len(nodes):
         stray = next(c for c in order if c not in reached)
         raise HierarchyError(_("Line %(line)s: indicator %(code)s is part of a cycle.",
@@ -159,9 +226,9 @@ def validate_tree(root: ParsedNode) -> ParsedNode:
     count = 0
     for node in root.walk():
         count += 1
-        if len(node.code) > MAX_CODE:
-            raise HierarchyError(_("indicator %(code)s: the code is longer than %(n)s characters.",
-                                   code=node.code[:50], n=MAX_CODE))
+        if count > MAX_NODES:
+            break
+        check_node(node)
         if node.code in seen:
             raise HierarchyError(_("indicator %(code)s: the code appears twice.", code=node.code))
         seen.add(node.code)
@@ -221,8 +288,9 @@ def export_csv(root) -> str:
     writer.writerow(EXPORT_CSV_COLUMNS)
 
     def write(node, parent_code: str) -> None:
-        writer.writerow([node.code, parent_code, node.name_zh or "", node.name_en or "",
-                         node.description_zh or "", node.description_en or ""])
+        writer.writerow([spreadsheet.safe_cell(v) for v in (
+            node.code, parent_code, node.name_zh or "", node.name_en or "",
+            node.description_zh or "", node.description_en or "")])
         for child in _sorted_children(node):
             write(child, node.code)
 

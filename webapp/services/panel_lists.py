@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from webapp.models import StakeholderGroup
 from webapp.services import uploads
+from webapp.services.inputs import clean_line
 from webapp.services.panel import MAX_LIST_LINES, PanelError, check_contact, parse_group
 
 
@@ -90,7 +91,7 @@ def parse_expert_list(text: str) -> list[ParsedExpert]:
     try:
         for cells in rows:
             line = rows.line_num
-            cells = [c.strip() for c in cells]
+            cells = [clean_line(c).strip() for c in cells]
             if not any(cells):
                 continue
             if not entries and (cells[0].lower() in _HEADER_WORDS

@@ -1,0 +1,108 @@
+"""Who may use each route: the ONE list the generated security tests read.
+
+Every rule of ``app.url_map`` is tested (tests/security/test_access.py, test_csrf.py):
+
+- a route in the ``coordinator`` blueprint needs a logged-in coordinator who owns the
+  study (its ids), a route in the ``expert`` blueprint an invitation session of the
+  study; nothing to add for those;
+- any other route must be listed below: PUBLIC (with the reason), COORDINATOR_ONLY or
+  EXPERT_ONLY. A new route that is in none of them fails the suite until it is
+  classified here;
+- every URL argument must have a value in ARGUMENTS (the name of an attribute of a
+  ``world.Side``, or a constant). A new argument name fails the suite until added.
+
+Keep PUBLIC small: every entry is a page anybody on the internet may call.
+"""
+from __future__ import annotations
+
+PUBLIC = {
+    "static": "stylesheets, scripts and the icon",
+    "auth.index": "the home page",
+    "auth.login": "the login form (throttled; tests/security/test_sessions.py)",
+    "auth.logout": "ends whatever session the browser has",
+    "auth.expert_leave": "ends whatever session the browser has",
+    "auth.invitation": "exchanges an invitation token for an expert session (the token is the credential)",
+    "auth.enter": "the page of an /i#<token> link: posts the token from the URL fragment (same exchange)",
+    "api.health": "liveness probe, no data",
+    "api.fresh_csrf_token": "a CSRF token for the caller's own session",
+}
+
+# Outside the coordinator blueprint, but for logged-in coordinators only.
+COORDINATOR_ONLY = {
+    "auth.account", "auth.account_language", "auth.account_email", "auth.account_password",
+    "auth.logout_everywhere",
+}
+
+# Outside the expert blueprint, but for experts (invitation session) only.
+EXPERT_ONLY = {
+    "api.save_answers",
+}
+
+BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert"}
+
+# URL argument -> world.Side attribute (str) or a constant value (Const).
+
+
+class Const(str):
+    """A literal argument value, not an attribute of the world."""
+
+
+ARGUMENTS = {
+    "study_id": "study_id",
+    "round_id": "round_id",
+    "node_id": "node_id",
+    "expert_id": "expert_id",
+    "proposal_id": "proposal_id",
+    "token": "token",
+    "table": Const("ratings"),
+    "fmt": Const("csv"),
+    "direction": Const("up"),
+    "filename": Const("css/app.css"),
+}
+
+# Converters the generator knows how to fill.
+KNOWN_CONVERTERS = {"IntegerConverter", "UnicodeConverter", "PathConverter"}
+
+HOW_TO = ("Classify it in tests/security/routes.py (PUBLIC with a reason, COORDINATOR_ONLY or "
+          "EXPERT_ONLY) or put it in the coordinator/expert blueprint, whose guard the suite knows.")
+
+
+def role_of(endpoint: str) -> str | None:
+    if endpoint in PUBLIC:
+        return "public"
+    if endpoint in COORDINATOR_ONLY:
+        return "coordinator"
+    if endpoint in EXPERT_ONLY:
+        return "expert"
+    blueprint = endpoint.split(".", 1)[0] if "." in endpoint else None
+    return BLUEPRINT_ROLES.get(blueprint)
+
+
+def methods_of(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def url_for_rule(rule, side, *, override=None) -> str:
+    """The URL of ``rule`` with ids from ``side`` (``override``: another side for some args)."""
+    values = {}
+    for name, converter in rule._converters.items():
+        kind = type(converter).__name__
+        assert kind in KNOWN_CONVERTERS, (
+            f"Route {rule.rule} uses the converter {kind} for {name!r}, which the security suite cannot "
+            f"fill: add it to KNOWN_CONVERTERS and ARGUMENTS in tests/security/routes.py.")
+        assert name in ARGUMENTS, (
+            f"Route {rule.rule} (endpoint {rule.endpoint}) has the argument {name!r}, unknown to the "
+            f"security suite: add it to ARGUMENTS in tests/security/routes.py with a value from "
+            f"tests/security/world.py (an id of the study's own data).")
+        source = ARGUMENTS[name]
+        if isinstance(source, Const):
+            values[name] = str(source)
+        else:
+            owner = (override or {}).get(name, side)
+            values[name] = getattr(owner, source)
+    return rule.build(values, append_unknown=False)[1]
+
+
+def id_arguments(rule) -> list[str]:
+    return [name for name, source in ARGUMENTS.items()
+            if name in rule.arguments and not isinstance(source, Const)]

@@ -1,0 +1,120 @@
+"""Two coordinators, each with a study the security tests attack from the other side.
+
+Each side: a study with the seed hierarchy, three experts, round 1 closed with every
+expert's answers, comments, reasons and a proposal, and round 2 open with a draft of
+the first expert. ``Side`` holds the ids the route generator puts into URLs.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD, login
+from webapp.extensions import db
+
+
+@dataclass
+class Side:
+    username: str
+    study_id: int = 0
+    round_id: int = 0          # round 1: closed, answered by everyone
+    open_round_id: int = 0     # round 2: open
+    node_id: int = 0           # an indicator of the study
+    expert_id: int = 0         # the first expert
+    proposal_id: int = 0
+    token: str = ""            # the first expert's invitation token
+    experts: list[tuple[int, str]] = field(default_factory=list)  # (id, token)
+    identities: list[dict] = field(default_factory=list)           # name, e-mail … per expert
+
+
+def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
+    from webapp.models import Expert, Node, Round, Study
+    from webapp.services import rounds
+
+    side = Side(username)
+    owner = make_coordinator(username, display_name=f"Coordinator {username}")
+    side.study_id = make_study(owner, title=f"Study of {username}")
+    for i in range(3):
+        expert_id, token = make_expert(
+            side.study_id, name=f"Name{username}{i}x", email=f"mail{username}{i}x@example.org",
+            organisation=f"Org{username}{i}x", familiarity="familiar",
+            basis={"practice": "high", "theory": "medium", "literature": "medium", "intuition": "low"})
+        side.experts.append((expert_id, token))
+    side.expert_id, side.token = side.experts[0]
+    with app.app_context():
+        study = db.session.get(Study, side.study_id)
+        first = rounds.create_round(study, rated_level=1, allow_proposals=True)
+        rounds.open_round(first)
+        for k, (expert_id, _token) in enumerate(side.experts):
+            expert = db.session.get(Expert, expert_id)
+            side.identities.append({"name": expert.name, "email": expert.email, "organisation":
+                                    expert.organisation, "pseudonym": expert.pseudonym})
+            answers = [{"node_id": item.node_id, "value": 1 + (k + j) % 5,
+                        "comment": f"Comment{username}{k}x{j}"} for j, item in enumerate(first.items)]
+            rounds.save_answers(expert, first, answers)
+            if k == 0:
+                proposal = rounds.add_proposal(expert, first, kind="add",
+                                               text=f"Proposal{username}{k}x", rationale="why")
+            rounds.submit_response(expert, first)
+        rounds.close_round(first)
+        db.session.flush()
+        side.proposal_id = proposal.id
+        side.round_id = first.id
+        second = rounds.create_round(study, rated_level=1)
+        rounds.open_round(second)
+        rounds.save_answers(db.session.get(Expert, side.expert_id), second,
+                            [{"node_id": second.items[0].node_id, "value": 3}])
+        side.open_round_id = second.id
+        side.node_id = db.session.scalar(select(Node.id).where(Node.study_id == study.id, Node.code == "A1.1"))
+        db.session.commit()
+        assert db.session.get(Round, side.round_id).status.value == "closed"
+    return side
+
+
+@dataclass
+class World:
+    alice: Side
+    bob: Side
+
+
+def build_world(app, make_coordinator, make_study, make_expert) -> World:
+    return World(alice=build_side(app, make_coordinator, make_study, make_expert, "alice"),
+                 bob=build_side(app, make_coordinator, make_study, make_expert, "bob"))
+
+
+# --- clients -----------------------------------------------------------------------------------
+
+def coordinator_client(app, side: Side):
+    client = app.test_client()
+    response = login(client, side.username, PASSWORD)
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+def expert_client(app, side: Side, k: int = 0):
+    client = app.test_client()
+    response = client.get(f"/i/{side.experts[k][1]}")
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+# --- "nothing changed" -------------------------------------------------------------------------
+
+IGNORED_TABLES = {"login_attempt"}
+
+
+def fingerprint(app) -> str:
+    """A digest of every row of every table (but the login throttle's)."""
+    digest = hashlib.sha256()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            if table.name in IGNORED_TABLES:
+                continue
+            rows = sorted(repr(tuple(row)) for row in db.session.execute(select(table)).all())
+            digest.update(table.name.encode())
+            for row in rows:
+                digest.update(row.encode())
+        db.session.rollback()
+    return digest.hexdigest()

@@ -1,0 +1,54 @@
+"""Forms of the evaluation pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, FileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from webapp.forms.base import BaseForm, choices
+from webapp.forms.setup import FileRequired
+
+
+class EvaluationForm(BaseForm):
+    weight_set = SelectField(_l("Published weight set"), coerce=int, validate_choice=True,
+                             description=_l("The evaluation keeps this version even if a later one is published."))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    kind = RadioField(_l("Type of evaluation"), validators=[DataRequired()])
+    purpose = TextAreaField(_l("Purpose and scope"), validators=[Length(max=5000)], render_kw={"rows": 3})
+    period_start = DateField(_l("Period from"), validators=[Optional()])
+    period_end = DateField(_l("Period to"), validators=[Optional()])
+
+    def __init__(self, *args, versions=(), kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weight_set.choices = choices(versions)
+        self.kind.choices = choices(kinds)
+
+    def validate_period_end(self, field):
+        if field.data and self.period_start.data and field.data < self.period_start.data:
+            raise ValidationError(_l("The period ends before it starts."))
+
+
+class ObjectsForm(BaseForm):
+    names = TextAreaField(_l("Evaluated objects"), validators=[DataRequired(), Length(max=50000)],
+                          description=_l("One name per line: platforms, laboratories or projects."),
+                          render_kw={"rows": 4})
+
+    def name_list(self) -> list[str]:
+        return (self.names.data or "").splitlines()
+
+
+class ScoresUploadForm(BaseForm):
+    file = FileField(_l("Scores file (.csv or .xlsx)"),
+                     validators=[FileRequired(_l("Choose a .csv or .xlsx file to upload."))],
+                     render_kw={"accept": ".csv,.xlsx,text/csv"})
+
+
+class EvaluationSettingsForm(BaseForm):
+    missing = RadioField(_l("Missing scores"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing.choices = choices([
+            ("refuse", _l("Refuse: every indicator needs a score")),
+            ("reweight", _l("Re-weight over the indicators with data (coverage reported)")),
+        ])

@@ -1,0 +1,105 @@
+"""The finished example study of the demo: twelve simulated experts, two closed Delphi rounds on
+the seed hierarchy, weight set v1 published and public — so every page is filled and the API serves
+a set at once.
+
+Reproducible (fixed seed) and idempotent: a second ``load-demo`` finds the study and adds nothing.
+Answers scatter around a hidden "true" importance per indicator (so the true weight vector is that
+importance normalised within each sibling group, the Delphi formula); two experts are much noisier
+(inconsistent), and in round 2 everyone moves part of the way towards round 1's median.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import ItemDecision, StakeholderGroup, Study, User, utcnow
+from webapp.services import rounds, studies, weight_sets
+from webapp.services.hierarchy_io import parse_json, validate_tree
+
+FINISHED_TITLE = ("已完成示例：检验检测平台服务质量评价指标权重 · "
+                  "Finished example: weights of the testing-platform service-quality indicators")
+FINISHED_DESCRIPTION = """\
+本示例研究已完成两轮德尔菲专家咨询（12 名模拟专家），并已发布权重集 v1。
+
+A finished example: two Delphi rounds with twelve simulated experts, weight set v1 published and
+readable by anyone through the API.
+"""
+CONCLUSIONS = """\
+两轮咨询后专家意见趋于一致（肯德尔和谐系数提高），建议采用权重集 v1 作为团体标准附录的指标权重。
+
+After two rounds the panel's opinions converged (Kendall's W rose); we propose weight set v1 for the
+standard's annex.
+"""
+SEED = 20261201
+NOISY = {4, 9}  # the two inconsistent experts (0-based)
+GROUPS = [StakeholderGroup.regulator, StakeholderGroup.platform, StakeholderGroup.enterprise,
+          StakeholderGroup.academia]
+FIELDS = ["检验检测 / testing", "标准化 / standardisation", "质量管理 / quality management"]
+
+
+def _answers(rnd, values) -> list[dict]:
+    return [{"node_id": item.node_id, "value": None if v is None else int(v), "no_opinion": v is None}
+            for item, v in zip(rnd.items, values)]
+
+
+def load_finished_study(owner: User) -> Study:
+    study = db.session.scalar(select(Study).where(Study.owner_id == owner.id, Study.title == FINISHED_TITLE))
+    if study is not None:
+        return study
+    from webapp.services.demo import seed_hierarchy_bytes
+
+    rng = np.random.default_rng(SEED)
+    now = utcnow()
+    study = studies.create_study(owner, title=FINISHED_TITLE, description=FINISHED_DESCRIPTION)
+    studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
+    experts = []
+    for i in range(12):
+        basis = {"practice": ["high", "medium"][i % 2], "theory": ["medium", "high", "low"][i % 3],
+                 "literature": "medium", "intuition": ["low", "medium"][i % 2]}
+        invitation = studies.add_expert(
+            study, name=f"示例专家 {i + 1:02d}", pseudonym=f"E{i + 1:02d}", email=f"panel{i + 1:02d}@example.org",
+            organisation="示例单位 / Example organisation", stakeholder_group=GROUPS[i % 4],
+            familiarity=["very", "familiar", "familiar", "moderate"][i % 4], basis=basis,
+            years_experience=6 + (7 * i) % 25, field=FIELDS[i % 3])
+        experts.append(invitation.expert)
+    db.session.flush()
+
+    r1 = rounds.create_round(study, now=now - timedelta(days=40), title="第一轮咨询 · Round 1",
+                             closes_at=now - timedelta(days=30))
+    rounds.open_round(r1, now=now - timedelta(days=39))
+    truth = rng.uniform(2.8, 4.8, size=len(r1.items))       # the hidden importance of each indicator
+    first = np.empty((len(experts), len(truth)))
+    for k, expert in enumerate(experts):
+        noise = rng.normal(0, 1.6 if k in NOISY else 0.55, size=len(truth))
+        values = np.clip(np.rint(truth + noise), 1, 5)
+        first[k] = values
+        rated = [None if rng.random() < 0.003 else v for v in values]  # rare "no opinion"
+        rounds.save_answers(expert, r1, _answers(r1, rated), now=now - timedelta(days=38 - k % 5))
+        rounds.submit_response(expert, r1, now=now - timedelta(days=37 - k % 5))
+    rounds.close_round(r1, now=now - timedelta(days=30))
+    for item in r1.items:
+        rounds.set_item_decision(item, ItemDecision.keep.value)
+
+    r2 = rounds.create_round(study, nodes=[item.node for item in r1.items], now=now - timedelta(days=28),
+                             title="第二轮咨询 · Round 2", closes_at=now - timedelta(days=15))
+    rounds.open_round(r2, now=now - timedelta(days=27))
+    median = np.median(first, axis=0)
+    for k, expert in enumerate(experts):
+        pull = 0.3 if k in NOISY else 0.6
+        values = np.clip(np.rint(first[k] + pull * (median - first[k]) + rng.normal(0, 0.3, size=len(median))), 1, 5)
+        rounds.save_answers(expert, r2, _answers(r2, values), now=now - timedelta(days=26 - k % 5))
+        rounds.submit_response(expert, r2, now=now - timedelta(days=25 - k % 5))
+    rounds.close_round(r2, now=now - timedelta(days=15))
+    for item in r2.items:
+        rounds.set_item_decision(item, ItemDecision.keep.value)
+    rounds.finish_study(study)
+
+    weight_sets.publish(study, r2, by=owner, label="两轮德尔菲咨询后 · after two Delphi rounds",
+                        now=now - timedelta(days=14))
+    weight_sets.set_api_public(study, True)
+    study.conclusions = CONCLUSIONS
+    db.session.flush()
+    return study
