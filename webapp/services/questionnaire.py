@@ -29,6 +29,7 @@ from webapp.models import (
     RoundItem,
     RoundKind,
     RoundStatus,
+    StudyStatus,
     utcnow,
 )
 from webapp.services import rounds
@@ -92,6 +93,7 @@ class Welcome:
     last_closed: Round | None        # the latest closed round (when none is open)
     last_closed_submitted: bool
     past: list[PastRound] = field(default_factory=list)
+    ended: bool = False              # finished, or the round limit reached: no invitation to promise
 
 
 def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
@@ -114,7 +116,18 @@ def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
                    progress=progress(response, current) if current is not None else None,
                    last_closed=last_closed,
                    last_closed_submitted=bool(last_response is not None and last_response.is_submitted),
-                   past=past)
+                   past=past, ended=consultation_ended(expert.study, all_rounds))
+
+
+def consultation_ended(study, all_rounds) -> bool:
+    """No further round to promise: the study is finished, or its last round reached the
+    round limit (``Study.max_rounds``) and no draft round waits."""
+    if study.status is StudyStatus.finished:
+        return True
+    if any(r.status is not RoundStatus.closed for r in study.rounds):
+        return False
+    numbers = [r.number for r in all_rounds]
+    return bool(numbers) and max(numbers) >= (study.max_rounds or 0)
 
 
 def own_ratings(response: Response | None) -> dict[int, Rating]:

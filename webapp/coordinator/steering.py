@@ -1,0 +1,44 @@
+"""Steering a round: the questionnaire previewed exactly as an expert sees it (either
+language, any width), before and after opening. Nothing in the preview is saved: its
+form reloads the preview, and no autosave script runs.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import abort, render_template, url_for
+
+from webapp.coordinator.blueprint import bp
+from webapp.coordinator.routes import get_study_or_404
+from webapp.extensions import db
+from webapp.forms.expert import questionnaire_form, scale_values, target_choices
+from webapp.models import Round, RoundKind, utcnow
+from webapp.services import questionnaire
+from webapp.services.delphi_report import feedback_for
+from webapp.templating import current_locale
+
+
+def _delphi_round_or_404(study, round_id: int) -> Round:
+    rnd = db.session.get(Round, round_id)
+    if rnd is None or rnd.study_id != study.id or rnd.kind is not RoundKind.delphi:
+        abort(404)
+    return rnd
+
+
+@bp.route("/<int:study_id>/rounds/<int:round_id>/preview")
+def round_preview(study_id: int, round_id: int):
+    study = get_study_or_404(study_id)
+    rnd = _delphi_round_or_404(study, round_id)
+    # A stand-in expert with no answers: the group's feedback of the previous round shows,
+    # without any expert's own answer.
+    expert = SimpleNamespace(id=-1, pseudonym="E00", name="", study=study, locale=None)
+    targets = target_choices(questionnaire.proposal_targets(rnd), current_locale())
+    form = questionnaire_form(rnd, data={}, kind_labels=questionnaire.proposal_kind_labels(), targets=targets)
+    return render_template(
+        "expert/questionnaire.html", expert=expert, study=study, rnd=rnd, form=form, response=None,
+        sections=questionnaire.sections(rnd), feedback=feedback_for(expert, rnd),
+        progress=questionnaire.progress(None, rnd), scale=scale_values(rnd), proposals=[],
+        kind_labels=questionnaire.proposal_kind_labels(), proposal_status=questionnaire.proposal_status_labels(),
+        error=None, missing_ids=set(), now=utcnow(), preview=True,
+        preview_url=url_for("coordinator.round_preview", study_id=study.id, round_id=rnd.id),
+        back_url=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
