@@ -58,3 +58,24 @@ def test_preview_is_for_the_studys_coordinator_only(app, draft, make_coordinator
     expert = app.test_client()
     expert.get(f"/i/{token}")
     assert expert.get(f"/studies/{sid}/rounds/{rid}/preview").status_code in (302, 401, 403)
+
+
+def test_after_the_last_round_the_expert_page_promises_no_invitation(app, draft):
+    sid, rid, token = draft
+    with app.app_context():
+        study = db.session.get(Study, sid)
+        study.max_rounds = 1
+        from webapp.models import Round
+
+        rnd = db.session.get(Round, rid)
+        rounds.open_round(rnd)
+        rounds.close_round(rnd)
+        db.session.commit()
+    expert = app.test_client()
+    expert.get(f"/i/{token}")
+    page = expert.get("/expert/?lang=en").get_data(as_text=True)
+    assert "The consultation is complete" in page and "invited" not in page
+    with app.app_context():  # a second round allowed: the page says the next one will come
+        db.session.get(Study, sid).max_rounds = 3
+        db.session.commit()
+    assert "invited when the next one starts" in expert.get("/expert/?lang=en").get_data(as_text=True)
