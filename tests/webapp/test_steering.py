@@ -1,12 +1,14 @@
 """Steering a round: preview as an expert sees it (both languages), nothing saved."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from tests.webapp.test_setup_support import alice_id
 from webapp.extensions import db
-from webapp.models import AuditEvent, Rating, Response, Study
+from webapp.models import AuditEvent, Rating, Response, Study, utcnow
 from webapp.services import rounds
 
 
@@ -15,7 +17,8 @@ def draft(app, coordinator_client, make_study, make_expert):
     sid = make_study(alice_id(app))
     _, token = make_expert(sid, name="A", email="a@example.org")
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, instructions="Rate **carefully**.")
+        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, instructions="Rate **carefully**.",
+                                  closes_at=utcnow() + timedelta(days=3))
         db.session.commit()
         return sid, rnd.id, token
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask import abort, render_template, url_for
+from flask_babel import format_timedelta
 
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
@@ -40,5 +41,6 @@ def round_preview(study_id: int, round_id: int):
         progress=questionnaire.progress(None, rnd), scale=scale_values(rnd), proposals=[],
         kind_labels=questionnaire.proposal_kind_labels(), proposal_status=questionnaire.proposal_status_labels(),
         error=None, missing_ids=set(), now=utcnow(), preview=True,
+        relative=lambda delta: format_timedelta(delta, add_direction=True),
         preview_url=url_for("coordinator.round_preview", study_id=study.id, round_id=rnd.id),
         back_url=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
