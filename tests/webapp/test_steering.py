@@ -82,3 +82,103 @@ def test_after_the_last_round_the_expert_page_promises_no_invitation(app, draft)
         db.session.get(Study, sid).max_rounds = 3
         db.session.commit()
     assert "invited when the next one starts" in expert.get("/expert/?lang=en").get_data(as_text=True)
+
+
+# --- deadlines --------------------------------------------------------------------------------------
+
+def round_state(app, rid):
+    from webapp.models import Round
+
+    with app.app_context():
+        rnd = db.session.get(Round, rid)
+        return rnd.status.value, rnd.closes_at, rnd.closed_at
+
+
+def audit_actions(app):
+    with app.app_context():
+        return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def test_extend_the_deadline_of_an_open_round(app, coordinator_client, draft):
+    from datetime import datetime, timezone
+
+    sid, rid, _ = draft
+    with app.app_context():
+        db.session.get(Study, sid).time_zone = "Asia/Shanghai"
+        db.session.commit()
+    coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open")
+    _, old_deadline, _ = round_state(app, rid)
+    page = coordinator_client.get(f"/studies/{sid}/rounds/{rid}?lang=en").get_data(as_text=True)
+    assert "Extend the deadline" in page and "New deadline (Asia/Shanghai)" in page
+    before = round_state(app, rid), audit_actions(app)
+    for bad in ("", "2020-01-01T10:00", (old_deadline - timedelta(hours=1)).astimezone(
+            timezone(timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M")):
+        refused = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/extend?lang=en", data={"until": bad},
+                                          follow_redirects=True)
+        assert refused.status_code == 200 and ("must be" in refused.get_data(as_text=True)
+                                               or "Give the date" in refused.get_data(as_text=True))
+        assert (round_state(app, rid), audit_actions(app)) == before
+    ok = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/extend?lang=en", data={"until": "2031-03-02T18:00"},
+                                 follow_redirects=True)
+    assert "The deadline of round 1 is now 2031-03-02 18:00 (Asia/Shanghai, UTC+08:00)." in ok.get_data(as_text=True)
+    assert round_state(app, rid)[1] == datetime(2031, 3, 2, 10, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.extend"))
+        assert event.details == {"from": old_deadline.isoformat(), "to": "2031-03-02T10:00:00+00:00"}
+
+
+def test_reopen_a_closed_round_for_a_set_time(app, coordinator_client, draft, make_expert):
+    from webapp.models import Expert, Round
+
+    sid, rid, token = draft
+    _, token_b = make_expert(sid, name="B", email="b@example.org")
+    coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open")
+    with app.app_context():
+        rnd = db.session.get(Round, rid)
+        a = db.session.scalar(select(Expert).where(Expert.name == "A"))
+        rounds.save_answers(a, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
+        rounds.submit_response(a, rnd)
+        nodes = [i.node_id for i in rnd.items]
+        db.session.commit()
+    coordinator_client.post(f"/studies/{sid}/rounds/{rid}/close")
+    b = app.test_client()
+    b.get(f"/i/{token_b}")
+    url = f"/api/v1/rounds/{rid}/answers"
+    assert b.post(url, json={"answers": [{"node_id": nodes[0], "value": 3}]}).status_code == 400  # closed
+    page = coordinator_client.get(f"/studies/{sid}/rounds/{rid}?lang=en").get_data(as_text=True)
+    assert "Reopen this round for a set time" in page
+    until = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    ok = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/reopen?lang=en",
+                                 data={"until": until.strftime("%Y-%m-%dT%H:%M")}, follow_redirects=True)
+    assert "Round 1 is open again until" in ok.get_data(as_text=True)
+    status, closes_at, closed_at = round_state(app, rid)
+    assert status == "open" and closes_at == until and closed_at is None
+    assert b.post(url, json={"answers": [{"node_id": nodes[0], "value": 3}]}).status_code == 200  # in the window
+    a_client = app.test_client()
+    a_client.get(f"/i/{token}")
+    assert a_client.post(url, json={"answers": [{"node_id": nodes[0], "value": 1}]}).status_code == 400  # final
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.reopen"))
+        assert event.details["until"] == until.isoformat()
+        db.session.execute(__import__("sqlalchemy").update(Round).where(Round.id == rid)
+                           .values(closes_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    # after the window: refused again, without anybody closing the round
+    assert b.post(url, json={"answers": [{"node_id": nodes[1], "value": 3}]}).status_code == 400
+    # reopening an open round, or with a past time, is refused and changes nothing
+    before = round_state(app, rid), audit_actions(app)
+    refused = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/reopen?lang=en", data={"until": "2020-01-01T00:00"},
+                                      follow_redirects=True)
+    assert "must stay open until a time in the future" in refused.get_data(as_text=True)
+    assert (round_state(app, rid), audit_actions(app)) == before
+
+
+def test_opening_a_round_without_active_experts_is_refused(app, coordinator_client, make_study):
+    sid = make_study(alice_id(app))
+    with app.app_context():
+        rid = rounds.create_round(db.session.get(Study, sid), rated_level=1).id
+        db.session.commit()
+    before = round_state(app, rid), audit_actions(app)
+    page = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open?lang=en", follow_redirects=True)
+    assert "no expert has an active invitation link" in page.get_data(as_text=True)
+    assert (round_state(app, rid), audit_actions(app)) == before

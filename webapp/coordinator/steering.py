@@ -1,21 +1,25 @@
 """Steering a round: the questionnaire previewed exactly as an expert sees it (either
-language, any width), before and after opening. Nothing in the preview is saved: its
-form reloads the preview, and no autosave script runs.
+language, any width), before and after opening — nothing in the preview is saved: its
+form reloads the preview, and no autosave script runs; the deadline of an open round
+extended, a closed round reopened for a set time (both audited).
 """
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
+from flask_babel import gettext as _
 
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.forms.expert import questionnaire_form, scale_values, target_choices
+from webapp.forms.steering import DeadlineForm
 from webapp.models import Round, RoundKind, utcnow
-from webapp.services import questionnaire
+from webapp.services import questionnaire, steering, timezones
 from webapp.services.delphi_report import feedback_for
+from webapp.services.rounds import RoundError
 from webapp.templating import current_locale
 
 
@@ -44,3 +48,44 @@ def round_preview(study_id: int, round_id: int):
         relative=lambda delta: format_timedelta(delta, add_direction=True),
         preview_url=url_for("coordinator.round_preview", study_id=study.id, round_id=rnd.id),
         back_url=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
+
+
+# --- deadlines: extend an open round, reopen a closed one ---------------------------------------
+
+def _steer(study_id: int, round_id: int, action):
+    study = get_study_or_404(study_id)
+    rnd = _delphi_round_or_404(study, round_id)
+    back = url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id, _anchor="steering")
+    form = DeadlineForm(request.form, zone=study.time_zone)
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(back)
+    try:
+        message = action(rnd, form.until_utc())
+    except RoundError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(back)
+
+
+@bp.route("/<int:study_id>/rounds/<int:round_id>/extend", methods=["POST"])
+def round_extend(study_id: int, round_id: int):
+    def extend(rnd, until):
+        steering.extend_deadline(rnd, until)
+        return _("The deadline of round %(n)s is now %(when)s.", n=rnd.number,
+                 when=timezones.format_in(until, rnd.study.time_zone))
+
+    return _steer(study_id, round_id, extend)
+
+
+@bp.route("/<int:study_id>/rounds/<int:round_id>/reopen", methods=["POST"])
+def round_reopen(study_id: int, round_id: int):
+    def reopen(rnd, until):
+        steering.reopen_round(rnd, until)
+        return _("Round %(n)s is open again until %(when)s. Experts who had not submitted can finish; "
+                 "submitted answers stay final.", n=rnd.number, when=timezones.format_in(until, rnd.study.time_zone))
+
+    return _steer(study_id, round_id, reopen)

@@ -233,6 +233,10 @@ def delete_draft_round(rnd: Round) -> None:
 # --- opening and closing ------------------------------------------------------------------
 
 def open_round(rnd: Round, *, now: datetime | None = None) -> None:
+    if not db.session.scalar(select(Expert.id).where(Expert.study_id == rnd.study_id,
+                                                     Expert.revoked_at.is_(None)).limit(1)):
+        raise RoundError(_("This round cannot be opened: no expert has an active invitation link. "
+                           "Add experts to the panel first."))
     try:
         rnd.open(now)
     except InvalidTransition as exc:
@@ -301,8 +305,9 @@ def open_due_rounds(*, now: datetime | None = None, study_id: int | None = None)
     due = db.session.scalars(query if study_id is None else query.where(Round.study_id == study_id)).all()
     opened = []
     for rnd in due:
-        if not rnd.items:
-            continue
+        if not rnd.items or not db.session.scalar(select(Expert.id).where(
+                Expert.study_id == rnd.study_id, Expert.revoked_at.is_(None)).limit(1)):
+            continue  # nobody could answer: it stays a draft (the round page says why)
         result = db.session.execute(
             update(Round).where(Round.id == rnd.id, Round.status == RoundStatus.draft)
             .values(status=RoundStatus.open, opened_at=now).execution_options(synchronize_session=False))

@@ -1,0 +1,31 @@
+"""Forms of round steering: a new deadline, a reopening window (in the study's zone)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateTimeLocalField
+from wtforms.validators import DataRequired, ValidationError
+
+from webapp.forms.base import BaseForm
+from webapp.services import timezones
+
+
+def _year(field) -> None:
+    if field.data is not None and not 2000 <= field.data.year <= 2999:
+        raise ValidationError(_l("Choose a date between the years 2000 and 2999."))
+
+
+class DeadlineForm(BaseForm):
+    """``until``: the new deadline (extend) or the end of the reopening window (reopen)."""
+
+    until = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M",
+                               validators=[DataRequired(_l("Give the date and time."))])
+
+    def __init__(self, *args, zone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def validate_until(self, field):
+        _year(field)
+
+    def until_utc(self):
+        return timezones.to_utc(self.until.data, self.zone)
