@@ -182,3 +182,50 @@ def test_opening_a_round_without_active_experts_is_refused(app, coordinator_clie
     page = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open?lang=en", follow_redirects=True)
     assert "no expert has an active invitation link" in page.get_data(as_text=True)
     assert (round_state(app, rid), audit_actions(app)) == before
+
+
+# --- between rounds ------------------------------------------------------------------------------
+
+def test_the_next_round_carries_exactly_what_the_closed_round_leaves(app, coordinator_client, make_study,
+                                                                     make_expert):
+    """Issue 10: after a round that asked 8 of the 63 indicators, "Prepare round 2" made a
+    draft with all 63 (every never-asked indicator counted as new). New items come only
+    from accepted proposals (or what the coordinator ticks in the draft)."""
+    from webapp.models import Expert, Node, Round
+
+    sid = make_study(alice_id(app))
+    make_expert(sid, name="A", email="a@example.org")
+    with app.app_context():
+        study = db.session.get(Study, sid)
+        eight = sorted((n for n in study.nodes if n.parent is not None and n.parent.parent is not None
+                        and n.parent.parent.parent is None), key=lambda n: n.code)[:8]
+        assert len(eight) == 8 and len(rounds.rateable_nodes(study)) == 63
+        rnd = rounds.create_round(study, nodes=eight)
+        rounds.open_round(rnd)
+        expert = db.session.scalar(select(Expert).where(Expert.study_id == sid))
+        rounds.add_proposal(expert, rnd, kind="add", text="数据安全能力", parent_node_id=eight[0].parent_id)
+        db.session.commit()
+        rid, codes = rnd.id, [n.code for n in rnd.items and [i.node for i in rnd.items]]
+        parent_id = eight[0].parent_id
+    coordinator_client.post(f"/studies/{sid}/rounds/{rid}/close")
+    with app.app_context():
+        rounds.set_item_decision(db.session.get(Round, rid).items[1], "drop")
+        db.session.commit()
+    with app.app_context():
+        proposal_id = db.session.scalar(select(__import__("webapp.models", fromlist=["Proposal"]).Proposal.id))
+    # the accept form puts a Chinese proposal into the Chinese name, even on the English page
+    page = coordinator_client.get(f"/studies/{sid}/rounds/{rid}?lang=en").get_data(as_text=True)
+    assert 'value="数据安全能力"' in page.split(f'name="p{proposal_id}-name_zh"', 1)[1][:120]
+    assert 'value="数据安全能力"' not in page.split(f'name="p{proposal_id}-name_en"', 1)[1][:120]
+    prefix = f"p{proposal_id}-"
+    accepted = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/proposals/{proposal_id}/accept", data={
+        prefix + "code": "NEW1", prefix + "name_zh": "数据安全能力", prefix + "name_en": "",
+        prefix + "parent": str(parent_id), prefix + "description_zh": "", prefix + "description_en": ""})
+    assert accepted.status_code == 302
+    assert coordinator_client.post(f"/studies/{sid}/rounds/{rid}/next").status_code == 302
+    with app.app_context():
+        nxt = db.session.scalar(select(Round).where(Round.study_id == sid, Round.number == 2))
+        asked = sorted(i.node.code for i in nxt.items)
+        new = db.session.scalar(select(Node).where(Node.code == "NEW1"))
+        assert new.name_zh == "数据安全能力" and new.name_en == ""
+    assert asked == sorted([c for c in codes if c != codes[1]] + ["NEW1"])  # 7 carried + 1 accepted, not 63

@@ -28,7 +28,7 @@ from webapp.forms.rounds import (
 )
 from webapp.models import ProposalKind, ProposalStatus, RoundKind, RoundStatus, utcnow
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import notifications, rounds, timezones
+from webapp.services import notifications, rounds, steering, timezones
 from webapp.services.rounds import RoundError
 from webapp.templating import current_locale
 
@@ -279,7 +279,7 @@ def _between_rounds(study, rnd, accept_forms, decisions, stopping_form):
             if parent is not None:
                 form.parent.data = parent.id
                 form.code.data = rounds.suggest_code(parent)
-            if current_locale() == "zh":
+            if steering.is_chinese(proposal.text):  # the proposal's language, not the page's
                 form.name_zh.data = proposal.text[:300]
             else:
                 form.name_en.data = proposal.text[:300]

@@ -81,3 +81,9 @@ def reopen_round(rnd: Round, until: datetime, *, now: datetime | None = None) ->
     db.session.refresh(rnd)
     audit.record("round.reopen", study=rnd.study, target=f"round:{rnd.number}",
                  details={"closed_at": _iso(closed_at), "until": _iso(until)})
+
+
+def is_chinese(text: str) -> bool:
+    """Whether a proposal is written in Chinese (any CJK ideograph): its text then goes
+    into the indicator's Chinese name, whatever the coordinator's page language."""
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text or "")
