@@ -57,6 +57,9 @@ class RoundForm(BaseForm):
         description=_l("Counts as a missing answer, not as a rating."))
     drop_consensus_items = BooleanField(
         _l("Indicators that reached consensus in the previous round leave this round"), default=False)
+    prefill_answers = BooleanField(
+        _l("Preselect each expert's answer of the previous round (marked; they can change it)"), default=True,
+        description=_l("From round 2 on. Experts then only change what they want to revise."))
     opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()],
                                   description=_l("Empty: open it with the button. Otherwise the scheduler opens it then."))
     closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()],
@@ -98,6 +101,7 @@ class RoundForm(BaseForm):
             "allow_proposals": bool(self.allow_proposals.data),
             "allow_no_opinion": bool(self.allow_no_opinion.data),
             "drop_consensus_items": bool(self.drop_consensus_items.data),
+            "prefill_answers": bool(self.prefill_answers.data),
             "opens_at": timezones.to_utc(self.opens_at.data, self.zone),
             "closes_at": timezones.to_utc(self.closes_at.data, self.zone),
             "reminder_hours": self.reminder_hours.data,
@@ -111,7 +115,8 @@ class RoundForm(BaseForm):
         self.scale.data = key if key in SCALES else "custom"
         self.scale_min.data, self.scale_max.data = rnd.scale_min, rnd.scale_max
         self.scope.data = scope
-        for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items"):
+        for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items",
+                     "prefill_answers"):
             getattr(self, name).data = getattr(rnd, name)
         self.opens_at.data = _naive(timezones.to_local(rnd.opens_at, self.zone))
         self.closes_at.data = _naive(timezones.to_local(rnd.closes_at, self.zone))

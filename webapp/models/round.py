@@ -63,6 +63,8 @@ class Round(db.Model):
     allow_proposals: Mapped[bool] = mapped_column(default=True)
     allow_no_opinion: Mapped[bool] = mapped_column(default=True)
     drop_consensus_items: Mapped[bool] = mapped_column(default=False)
+    # From round 2: each expert's previous answer preselected (marked, changeable).
+    prefill_answers: Mapped[bool] = mapped_column(default=True, server_default="1")
     # Reminders to experts who have not submitted, this many hours before closing.
     reminder_hours: Mapped[int | None]
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

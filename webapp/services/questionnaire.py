@@ -231,3 +231,24 @@ __all__ = [
     "own_ratings", "progress", "proposal_kind_labels", "proposal_status_labels", "proposal_targets",
     "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
 ]
+
+
+def prefill_ratings(expert: Expert, rnd: Round) -> tuple[dict[int, Rating], Round | None]:
+    """The expert's own submitted answers of the previous Delphi round, for the items this
+    round asks again: preselected (marked, changeable) when the round says so
+    (``Round.prefill_answers``). ({node id: Rating}, the previous round)."""
+    if not rnd.prefill_answers:
+        return {}, None
+    previous = db.session.scalar(select(Round).where(
+        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number < rnd.number,
+        Round.status == RoundStatus.closed).order_by(Round.number.desc()).limit(1))
+    if previous is None:
+        return {}, None
+    own = rounds.response_of(expert, previous)
+    if own is None or not own.is_submitted:
+        return {}, previous
+    asked = {item.node_id for item in rnd.items}
+    in_scale = set(range(rnd.scale_min, rnd.scale_max + 1))
+    ratings = {r.node_id: r for r in own.ratings if r.node_id in asked
+               and (r.no_opinion and rnd.allow_no_opinion or r.value in in_scale)}
+    return ratings, previous
