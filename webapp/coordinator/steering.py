@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.forms.expert import questionnaire_form, scale_values, target_choices
 from webapp.forms.steering import DeadlineForm
 from webapp.models import Round, RoundKind, utcnow
-from webapp.services import questionnaire, steering, timezones
+from webapp.services import questionnaire, steering, timezones, wording
 from webapp.services.delphi_report import feedback_for
 from webapp.services.rounds import RoundError
 from webapp.templating import current_locale
@@ -44,7 +44,7 @@ def round_preview(study_id: int, round_id: int):
         sections=questionnaire.sections(rnd), feedback=feedback_for(expert, rnd),
         progress=questionnaire.progress(None, rnd), scale=scale_values(rnd), proposals=[],
         kind_labels=questionnaire.proposal_kind_labels(), proposal_status=questionnaire.proposal_status_labels(),
-        error=None, missing_ids=set(), now=utcnow(), preview=True,
+        error=None, missing_ids=set(), now=utcnow(), preview=True, changes=wording.changes(rnd),
         relative=lambda delta: format_timedelta(delta, add_direction=True),
         preview_url=url_for("coordinator.round_preview", study_id=study.id, round_id=rnd.id),
         back_url=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
@@ -89,3 +89,42 @@ def round_reopen(study_id: int, round_id: int):
                  "submitted answers stay final.", n=rnd.number, when=timezones.format_in(until, rnd.study.time_zone))
 
     return _steer(study_id, round_id, reopen)
+
+
+# --- rewording between rounds ----------------------------------------------------------------------
+
+@bp.route("/<int:study_id>/rounds/<int:round_id>/reword/<int:node_id>", methods=["GET", "POST"])
+def round_reword(study_id: int, round_id: int, node_id: int):
+    """New wording for an indicator a closed round asked; that round keeps its wording."""
+    from webapp.forms.steering import RewordForm
+    from webapp.models import Node
+
+    study = get_study_or_404(study_id)
+    rnd = _delphi_round_or_404(study, round_id)
+    item = next((i for i in rnd.items if i.node_id == node_id), None)
+    if item is None or rnd.status.value != "closed":
+        abort(404)
+    node: Node = item.node
+    if request.method == "POST":
+        form = RewordForm(request.form)
+        if form.validate():
+            try:
+                wording.reword(node, name_zh=form.name_zh.data, name_en=form.name_en.data,
+                               description_zh=form.description_zh.data or "",
+                               description_en=form.description_en.data or "")
+            except wording.WordingError as exc:
+                db.session.rollback()
+                form.name_zh.errors = [str(exc)]
+            else:
+                db.session.commit()
+                flash(_("%(code)s reworded. Round %(n)s keeps the wording it asked; the next round asks the new one.",
+                        code=node.code, n=rnd.number), "success")
+                return redirect(url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id,
+                                        _anchor="decisions"))
+        status = 400
+    else:
+        form = RewordForm(data={"name_zh": node.name_zh, "name_en": node.name_en,
+                                "description_zh": node.description_zh, "description_en": node.description_en})
+        status = 200
+    return render_template("coordinator/rounds/reword.html", study=study, rnd=rnd, item=item, node=node,
+                           form=form), status

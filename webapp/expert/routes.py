@@ -16,7 +16,7 @@ from webapp.forms.expert import initial_data, questionnaire_form, scale_values, 
 from webapp.forms.setup import ExpertProfileForm
 from webapp.models import utcnow
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import panel, questionnaire, rounds
+from webapp.services import panel, questionnaire, rounds, wording
 from webapp.services.delphi_report import feedback_for
 from webapp.services.panel import PanelError
 from webapp.services.rounds import AnswerError
@@ -72,6 +72,7 @@ def _render_questionnaire(rnd, form, *, response, status=200, error=None, missin
     return render_template(
         "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
         prefilled=set(prefilled), prefill_round=previous,
+        changes=wording.changes(rnd),
         response=response, sections=questionnaire.sections(rnd), feedback=feedback,
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd),

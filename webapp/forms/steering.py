@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from webapp.forms.base import BaseForm
 from webapp.services import timezones
@@ -29,3 +29,10 @@ class DeadlineForm(BaseForm):
 
     def until_utc(self):
         return timezones.to_utc(self.until.data, self.zone)
+
+
+class RewordForm(BaseForm):
+    name_zh = StringField(_l("Name (Chinese)"), validators=[Length(max=300)])
+    name_en = StringField(_l("Name (English)"), validators=[Length(max=300)])
+    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Length(max=5000)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Length(max=5000)])

@@ -34,7 +34,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.study import InvalidTransition
-from webapp.services import audit
+from webapp.services import audit, wording
 
 MAX_COMMENT = 4000
 
@@ -247,6 +247,7 @@ def open_round(rnd: Round, *, now: datetime | None = None) -> None:
         rnd.open(now)
     except InvalidTransition as exc:
         raise RoundError(_("This round cannot be opened: %(why)s", why=_transition_reason(exc))) from exc
+    wording.snapshot(rnd)  # the wording this round asks, kept whatever is reworded later
     if rnd.study.status is StudyStatus.draft:
         rnd.study.start()
     db.session.flush()
@@ -319,6 +320,7 @@ def open_due_rounds(*, now: datetime | None = None, study_id: int | None = None)
             .values(status=RoundStatus.open, opened_at=now).execution_options(synchronize_session=False))
         if result.rowcount == 1:
             db.session.refresh(rnd)
+            wording.snapshot(rnd)
             if rnd.study.status is StudyStatus.draft:
                 rnd.study.start()
             audit.record("round.open", study=rnd.study, target=f"round:{rnd.number}", actor="system")
