@@ -1,7 +1,7 @@
 """security: a coordinator's language follows the browser until they pick one
 
 Revision ID: 5ec0a7c1d2e3
-Revises: 36cbe12d8bb5
+Revises: c0ncd1a9b12
 Create Date: 2026-12-01 07:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5ec0a7c1d2e3'
-down_revision = '36cbe12d8bb5'
+down_revision = 'c0ncd1a9b12'
 branch_labels = None
 depends_on = None
 

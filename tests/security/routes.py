@@ -25,6 +25,13 @@ PUBLIC = {
     "auth.enter": "the page of an /i#<token> link: posts the token from the URL fragment (same exchange)",
     "api.health": "liveness probe, no data",
     "api.fresh_csrf_token": "a CSRF token for the caller's own session",
+    # Published weight sets: public, or the study's API key when the coordinator keeps them
+    # private (tests/webapp/test_weight_api.py); never identities or individual answers.
+    "weights_api.listing": "published weight sets, public ones only",
+    "weights_api.version_json": "a published weight set (public, or with the study's API key)",
+    "weights_api.version_file": "a published weight set's files (public, or with the study's API key)",
+    "weights_api.version_datapackage": "a published weight set's Data Package (public, or with the key)",
+    "weights_api.latest": "a study's newest published weight set (public, or with the key)",
 }
 
 # Outside the coordinator blueprint, but for logged-in coordinators only.
@@ -56,12 +63,20 @@ ARGUMENTS = {
     "token": "token",
     "table": Const("ratings"),
     "fmt": Const("csv"),
+    "version": Const("1"),     # numbered within its study, not a global id
+    "evaluation_id": "evaluation_id",
+    "action": Const("finish"),
     "direction": Const("up"),
     "filename": Const("css/app.css"),
 }
 
+# Where one endpoint needs another constant than ARGUMENTS gives (e.g. its own file formats).
+ENDPOINT_ARGUMENTS = {
+    "coordinator.report_download": {"fmt": Const("docx")},
+}
+
 # Converters the generator knows how to fill.
-KNOWN_CONVERTERS = {"IntegerConverter", "UnicodeConverter", "PathConverter"}
+KNOWN_CONVERTERS = {"IntegerConverter", "UnicodeConverter", "PathConverter", "AnyConverter"}
 
 HOW_TO = ("Classify it in tests/security/routes.py (PUBLIC with a reason, COORDINATOR_ONLY or "
           "EXPERT_ONLY) or put it in the coordinator/expert blueprint, whose guard the suite knows.")
@@ -94,7 +109,7 @@ def url_for_rule(rule, side, *, override=None) -> str:
             f"Route {rule.rule} (endpoint {rule.endpoint}) has the argument {name!r}, unknown to the "
             f"security suite: add it to ARGUMENTS in tests/security/routes.py with a value from "
             f"tests/security/world.py (an id of the study's own data).")
-        source = ARGUMENTS[name]
+        source = ENDPOINT_ARGUMENTS.get(rule.endpoint, {}).get(name, ARGUMENTS[name])
         if isinstance(source, Const):
             values[name] = str(source)
         else:

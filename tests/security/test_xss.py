@@ -47,6 +47,8 @@ def test_no_page_renders_a_stored_payload_as_markup(app, world):
             at = body.index(RAW)
             failures.append(f"{who} GET {url}: …{body[max(0, at - 80):at + 40]!r}")
         for column, value in written.items():
+            if ")" not in value:  # a column too short for the whole payload
+                continue
             if ESCAPED + value[len(RAW):value.index(")")] in body:
                 shown.add(column)
     assert not failures, "\n".join(failures)

@@ -24,6 +24,8 @@ class Side:
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
     proposal_id: int = 0
+    version: int = 0           # weight set v1, published from round 1
+    evaluation_id: int = 0     # an evaluation on v1
     token: str = ""            # the first expert's invitation token
     experts: list[tuple[int, str]] = field(default_factory=list)  # (id, token)
     identities: list[dict] = field(default_factory=list)           # name, e-mail … per expert
@@ -31,7 +33,7 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import rounds
+    from webapp.services import evaluations, rounds, weight_sets
 
     side = Side(username)
     owner = make_coordinator(username, display_name=f"Coordinator {username}")
@@ -62,6 +64,10 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
         db.session.flush()
         side.proposal_id = proposal.id
         side.round_id = first.id
+        weight_set = weight_sets.publish(study, first)
+        side.version = weight_set.version
+        side.evaluation_id = evaluations.create_evaluation(
+            study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment").id
         second = rounds.create_round(study, rated_level=1)
         rounds.open_round(second)
         rounds.save_answers(db.session.get(Expert, side.expert_id), second,

@@ -140,6 +140,9 @@ def _json_node(data, path: str, depth: int = 0) -> ParsedNode:
 
 
 CSV_COLUMNS = ("code", "parent_code", "name_zh", "name_en", "description")
+# The csv module's default field limit, checked here too: a library may raise the module's
+# global limit (frictionless does on import), and the import must refuse the same cells anyway.
+MAX_CELL_CHARS = 131_072
 
 
 def parse_csv(raw: bytes | str) -> ParsedNode:
@@ -175,6 +178,9 @@ def _parse_csv_text(raw: str) -> ParsedNode:
         line = reader.line_num
         if None in row:
             raise HierarchyError(_("Line %(line)s has more cells than the header.", line=line))
+        if any(len(value) > MAX_CELL_CHARS for value in row.values() if value):
+            raise HierarchyError(_("The CSV file cannot be read: %(reason)s",
+                                   reason=f"line {line}: a cell is longer than {MAX_CELL_CHARS} characters"))
         code = clean_line(_cell(row, "code"))
         if not code:
             raise HierarchyError(_("Line %(line)s: the code is empty.", line=line))
