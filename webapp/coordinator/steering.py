@@ -95,16 +95,17 @@ def round_reopen(study_id: int, round_id: int):
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/reword/<int:node_id>", methods=["GET", "POST"])
 def round_reword(study_id: int, round_id: int, node_id: int):
-    """New wording for an indicator a closed round asked; that round keeps its wording."""
+    """New wording for an indicator between rounds (typically one a closed round decided to
+    reword); every round keeps the wording it asked."""
     from webapp.forms.steering import RewordForm
     from webapp.models import Node
 
     study = get_study_or_404(study_id)
     rnd = _delphi_round_or_404(study, round_id)
-    item = next((i for i in rnd.items if i.node_id == node_id), None)
-    if item is None or rnd.status.value != "closed":
+    node = db.session.get(Node, node_id)
+    if node is None or node.study_id != study.id or node.parent_id is None:
         abort(404)
-    node: Node = item.node
+    item = next((i for i in rnd.items if i.node_id == node_id), None)  # None: not asked by this round
     if request.method == "POST":
         form = RewordForm(request.form)
         if form.validate():
