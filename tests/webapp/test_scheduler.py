@@ -91,6 +91,17 @@ def status_of(app, round_id):
 
 # --- the sweep ------------------------------------------------------------------------------------
 
+def test_a_due_round_nobody_can_answer_stays_a_draft(app, make_study):
+    from webapp.scheduler import sweep
+
+    sid = make_study()
+    with app.app_context():
+        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, opens_at=utcnow() - timedelta(minutes=1))
+        db.session.commit()
+        rid = rnd.id
+    assert sweep(app).opened == [] and status_of(app, rid) is RoundStatus.draft
+
+
 def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, make_expert):
     from webapp.scheduler import sweep
 
@@ -126,8 +137,8 @@ def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, 
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "round.open")) == 2
 
 
-def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, make_study, monkeypatch,
-                                                                           caplog, coordinator_client):
+def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, make_study, make_expert,
+                                                                           monkeypatch, caplog, coordinator_client):
     """Issue 15: one study's error used to roll back the whole sweep, so no other study's
     round ever opened. Now each study's step has its own transaction."""
     from webapp.scheduler import sweep
@@ -135,6 +146,8 @@ def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, 
     with app.app_context():
         alice = db.session.scalar(select(User.id).where(User.username == "alice"))
     broken_sid, fine_sid = make_study(alice, title="Broken"), make_study(title="Fine")
+    for sid in (broken_sid, fine_sid):
+        make_expert(sid)  # a round opens only with somebody to answer it
     now = utcnow()
     with app.app_context():
         broken = rounds.create_round(db.session.get(Study, broken_sid), rated_level=1,
@@ -427,8 +440,9 @@ def test_scheduler_command_runs_one_sweep_job_a_minute(app, runner, lock_file, m
     SchedulerLock(app).acquire().release()  # released on the way out
 
 
-def test_sweep_command(app, runner, make_study):
+def test_sweep_command(app, runner, make_study, make_expert):
     sid = make_study()
+    make_expert(sid)
     now = utcnow()
     with app.app_context():
         rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
