@@ -44,6 +44,10 @@ def upgrade():
 
     with op.batch_alter_table('expert', schema=None) as batch_op:
         batch_op.add_column(sa.Column('token_generation', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('title', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('education', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('age_band', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('organisation_type', sa.String(length=16), nullable=True))
         batch_op.create_check_constraint('token_generation', 'token_generation >= 0')
 
     with op.batch_alter_table('study', schema=None) as batch_op:
@@ -88,6 +92,10 @@ def downgrade():
     with op.batch_alter_table('expert', schema=None) as batch_op:
         batch_op.drop_constraint('token_generation', type_='check')
         batch_op.drop_column('token_generation')
+        batch_op.drop_column('organisation_type')
+        batch_op.drop_column('age_band')
+        batch_op.drop_column('education')
+        batch_op.drop_column('title')
 
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index('ix_message_study_id_created_at')

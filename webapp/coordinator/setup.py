@@ -24,7 +24,7 @@ from webapp.forms.setup import (
     NodeForm,
 )
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, studies
+from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, profile_labels, studies
 from webapp.services.demo import seed_hierarchy_bytes
 from webapp.services.hierarchy_io import HierarchyError
 from webapp.services.panel import PanelError
@@ -331,6 +331,7 @@ def _render_panel(study, *, add_form=None, list_form=None, status=200):
         completeness={e.id: panel.profile_completeness(e) for e in experts},
         missing={e.id: panel.profile_missing(e) for e in experts},
         deliveries=messaging.latest_by_expert(study),
+        makeup=profile_labels.makeup([e for e in experts if not e.is_revoked]),
         add_form=add_form or ExpertForm(), list_form=list_form or ExpertListForm(),
     ), status
 

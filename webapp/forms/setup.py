@@ -267,9 +267,18 @@ class ExpertProfileForm(BaseForm):
                                     render_kw={"min": 0, "max": 80, "inputmode": "numeric"})
     stakeholder_group = RadioField(_l("Stakeholder group"), validators=[Optional()])
     familiarity = RadioField(_l("Familiarity with the subject of the consultation"), validators=[Optional()])
+    title = SelectField(_l("Professional title (职称)"), validators=[Optional()], default="")
+    education = SelectField(_l("Education (学历)"), validators=[Optional()], default="")
+    age_band = SelectField(_l("Age"), validators=[Optional()], default="")
+    organisation_type = SelectField(_l("Type of organisation"), validators=[Optional()], default="")
 
     def __init__(self, *args, require_authority: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        from webapp.services import profile_labels
+
+        for key, (codes, labels) in profile_labels.FIELDS.items():
+            names = labels()
+            getattr(self, key).choices = choices([("", _l("not given"))] + [(c, names[c]) for c in codes])
         from webapp.services.panel import familiarity_labels, group_labels
 
         self.require_authority = require_authority
@@ -322,12 +331,15 @@ class ExpertProfileForm(BaseForm):
             "stakeholder_group": self.stakeholder_group.data or None,
             "familiarity": self.familiarity.data or None,
             "basis": basis or None,
+            "title": self.title.data or None, "education": self.education.data or None,
+            "age_band": self.age_band.data or None, "organisation_type": self.organisation_type.data or None,
         }
 
     @staticmethod
     def data_for(profile: dict) -> dict:
         """Initial data from ``panel.profile_of(expert)``."""
-        data = {k: v for k, v in profile.items() if k != "basis"}
+        data = {k: (v if v is not None else "") if k in ("title", "education", "age_band", "organisation_type") else v
+                for k, v in profile.items() if k != "basis"}
         for source, level in (profile.get("basis") or {}).items():
             data[f"basis_{source}"] = level
         return data

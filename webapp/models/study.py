@@ -162,6 +162,11 @@ class StakeholderGroup(str, enum.Enum):
 FAMILIARITY_LEVELS = ("very", "familiar", "moderate", "little", "unfamiliar")
 BASIS_SOURCES = ("practice", "theory", "literature", "intuition")
 BASIS_LEVELS = ("high", "medium", "low")
+# What Chinese Delphi papers report about their panels (codes; labels in services/profile_labels.py).
+TITLES = ("senior", "associate", "intermediate", "junior", "other")            # 职称
+EDUCATION_LEVELS = ("doctorate", "master", "bachelor", "other")              # 学历
+AGE_BANDS = ("under30", "30-39", "40-49", "50-59", "60plus")
+ORGANISATION_TYPES = ("government", "university", "research", "testing", "enterprise", "other")
 
 
 def hash_token(token: str) -> str:
@@ -229,6 +234,11 @@ class Expert(db.Model):
              create_constraint=True, length=16, validate_strings=True)
     )
     familiarity: Mapped[str | None] = mapped_column(String(16))
+    # Descriptive profile (reported as counts, never with names): 职称, 学历, age band, organisation type.
+    title: Mapped[str | None] = mapped_column(String(16))
+    education: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    organisation_type: Mapped[str | None] = mapped_column(String(16))
     basis: Mapped[dict | None] = mapped_column(JSONText)  # {practice: high, ...}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -18,7 +18,7 @@ from webapp.models import (
     StakeholderGroup,
     Study,
 )
-from webapp.services import audit, studies
+from webapp.services import audit, profile_labels, studies
 from webapp.services.studies import Invitation
 
 MAX_LIST_LINES = 500
@@ -101,6 +101,7 @@ def experts_of(study: Study) -> list[Expert]:
 
 
 PROFILE_ITEMS = ("field", "years_experience", "stakeholder_group", "familiarity", "basis")
+DESCRIPTIVE = tuple(profile_labels.FIELDS)  # 职称, 学历, age band, organisation type: optional, counted only
 
 
 def profile_missing(expert: Expert) -> list[str]:
@@ -241,6 +242,7 @@ def profile_of(expert: Expert) -> dict:
         "stakeholder_group": expert.stakeholder_group.value if expert.stakeholder_group else None,
         "familiarity": expert.familiarity,
         "basis": dict(expert.basis) if expert.basis else None,
+        **{key: getattr(expert, key) for key in DESCRIPTIVE},
     }
 
 
@@ -303,6 +305,12 @@ def update_profile(expert: Expert, data: dict, *, by_expert: bool = False) -> No
                 if bad:
                     raise PanelError(_("Unknown influence level %(value)s.", value=str(bad[0])[:40]))
         changes["basis"] = basis
+    for key, (codes, _labels) in profile_labels.FIELDS.items():
+        if key in data:
+            value = data[key] or None
+            if value is not None and value not in codes:
+                raise PanelError(_("Unknown value %(value)s.", value=str(value)[:40]))
+            changes[key] = value
     for key, value in changes.items():
         setattr(expert, key, value)
     db.session.flush()

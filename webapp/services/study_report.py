@@ -94,10 +94,10 @@ def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
         (_("Years of experience"), [_experience_band(e.years_experience) for e in experts]),
         (_("Familiarity with the subject"), [familiarity_label(e.familiarity) or _("not given") for e in experts]),
     ]
-    for attr, label in (("title", _("Professional title")), ("seniority", _("Seniority"))):
-        if experts and hasattr(experts[0], attr):
-            dims.append((label, [str(getattr(e, attr) or "") or _("not given") for e in experts]))
-    return [(label, sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))) for label, values in dims]
+    from webapp.services import profile_labels
+
+    return ([(label, sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))) for label, values in dims]
+            + profile_labels.makeup(experts))
 
 
 def round_row(rnd) -> RoundRow:
