@@ -32,6 +32,7 @@ from .consistency import (
     random_index,
     revision_hints,
 )
+from .bootstrap import BootstrapResult, bootstrap_weights
 from .hierarchy import Hierarchy
 from .pairwise import SAATY_VALUES, from_upper, round_to_scale, to_upper, validate_matrix
 from .priorities import complete, priorities
@@ -70,6 +71,9 @@ __all__ = [
     "WORDING_SCALES",
     # hierarchy
     "Hierarchy",
+    # uncertainty
+    "bootstrap_weights",
+    "BootstrapResult",
     # results
     "ConsistencyResult",
     "RevisionHint",

@@ -11,7 +11,8 @@ Prints, in one run:
 (b) every subjective method on 1,000 experts' answers for each of the seed's
     16 sibling groups (G1, ratio scoring, binomial, least squares on a
     pairwise matrix, BWM, Delphi ratings, and the group's weighted geometric
-    mean): one stacked call per group against a per-expert loop.  BWM's
+    mean): one stacked call per group against a per-expert loop (BWM: block-diagonal LPs of
+    128 answers).  BWM's
     per-expert loop (one linprog per answer) is timed on the first 100 experts
     of each group and scaled to 1,000 -- it would take minutes in full.
 
@@ -331,7 +332,7 @@ def main():
     loop_subjective(groups, bwm_limit=100)
     tlb = (time.perf_counter() - t0) * 1e3 - tl
     tlb_full = tlb * K / 100
-    print(f"    BWM (exact LP, one block LP per group)         {tb:8.1f} ms = {tb / K / len(sizes) * 1e3:.0f} us "
+    print(f"    BWM (exact LP, block LPs of 128 answers)       {tb:8.1f} ms = {tb / K / len(sizes) * 1e3:.0f} us "
           f"per answer   loop (linprog per answer, 100/group scaled) {tlb_full:9.0f} ms   x{tlb_full / tb:6.1f}")
 
 

@@ -10,8 +10,11 @@ from .results import ConcordanceResult
 
 __all__ = ["kendall_w"]
 
+_MISSING = ("listwise", "midrank")
 
-def kendall_w(ratings, correct_ties=True, *, scale_min=None, scale_max=None) -> ConcordanceResult:
+
+def kendall_w(ratings, correct_ties=True, *, missing="listwise", scale_min=None,
+              scale_max=None) -> ConcordanceResult:
     r"""Kendall's coefficient of concordance W with its chi-square test.
 
     Each expert's ratings are turned into ranks over the items (ties get the
@@ -38,6 +41,28 @@ def kendall_w(ratings, correct_ties=True, *, scale_min=None, scale_max=None) -> 
     correct_ties : bool, default True
         Whether ``w``, ``chi2`` and ``p`` use the tie-corrected :math:`W_t`.
         Both versions are always in the result.
+    missing : {"listwise", "midrank"}, default "listwise"
+        What to do with an expert's missing ratings ("no opinion").
+        ``"listwise"`` leaves the expert out (R ``irr::kendall``, SPSS).
+        ``"midrank"`` keeps every expert who rated at least two items: the
+        expert's ratings are ranked among the :math:`k_i` items they rated
+        (mid-ranks for ties), centred on the overall mid-rank and a missing
+        item gets the mid-rank itself,
+
+        .. math::
+
+            r'_{ij} = \frac{n+1}{2} + \Big(r_{ij} - \frac{k_i+1}{2}\Big), \qquad
+            r'_{ij} = \frac{n+1}{2} \text{ if } x_{ij} \text{ is missing},
+
+        i.e. an item the expert did not judge is placed at its expected rank
+        under the null hypothesis of no concordance (Kendall & Gibbons 1990,
+        expected rank :math:`(n+1)/2`), and the expert's order of the items they
+        did judge is kept. Every row still sums to :math:`n(n+1)/2`, so
+        :math:`S` and :math:`W` are computed as above; with no missing rating it
+        equals the listwise value. The tie correction is not defined for
+        imputed ranks: ``w`` is the uncorrected :math:`W` (``w_corrected`` is
+        NaN) and ``correct_ties`` must be False. Imputation at the mid-rank
+        pulls W towards 0, so it is conservative.
     scale_min, scale_max : float, optional
         When given, ratings off ``[scale_min, scale_max]`` are rejected.
 
@@ -71,6 +96,8 @@ def kendall_w(ratings, correct_ties=True, *, scale_min=None, scale_max=None) -> 
        doi:10.1214/aoms/1177732186
     .. [2] Siegel, S. & Castellan, N. J. (1988). Nonparametric Statistics for
        the Behavioral Sciences, 2nd ed., section 9.4. McGraw-Hill.
+    .. [3] Kendall, M. G. & Gibbons, J. D. (1990). Rank Correlation Methods,
+       5th ed. Edward Arnold (expected rank under independence).
 
     Examples
     --------
@@ -88,7 +115,13 @@ def kendall_w(ratings, correct_ties=True, *, scale_min=None, scale_max=None) -> 
     """
     if not isinstance(correct_ties, (bool, np.bool_)):
         raise ValueError(f"correct_ties must be True or False; got {correct_ties!r}")
+    if missing not in _MISSING:
+        raise ValueError(f"missing must be one of {_MISSING}; got {missing!r}")
     x = check_ratings(ratings, scale_min=scale_min, scale_max=scale_max, min_items=2)
+    if missing == "midrank":
+        if correct_ties:
+            raise ValueError("missing='midrank' gives the uncorrected W only; pass correct_ties=False")
+        return _kendall_w_midrank(x)
     complete = ~np.isnan(x).any(axis=1)
     m_total = x.shape[0]
     x = x[complete]
@@ -124,4 +157,34 @@ def kendall_w(ratings, correct_ties=True, *, scale_min=None, scale_max=None) -> 
         n_items=int(n),
         ties=ties,
         correct_ties=bool(correct_ties),
+    )
+
+
+def _kendall_w_midrank(x: np.ndarray) -> ConcordanceResult:
+    """Kendall's W with missing ranks imputed at the mid-rank (see :func:`kendall_w`)."""
+    m_total, n = x.shape
+    rated = ~np.isnan(x)
+    k = rated.sum(axis=1)
+    keep = k >= 2
+    x, rated, k = x[keep], rated[keep], k[keep]
+    m = x.shape[0]
+    if m < 2:
+        raise ValueError(
+            f"ratings needs at least 2 experts who rated at least 2 items for Kendall's W; "
+            f"got {m} of {m_total}"
+        )
+    # Ranks among each expert's own rated items (NaN ranked last by rankdata, then discarded).
+    filled = np.where(rated, x, np.inf)
+    own = _st.rankdata(filled, axis=1)
+    centre = (n + 1) / 2.0
+    ranks = np.where(rated, centre + own - (k[:, None] + 1) / 2.0, centre)
+    rank_sums = ranks.sum(axis=0)
+    s = float(np.sum((rank_sums - m * centre) ** 2))
+    w = 12.0 * s / (m * m * (n**3 - n))
+    df = n - 1
+    chi2 = m * df * w
+    return ConcordanceResult(
+        w=float(w), w_corrected=float("nan"), w_uncorrected=float(w), chi2=float(chi2), df=int(df),
+        p=float(_st.chi2.sf(chi2, df)), m_used=int(m), m_dropped=int(m_total - m), n_items=int(n),
+        ties=float("nan"), correct_ties=False, missing="midrank",
     )

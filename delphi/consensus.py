@@ -30,11 +30,20 @@ PRESETS = {
         "strict": ("mean_min", "cv_max"),
         "combine": "all",
         "scale": (1, 5),
+        "agree_at": 4,
     },
     "iqr-agreement": {
         "iqr_max": 1.0,
         "agreement_min": 0.70,
         "combine": "all",
+        "scale": (1, 5),
+        "agree_at": 4,
+    },
+    "comet": {
+        "agreement_min": 0.70,
+        "combine": "all",
+        "scale": (1, 9),
+        "agree_at": 7,
     },
     "agreement-75": {
         "agreement_min": 0.75,
@@ -50,9 +59,15 @@ PRESET_SOURCES = {
         "studies (e.g. 王春枝 & 斯琴 2011 as summarised by SPSSAU). Both comparisons strict."
     ),
     "iqr-agreement": (
-        "IQR <= 1 on a 4- or 5-point scale (von der Gracht 2012, TFSC 79(8):1525-36, "
-        "doi:10.1016/j.techfore.2012.04.013) and percent agreement >= 70% (share rating at or "
-        "above agree_at; COMET-style 70% threshold, Diamond et al. 2014). Quartiles are R type 7."
+        "IQR <= 1 on a 5-point scale (von der Gracht 2012, TFSC 79(8):1525-36, "
+        "doi:10.1016/j.techfore.2012.04.013) and percent agreement >= 70%, agreement being a "
+        "rating of 4-5 (the 70% threshold as in Diamond et al. 2014). Quartiles are R type 7."
+    ),
+    "comet": (
+        "COMET / GRADE 1-9 scale: consensus in when >= 70% rate the item 7-9 ('critical'; "
+        "Williamson et al. 2017, The COMET Handbook v1.0, Trials 18(Suppl 3):280, "
+        "doi:10.1186/s13063-017-1978-4). Its second condition (< 15% rating 1-3) is not "
+        "part of this preset."
     ),
     "agreement-75": (
         "Percent agreement >= 75%, the median threshold found by Diamond et al. (2014), "
@@ -61,7 +76,7 @@ PRESET_SOURCES = {
 }
 
 _SYMBOLS = {("min", False): ">=", ("min", True): ">", ("max", False): "<=", ("max", True): "<"}
-_DICT_KEYS = set(CRITERIA) | {"strict", "combine", "scale", "name", "version"}
+_DICT_KEYS = set(CRITERIA) | {"strict", "combine", "scale", "name", "version", "agree_at"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,11 @@ class ConsensusRule:
         :meth:`evaluate` refuses statistics computed on another scale.
     name : str, optional
         A label, e.g. the preset name.
+    agree_at : float, optional
+        The "agree" cut: a rating at or above it counts towards ``agreement``
+        (认同率), e.g. 7 for COMET's 7-9 on a 1-9 scale. Must lie on ``scale``
+        when both are set. ``None``: the top two points of the round's scale
+        (see :meth:`agree_cut`).
 
     Examples
     --------
@@ -132,6 +152,7 @@ class ConsensusRule:
     combine: str = "all"
     scale: tuple | None = None
     name: str | None = None
+    agree_at: float | None = None
 
     def __post_init__(self):
         for crit, (_, kind) in CRITERIA.items():
@@ -184,6 +205,26 @@ class ConsensusRule:
             object.__setattr__(self, "scale", (lo, hi))
         if self.name is not None and not isinstance(self.name, str):
             raise ValueError(f"name must be a string or None; got {self.name!r}")
+        if self.agree_at is not None:
+            if not is_number(self.agree_at) or not np.isfinite(float(self.agree_at)):
+                raise ValueError(f"agree_at must be a finite number or None; got {self.agree_at!r}")
+            cut = float(self.agree_at)
+            if self.scale is not None and not self.scale[0] < cut <= self.scale[1]:
+                raise ValueError(
+                    f"agree_at must lie on the scale {self.scale} above its lowest point; got {cut:g}"
+                )
+            object.__setattr__(self, "agree_at", cut)
+
+    def agree_cut(self, scale_min: float, scale_max: float) -> float:
+        r"""The rating from which an answer counts as "agree" on a ``scale_min``-``scale_max`` scale.
+
+        :math:`\text{agree\_at}` when the rule sets it, otherwise the top two
+        points, :math:`\max(\text{scale\_min}, \text{scale\_max} - 1)` (4-5 of
+        5, 8-9 of 9).
+        """
+        if self.agree_at is not None:
+            return self.agree_at
+        return float(max(scale_min, scale_max - 1))
 
     # ------------------------------------------------------------------ views
     @property
@@ -217,8 +258,9 @@ class ConsensusRule:
         Raises
         ------
         ValueError
-            If ``stats`` is not an :class:`ItemStatistics`, or the rule has a
-            ``scale`` different from the one ``stats`` was computed on.
+            If ``stats`` is not an :class:`ItemStatistics`, the rule has a
+            ``scale`` different from the one ``stats`` was computed on, or an
+            ``agree_at`` different from the one ``stats`` used for ``agreement``.
         """
         if not isinstance(stats, ItemStatistics):
             raise ValueError(
@@ -229,6 +271,12 @@ class ConsensusRule:
             raise ValueError(
                 f"this rule is written for the scale {self.scale}, but stats were computed on "
                 f"({stats.scale_min:g}, {stats.scale_max:g})"
+            )
+        if (self.agree_at is not None and "agreement_min" in self.criteria
+                and stats.agree_at != self.agree_at):
+            raise ValueError(
+                f"this rule counts agreement from {self.agree_at:g}, but stats were computed with "
+                f"agree_at={stats.agree_at:g}"
             )
         passed = {}
         with np.errstate(invalid="ignore"):
@@ -268,6 +316,8 @@ class ConsensusRule:
         out["scale"] = None if self.scale is None else [self.scale[0], self.scale[1]]
         out.update(self.criteria)
         out["strict"] = sorted(self.strict)
+        if self.agree_at is not None:
+            out["agree_at"] = self.agree_at
         return out
 
     @classmethod
@@ -304,7 +354,8 @@ class ConsensusRule:
         """A named preset rule; see :data:`PRESETS` and :data:`PRESET_SOURCES`.
 
         ``"cn-standard"``: mean > 3.5 and CV < 0.25 on a 1-5 scale (strict).
-        ``"iqr-agreement"``: IQR <= 1 and agreement >= 0.70.
+        ``"iqr-agreement"``: IQR <= 1 and agreement (4-5) >= 0.70 on 1-5.
+        ``"comet"``: agreement (7-9) >= 0.70 on 1-9.
         ``"agreement-75"``: agreement >= 0.75.
         """
         if name not in PRESETS:

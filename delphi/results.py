@@ -151,13 +151,17 @@ class ConcordanceResult(_Result):
         ``chi2 = m_used * (n_items - 1) * w``, ``df = n_items - 1``,
         ``p = chi2.sf(chi2, df)``.
     m_used, m_dropped : int
-        Experts used (complete rows) and left out (any missing rating).
+        Experts used and left out: with ``missing="listwise"`` the complete rows
+        and those with any missing rating; with ``"midrank"`` the experts who
+        rated at least two items and the rest.
     n_items : int
         Number of items ranked.
     ties : float
-        ``sum over experts of sum(t**3 - t)`` over tie groups.
+        ``sum over experts of sum(t**3 - t)`` over tie groups (complete rows).
     correct_ties : bool
         Which version ``w``, ``chi2`` and ``p`` refer to.
+    missing : str
+        ``"listwise"`` or ``"midrank"`` (see :func:`delphi.kendall_w`).
     """
 
     w: float
@@ -171,6 +175,12 @@ class ConcordanceResult(_Result):
     n_items: int
     ties: float
     correct_ties: bool
+    missing: str = "listwise"
+
+    @property
+    def m_total(self) -> int:
+        """Experts given (used + left out)."""
+        return self.m_used + self.m_dropped
 
 
 @dataclass(frozen=True, eq=False)
@@ -258,11 +268,14 @@ class StabilityResult(_Result):
         Two-sided Wilcoxon signed-rank p-value on the paired ratings; 1.0 when
         every paired difference is zero, NaN when ``n_paired`` is 0.
     stable : ndarray of bool
-        ``p >= alpha`` (not significant); False when ``p`` is NaN.
+        ``p >= alpha`` (not significant) and ``judged``; False when ``p`` is NaN.
     alpha : float
     zero_method, method : str
     correction : bool
         The Wilcoxon settings used.
+    judged : ndarray of bool
+        ``n_paired >= min_paired``: enough paired answers to judge stability.
+    min_paired : int
     """
 
     n_paired: np.ndarray
@@ -277,6 +290,8 @@ class StabilityResult(_Result):
     zero_method: str
     correction: bool
     method: str
+    judged: np.ndarray
+    min_paired: int
 
     @property
     def all_stable(self) -> bool:
@@ -313,6 +328,9 @@ class StopDecision(_Result):
         Indices of active items that are not stable (``None`` without stability).
     consensus : ConsensusResult
         The rule evaluated on the latest round (all items).
+    not_judged : tuple of int or None
+        Indices of active items with too few paired answers to judge stability
+        (fewer than the stability's ``min_paired``); ``None`` without stability.
     """
 
     stop: bool
@@ -326,6 +344,7 @@ class StopDecision(_Result):
     pending: tuple
     unstable: tuple | None
     consensus: ConsensusResult
+    not_judged: tuple | None = None
 
 
 @dataclass(frozen=True, eq=False)

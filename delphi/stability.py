@@ -66,6 +66,7 @@ def stability(
     method="asymptotic",
     scale_min=None,
     scale_max=None,
+    min_paired=1,
 ) -> StabilityResult:
     r"""Stability of each item's ratings between two rounds.
 
@@ -80,7 +81,9 @@ def stability(
 
     and ``p`` is the two-sided Wilcoxon signed-rank p-value of the
     :math:`d_{ij}`. The item is ``stable`` when ``p >= alpha``, i.e. the
-    ratings did not shift significantly.
+    ratings did not shift significantly, *and* at least ``min_paired`` experts
+    rated it in both rounds (``judged``): with 4 experts all moving by +1 the
+    Wilcoxon p is 0.07, so a small panel would otherwise be "stable by default".
 
     Parameters
     ----------
@@ -107,6 +110,9 @@ def stability(
         non-zero differences and no ties or zeros, asymptotic otherwise).
     scale_min, scale_max : float, optional
         When given, ratings off the scale are rejected.
+    min_paired : int, default 1
+        Paired experts needed before an item can be called stable; items with
+        fewer are ``judged = False`` and never ``stable`` (Concordia uses 6).
 
     Returns
     -------
@@ -173,6 +179,9 @@ def stability(
         )
     if not isinstance(correction, (bool, np.bool_)):
         raise ValueError(f"correction must be True or False; got {correction!r}")
+    if isinstance(min_paired, (bool, np.bool_)) or not isinstance(min_paired, (int, np.integer)) \
+            or min_paired < 1:
+        raise ValueError(f"min_paired must be a whole number >= 1; got {min_paired!r}")
     prev = check_ratings(previous, name="previous", scale_min=scale_min, scale_max=scale_max)
     cur = check_ratings(current, name="current", scale_min=scale_min, scale_max=scale_max)
     check_same_shape(prev, cur, "previous", "current")
@@ -192,9 +201,11 @@ def stability(
     test = nonzero > 0
     if test.any():
         statistic[test], p[test] = _wilcoxon(d[:, test], zero_method, bool(correction), method)
+    judged = n_paired >= min_paired
     stable = np.zeros(d.shape[1], dtype=bool)
     finite = ~np.isnan(p)
     stable[finite] = p[finite] >= alpha
+    stable &= judged
     return StabilityResult(
         n_paired=n_paired.astype(np.int64),
         changed=changed,
@@ -208,6 +219,8 @@ def stability(
         zero_method=zero_method,
         correction=bool(correction),
         method=method,
+        judged=judged,
+        min_paired=int(min_paired),
     )
 
 
@@ -324,11 +337,12 @@ def stopping(
     reasons = []
     if reached.all():
         reasons.append("consensus")
-    n_stable = unstable = None
+    n_stable = unstable = not_judged = None
     if stability is not None:
         st = stability.stable[idx]
         n_stable = int(st.sum())
         unstable = tuple(int(i) for i in idx[~st])
+        not_judged = tuple(int(i) for i in idx[~stability.judged[idx]])
         if st.all():
             reasons.append("stable")
     if len(history) >= max_rounds:
@@ -345,4 +359,5 @@ def stopping(
         pending=tuple(int(i) for i in idx[~reached]),
         unstable=unstable,
         consensus=consensus,
+        not_judged=not_judged,
     )

@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
+    register_compression(app)
     return app
 
 
@@ -34,7 +35,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        install_sqlite_pragmas(db.engine)
+        install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     ensure_catalogs_compiled(app)
@@ -51,12 +52,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api import bp as api_bp
     from webapp.auth import bp as auth_bp
     from webapp.coordinator import bp as coordinator_bp
+    from webapp.evaluator import bp as evaluator_bp
     from webapp.expert import bp as expert_bp
     from webapp.weights_api import bp as weights_api_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(coordinator_bp, url_prefix="/studies")
     app.register_blueprint(expert_bp, url_prefix="/expert")
+    app.register_blueprint(evaluator_bp, url_prefix="/evaluate")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(weights_api_bp, url_prefix="/api/weight-sets")
 
@@ -77,3 +80,9 @@ def register_template_helpers(app: Flask) -> None:
     from webapp import templating
 
     templating.init_app(app)
+
+
+def register_compression(app: Flask) -> None:
+    from webapp import compression
+
+    compression.init_app(app)

@@ -18,6 +18,9 @@ def init_app(app: Flask) -> None:
     from webapp.score_cli import register as register_score
 
     register_score(app)
+    from webapp import cli_ops
+
+    cli_ops.init_app(app)  # backup, export-study, import-study
 
     @app.cli.command("create-coordinator")
     @click.argument("username")
@@ -80,6 +83,9 @@ def init_app(app: Flask) -> None:
                     click.echo(f"expert {pseudonym} (link reissued in the app)")
                 else:
                     click.echo(f"expert {pseudonym} {public_url(url_for('auth.invitation', token=token))}")
+            for pseudonym, token in logins.ahp_experts:
+                if token is not None:
+                    click.echo(f"ahp-expert {pseudonym} {public_url(url_for('auth.invitation', token=token))}")
 
     @app.cli.group("translate")
     def translate():

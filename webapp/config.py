@@ -41,6 +41,10 @@ class Config:
     SMTP_FROM = "concordia@localhost"
     # Upload limit for hierarchy and panel files.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # How long a SQLite writer waits for another's write lock (a backup, a long
+    # coordinator action) before giving up: well below gunicorn's 30 s timeout
+    # (deploy/gunicorn.conf.py), so the request still answers.
+    SQLITE_BUSY_TIMEOUT_MS = 15000
     PUBLIC_BASE_URL = None  # e.g. https://concordia.example.org for links in e-mails
     SECURE_COOKIES = None  # None: Secure exactly when PUBLIC_BASE_URL is https
     TRUST_PROXY = False

@@ -65,7 +65,7 @@ def _server_error(error):
 def _respond(code: int, description: str | None = None):
     """JSON under /api/ (or when JSON is asked for), a page elsewhere; never raises."""
     if wants_json():
-        title, text = _messages().get(code, (str(code), ""))
+        _title, text = _messages().get(code, (str(code), ""))
         response = jsonify(error=_ERROR_NAMES.get(code, str(code)), message=description or text)
         response.status_code = code
         return response

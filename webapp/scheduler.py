@@ -102,7 +102,7 @@ def sweep(app: Flask, *, now: datetime | None = None) -> SweepResult:
     """
     from webapp.extensions import db
     from webapp.models import Round, utcnow
-    from webapp.services import notifications, rounds
+    from webapp.services import notifications, round_lifecycle
 
     with app.app_context():
         try:
@@ -113,8 +113,8 @@ def sweep(app: Flask, *, now: datetime | None = None) -> SweepResult:
                 opened: list[int] = []
 
                 def open_and_close(study_id=study_id, opened=opened):
-                    opened += rounds.open_due_rounds(now=now, study_id=study_id)
-                    result.closed.extend(rounds.close_expired_rounds(now=now, study_id=study_id))
+                    opened += round_lifecycle.open_due_rounds(now=now, study_id=study_id)
+                    result.closed.extend(round_lifecycle.close_expired_rounds(now=now, study_id=study_id))
 
                 _isolated(result, study_id, "open/close", open_and_close)
                 result.opened.extend(opened)

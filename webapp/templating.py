@@ -9,6 +9,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from webapp.i18n import HTML_LANG
+from webapp.presentation import status_label
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote",
@@ -45,17 +46,6 @@ def switch_language_url(lang: str) -> str:
         except Exception:  # noqa: BLE001 - fall back to the home page
             pass
     return url_for("auth.index", lang=lang)
-
-
-def status_label(value: str) -> str:
-    from flask_babel import gettext as _
-
-    labels = {
-        "draft": _("Draft"), "running": _("Running"), "finished": _("Finished"),
-        "open": _("Open"), "closed": _("Closed"), "submitted": _("Submitted"),
-        "delphi": _("Delphi"), "ahp": _("AHP"),
-    }
-    return labels.get(value, value)
 
 
 def init_app(app: Flask) -> None:

@@ -24,6 +24,7 @@ array([0.375 , 0.3125, 0.3125])
 """
 
 from .bwm import BWM_CI, BWM_INPUT_THRESHOLDS, bwm, bwm_consistency_index
+from .catalog import METHODS, NOT_IMPLEMENTED
 from .combination import COMBINATIONS, aggregate, combine
 from .normalization import NORMALIZATIONS, normalize
 from .objective import coefficient_of_variation, critic, entropy, mean_square_deviation
@@ -54,6 +55,8 @@ __all__ = [
     "mean_square_deviation", "critic", "scatter_degree", "max_deviation", "pca",
     # group and combination
     "aggregate", "combine", "COMBINATIONS",
+    # names and sources
+    "METHODS", "NOT_IMPLEMENTED",
     # results
     "WeightResult", "NormalizeResult", "OrderResult", "PairwiseResult", "BWMResult",
     "RatingsResult", "EntropyResult", "DispersionResult", "CriticResult", "EigenResult",

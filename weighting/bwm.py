@@ -26,6 +26,10 @@ BWM_INPUT_THRESHOLDS = {
     8: (0.1309, 0.2521, 0.2958, 0.3154, 0.3281, 0.3384, 0.3462),
     9: (0.1359, 0.2681, 0.3062, 0.3337, 0.3483, 0.3587, 0.3635),
 }
+#: answers per block-diagonal LP: HiGHS's time grows faster than linearly with the
+#: number of blocks, and per-call overhead dominates below ~100 (bench/weighting_bench.py).
+_CHUNK = 128
+
 _THRESH = np.full((10, 10), np.nan)
 for _a, _row in BWM_INPUT_THRESHOLDS.items():
     _THRESH[_a, 3:10] = _row
@@ -96,7 +100,6 @@ def _lp(b, w, bo, ow):
     s_count, n = bo.shape
     nv = n + 1  # w_1..w_n, xi per block
     rows, cols, vals = [], [], []
-    r = 0
     # constraints per block: for each j: +-(w_B - a_Bj w_j) - xi <= 0 and +-(w_j - a_jW w_W) - xi <= 0
     j = np.arange(n)
     base = (np.arange(s_count) * nv)[:, None]
@@ -146,8 +149,9 @@ def bwm(best, worst, best_to_others, others_to_worst) -> BWMResult:
         \min \xi^L \quad\text{s.t.}\quad |w_B - a_{Bj} w_j| \le \xi^L,\;
         |w_j - a_{jW} w_W| \le \xi^L\;\forall j,\quad \sum_j w_j = 1,\; w \ge 0
 
-    solved with ``scipy.optimize.linprog`` (HiGHS).  A stack of answers is one
-    block-diagonal LP (the blocks are independent), so a panel is one call.
+    solved with ``scipy.optimize.linprog`` (HiGHS).  A stack of answers is solved
+    as block-diagonal LPs of 128 answers each (the blocks are independent, so the
+    optimum of each is its own), so a panel is one call.
 
     Parameters
     ----------
@@ -207,7 +211,11 @@ def bwm(best, worst, best_to_others, others_to_worst) -> BWMResult:
     lead = bo.shape[:-1]
     n = bo.shape[-1]
     bo2, ow2 = bo.reshape(-1, n), ow.reshape(-1, n)
-    weights, xi = _lp(b.reshape(-1), w.reshape(-1), bo2, ow2)
+    b1, w1 = b.reshape(-1), w.reshape(-1)
+    parts = [_lp(b1[s:s + _CHUNK], w1[s:s + _CHUNK], bo2[s:s + _CHUNK], ow2[s:s + _CHUNK])
+             for s in range(0, len(b1), _CHUNK)]
+    weights = np.concatenate([p[0] for p in parts])
+    xi = np.concatenate([p[1] for p in parts])
     weights = weights.reshape(lead + (n,))
     xi = np.clip(xi, 0.0, None).reshape(lead)
     denom = abw * abw - abw

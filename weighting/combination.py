@@ -28,11 +28,14 @@ def _expert_weights(weights, k: int) -> np.ndarray:
     return a / a.sum()
 
 
-def aggregate(vectors, weights=None) -> AggregateResult:
+def aggregate(vectors, weights=None, *, method: str = "geometric") -> AggregateResult:
     r"""Experts' weight vectors combined by the weighted geometric mean, renormalised.
 
     .. math:: w_j = \frac{\prod_k v_{kj}^{\alpha_k}}{\sum_l \prod_k v_{kl}^{\alpha_k}},
               \qquad \sum_k \alpha_k = 1
+
+    ``method="arithmetic"`` gives :math:`w_j = \sum_k \alpha_k v_{kj}` instead, the
+    averaging many Chinese G1 papers use; it is offered for comparison with them.
 
     Parameters
     ----------
@@ -41,6 +44,8 @@ def aggregate(vectors, weights=None) -> AggregateResult:
         scaled to sum 1 first).  Leading axes stack independent groups.
     weights : array_like, shape (k,), optional
         Expert weights :math:`\alpha` (e.g. authority coefficients); equal if None.
+    method : {"geometric", "arithmetic"}
+        Geometric (default, AIP) or arithmetic weighted mean.
 
     Returns
     -------
@@ -72,8 +77,13 @@ def aggregate(vectors, weights=None) -> AggregateResult:
     sums = v.sum(axis=-1, keepdims=True)
     if (sums <= 0).any():
         raise ValueError("vectors: an expert's vector is all zero")
+    check_choice(method, "method", ("geometric", "arithmetic"))
     k = v.shape[-2]
     a = _expert_weights(weights, k)
+    if method == "arithmetic":
+        g = np.einsum("...kn,k->...n", v / sums, a)
+        return AggregateResult(weights=g / g.sum(axis=-1, keepdims=True), method="aggregate",
+                               variant="weighted arithmetic mean", expert_weights=a, k=k)
     with np.errstate(divide="ignore"):
         logv = np.log(v / sums)
     g = np.exp(_weighted_log_sum(logv, a))

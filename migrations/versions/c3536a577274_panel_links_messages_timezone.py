@@ -1,7 +1,7 @@
 """panel: re-displayable (HMAC) links, messages, study time zone and welcome text, prefilled answers
 
 Revision ID: c3536a577274
-Revises: 5ec0a7c1d2e3, c0ncd1a9b12
+Revises: c70c90232d28
 Create Date: 2026-12-01 07:29:18.702409
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3536a577274'
-down_revision = ('5ec0a7c1d2e3', 'c0ncd1a9b12')  # on top of main's two heads (re-chain freely)
+down_revision = 'c70c90232d28'
 branch_labels = None
 depends_on = None
 

@@ -30,6 +30,7 @@ class LiveDemo:
     app: object
     coordinator: tuple[str, str]
     expert_links: dict[str, str]
+    ahp_links: dict[str, str]  # the AHP-stage demo study's experts
 
 
 @pytest.fixture
@@ -54,7 +55,8 @@ def live_demo(tmp_path, monkeypatch):
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     yield LiveDemo(url, app, (logins.username, logins.password),
-                   {p: f"{url}/i/{t}" for p, t in logins.experts if t})
+                   {p: f"{url}/i/{t}" for p, t in logins.experts if t},
+                   {p: f"{url}/i/{t}" for p, t in logins.ahp_experts if t})
     server.shutdown()
     with app.app_context():
         db.engine.dispose()

@@ -2,16 +2,18 @@
 survive a closed tab and a dropped connection, and come back on another device."""
 import pytest
 from sqlalchemy import select
+from tests.helpers import wait_until
 
 from webapp.extensions import db
-from webapp.models import Expert, Rating, Response, Round, RoundStatus
+from webapp.models import Expert, Rating, Response, Round, RoundKind, RoundStatus
 
 pytestmark = pytest.mark.e2e
 
 
 def open_round_id(app):
     with app.app_context():
-        return db.session.scalar(select(Round.id).where(Round.status == RoundStatus.open))
+        return db.session.scalar(select(Round.id).where(Round.status == RoundStatus.open,
+                                                        Round.kind == RoundKind.delphi))
 
 
 def stored_values(app, pseudonym, round_id):
@@ -61,8 +63,7 @@ def test_answers_survive_a_closed_tab_and_a_dropped_connection(live_demo, phone_
     for node, value in answers.items():
         rate(page, node, value)
     page.locator("[data-status]").filter(has_text="✓").wait_for(timeout=10_000)
-    page.wait_for_timeout(300)
-    assert stored_values(app, "E06", round_id) == {n: int(v) for n, v in answers.items()}
+    wait_until(lambda: stored_values(app, "E06", round_id) == {n: int(v) for n, v in answers.items()})
 
     # Close the tab mid-way and come back: everything is there.
     page.close()
@@ -77,16 +78,15 @@ def test_answers_survive_a_closed_tab_and_a_dropped_connection(live_demo, phone_
     offline = {nodes[5]: "4", nodes[6]: "1"}
     for node, value in offline.items():
         rate(page, node, value)
-    page.wait_for_timeout(500)
+    page.locator("[data-status].is-offline").wait_for(timeout=10_000)  # it tried, and knows it is offline
     assert nodes[5] not in stored_values(app, "E06", round_id)
     page.close()
     phone_zh.set_offline(False)
     page = phone_zh.new_page()
     page.goto(f"{live_demo.url}/expert/rounds/{round_id}")
     page.locator("[data-status]").filter(has_text="✓").wait_for(timeout=10_000)
-    page.wait_for_timeout(300)
     expected = {n: int(v) for n, v in {**answers, **offline}.items()}
-    assert stored_values(app, "E06", round_id) == expected
+    wait_until(lambda: stored_values(app, "E06", round_id) == expected)
 
     # Another device (a fresh browser) sees the same answers from the server.
     other = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")

@@ -24,7 +24,8 @@ class Full:
 def build_full(app, owner_id: int, *, seed: int = 7, title: str = "发布研究 · Publish study",
                experts: int = 6) -> Full:
     from webapp.models import User
-    from webapp.services import rounds, studies
+    from webapp.services import round_lifecycle, round_scope, studies
+    from webapp.services.answers import save_answers, submit_response
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -35,8 +36,8 @@ def build_full(app, owner_id: int, *, seed: int = 7, title: str = "发布研究 
         panel = [studies.add_expert(study, name=f"Secret Name {i}", email=f"x{i}@example.org",
                                     pseudonym=f"E{i:02d}").expert for i in range(1, experts + 1)]
         db.session.flush()
-        rnd = rounds.create_round(study)
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study)
+        round_lifecycle.open_round(rnd)
         ratings: dict[str, list] = {item.node.code: [] for item in rnd.items}
         for expert in panel:
             answers = []
@@ -45,9 +46,9 @@ def build_full(app, owner_id: int, *, seed: int = 7, title: str = "发布研究 
                 ratings[item.node.code].append(value)
                 answers.append({"node_id": item.node_id, "value": value, "no_opinion": value is None})
             # every indicator needs at least one rating
-            rounds.save_answers(expert, rnd, answers)
-            rounds.submit_response(expert, rnd)
-        rounds.close_round(rnd)
+            save_answers(expert, rnd, answers)
+            submit_response(expert, rnd)
+        round_lifecycle.close_round(rnd)
         db.session.commit()
         return Full(study.id, rnd.id, ratings)
 

@@ -8,8 +8,8 @@ from webapp.extensions import db
 
 
 def test_finished_demo_study_serves_a_set_at_once(app, runner, client):
-    from webapp.models import AuditEvent, Round, Study, StudyStatus, WeightSet
-    from webapp.services.delphi_report import round_matrix
+    from webapp.models import Round, Study, StudyStatus, WeightSet
+    from webapp.services.round_data import round_matrix
     from webapp.services.demo_finished import FINISHED_TITLE
 
     result = runner.invoke(args=["load-demo"])

@@ -129,3 +129,21 @@ def test_pages_in_chinese(coordinator_client, full):
     assert page.status_code == 200
     page = coordinator_client.get(f"/studies/{full.study_id}/weights", headers={"Accept-Language": "zh"})
     assert "权重集" in page.text
+
+
+def test_a_version_number_taken_meanwhile_is_refused_cleanly(app, coordinator_client, full, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from webapp.coordinator import weights as views
+
+    def taken(*args, **kwargs):
+        raise IntegrityError("INSERT INTO weight_set", {}, Exception("UNIQUE constraint failed"))
+
+    _page, digest = _preview(coordinator_client, full)
+    before = counts(app)
+    monkeypatch.setattr(views.weight_sets, "publish", taken)
+    response = coordinator_client.post(f"/studies/{full.study_id}/weights/publish",
+                                       data={"round_id": full.round_id, "digest": digest})
+    assert response.status_code == 302 and "/preview" in response.headers["Location"]
+    assert "Another version was published meanwhile." in coordinator_client.get(response.headers["Location"]).text
+    assert counts(app) == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from docx import Document
@@ -18,12 +17,12 @@ from webapp.extensions import db
 def finished(app, coordinator_client):
     """test_dashboard_support's two rounds, both closed, v1 published from round 2, conclusions written."""
     from webapp.models import Round, Study
-    from webapp.services import rounds, study_report, weight_sets
+    from webapp.services import round_lifecycle, study_report, weight_sets
 
     built = build_two_rounds(app, alice(app))
     with app.app_context():
         rnd2 = db.session.get(Round, built.round2_id)
-        rounds.close_round(rnd2)
+        round_lifecycle.close_round(rnd2)
         study = db.session.get(Study, built.study_id)
         weight_sets.publish(study, rnd2)
         study_report.set_conclusions(study, "**Adopt** the weights.\n\n<script>alert(1)</script>")
@@ -128,3 +127,38 @@ def test_worked_ahp_steps_by_hand():
     assert steps["ci"] == pytest.approx((lam - 3) / 2)
     assert steps["cr"] == pytest.approx((lam - 3) / 2 / 0.58)
     assert steps["cr"] == pytest.approx(0.033, abs=0.001)
+
+
+def test_ahp_blocks_and_worked_steps_come_from_the_ahp_source(app, coordinator_client, finished, monkeypatch):
+    """With an AHP source registered (contracts.md), the report shows each block's CR and S* and one
+    block's steps; the source here is a stand-in dict with Saaty's 3x3 example for the block 'A'."""
+    from webapp.models import Round, RoundKind, Study
+    from webapp.services import study_report, weight_sets
+
+    saaty = [[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]]
+    source = {"kind": "ahp", "local_weights": {}, "block_cr": {"A": 0.0332}, "block_s_star": {"A": 0.81},
+              "block_matrices": {"A": {"codes": ["A1", "A2", "A3"], "matrix": saaty}}}
+    monkeypatch.setitem(weight_sets.SOURCES, "ahp", lambda rnd: source)
+    with app.app_context():
+        rnd = db.session.get(Round, finished.round2_id)
+        monkeypatch.setattr(rnd, "kind", RoundKind.ahp)
+        report = study_report.build(db.session.get(Study, finished.study_id), locale="en")
+        assert report.blocks == [{"round": 2, "code": "A", "name": report.blocks[0]["name"], "cr": 0.0332,
+                                  "s_star": 0.81}]
+        assert report.worked_ahp["parent"] == "A"
+        assert report.worked_ahp["cr"] == pytest.approx(0.033, abs=0.001)
+        from webapp.services.report_render import render_html
+
+        with app.test_request_context():
+            html = render_html(report)
+        assert "0.0332" in html and "0.810" in html and "λmax" in html
+        db.session.rollback()
+
+
+def test_a_study_without_rounds_or_weights_still_has_a_report(app, coordinator_client, make_study):
+    study_id = make_study(alice(app), title="Empty study")
+    page = coordinator_client.get(f"/studies/{study_id}/report/view?lang=en")
+    assert page.status_code == 200
+    assert "No closed Delphi round yet." in page.text and "No weight set has been published yet." in page.text
+    assert coordinator_client.get(f"/studies/{study_id}/report.pdf?lang=zh").data.startswith(b"%PDF")
+    assert "尚未发布权重集" in docx_text(coordinator_client.get(f"/studies/{study_id}/report.docx?lang=zh").data)

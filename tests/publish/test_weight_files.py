@@ -154,3 +154,14 @@ def test_xmcda_is_valid_against_the_official_xsd_and_loads_back(document):
     # and an invalid file is refused by the same XSD
     broken = data.replace(b"<real>", b"<reel>", 1).replace(b"</real>", b"</reel>", 1)
     assert not _validate(etree.fromstring(broken), XMCDA_4_0_0)[0]
+
+
+def test_the_evaluation_library_reads_a_published_document(document):
+    """contracts.md: the evaluation helper reads weight-set/1; its WeightTree takes our document whole."""
+    import evaluation as ev
+
+    tree = ev.WeightTree.from_dict(document)
+    want = {n["code"]: n["global_weight"] for n in document["nodes"]}
+    assert tree.global_weights() == pytest.approx(want, abs=1e-12)
+    assert tree.local_weights() == pytest.approx({n["code"]: n["local_weight"] for n in document["nodes"]},
+                                                 abs=1e-12)

@@ -59,11 +59,11 @@ def test_delphi_weights_are_mean_ratings_normalised_per_sibling_group(app, full)
 def test_first_level_round_by_hand(app, coordinator_client):
     """test_dashboard_support ROUND1: means A 17/4, B 17/4, C 12/4, D 7/3 (no opinion left out)."""
     from webapp.models import Round, Study
-    from webapp.services import rounds, weight_sets
+    from webapp.services import round_lifecycle, weight_sets
 
     built = build_round(app, alice(app))
     with app.app_context():
-        rounds.close_round(db.session.get(Round, built.round_id))
+        round_lifecycle.close_round(db.session.get(Round, built.round_id))
         ws = weight_sets.publish(db.session.get(Study, built.study_id), db.session.get(Round, built.round_id))
         db.session.commit()
         nodes = {n["code"]: n for n in ws.document["nodes"]}
@@ -198,3 +198,44 @@ def test_open_round_cannot_be_published(app, coordinator_client):
             weight_sets.publish(db.session.get(Study, built.study_id), db.session.get(Round, built.round_id))
         db.session.rollback()
         assert db.session.scalar(select(func.count(WeightSet.id))) == 0
+
+
+def test_an_ahp_source_as_the_contract_gives_it(app, full, monkeypatch):
+    """contracts.md "Publishable weights": CR and S* on the block heads, intervals on the nodes,
+    pseudonyms kept for the coordinator only (a count is published), group matrices carried over."""
+    from webapp.models import RoundKind
+    from webapp.services import weight_files, weight_sets, weight_xmcda
+
+    with app.app_context():
+        study, rnd, user = _objects(app, full)
+        base = weight_sets.source_of(rnd)
+        heads = sorted({code.split(".")[0] if "." in code else code[0] for code in base["local_weights"]})
+        source = {
+            "kind": "ahp",
+            "local_weights": base["local_weights"],
+            "block_cr": {"SQ": 0.031, **{h: 0.05 for h in heads}},
+            "block_s_star": {"SQ": 0.78},
+            "global_intervals": {"A": [0.2, 0.3]},
+            "method": {"priority_method": "eigen", "aggregation": "aij", "expert_weights": "equal",
+                       "threshold": 0.1, "ri_table": "saaty"},
+            "panel": {"experts_invited": 6, "experts_used": ["E01", "E02", "E03"], "rounds": {"delphi": 1, "ahp": 1}},
+            "provenance": {"round_ids": [rnd.id], "round_numbers": [rnd.number], "responses_used": 3,
+                           "settings": {"ahp": {"priority_method": "eigen"}}},
+            "block_matrices": {"SQ": {"codes": ["A", "B", "C", "D"],
+                                      "matrix": [[1, 2, 2, 1], [0.5, 1, 1, 0.5], [0.5, 1, 1, 0.5], [1, 2, 2, 1]]}},
+        }
+        monkeypatch.setitem(weight_sets.SOURCES, "ahp", lambda r: source)
+        monkeypatch.setattr(rnd, "kind", RoundKind.ahp)
+        ws = weight_sets.publish(study, rnd, by=user)
+        doc = ws.document
+        nodes = {n["code"]: n for n in doc["nodes"]}
+        assert nodes["SQ"]["cr"] == 0.031 and nodes["SQ"]["s_star"] == 0.78
+        assert nodes["A"]["cr"] == 0.05 and nodes["A"]["interval"] == [0.2, 0.3]
+        assert nodes["A1.1"]["cr"] is None                 # a leaf heads no block
+        assert doc["panel"]["experts_used"] == 3 and ws.experts_used == ["E01", "E02", "E03"]
+        assert "E01" not in ws.payload_text
+        assert doc["method"]["kind"] == "ahp" and doc["method"]["aggregation"] == "aij"
+        xml = weight_xmcda.to_xmcda(doc)
+        assert b'mcdaConcept="pairwiseComparisons"' in xml and b'mcdaConcept="consistencyRatio"' in xml
+        assert weight_files.to_csv(doc).decode("utf-8-sig").splitlines()[1].split(",")[7] == "0.031"
+        db.session.rollback()

@@ -144,3 +144,17 @@ def test_api_is_read_only_and_answers_cors_preflight(client, published):
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
     with client.application.app_context():
         assert db.session.scalar(select(func.count(WeightSet.id))) == 3
+
+
+def test_withdrawn_only_study_has_no_latest_but_keeps_its_files(app, client, published):
+    from webapp.models import Study
+    from webapp.services import weight_sets
+
+    with app.app_context():
+        study = db.session.get(Study, published["public"])
+        weight_sets.withdraw(weight_sets.version_of(study, 2), reason="both wrong")
+        db.session.commit()
+    assert client.get(f"/api/weight-sets/{published['public']}/latest").status_code == 404
+    assert client.get(f"/api/weight-sets/{published['public']}/2").status_code == 200
+    listing = client.get("/api/weight-sets").get_json()["weight_sets"]
+    assert [s["withdrawn"] for s in listing] == [True, True]

@@ -12,7 +12,8 @@ NOT_FREE_TEXT = {
     ("study", "default_locale"), ("user", "password_hash"), ("user", "session_token"), ("user", "locale"),
     ("user", "username"), ("login_attempt", "username"), ("login_attempt", "ip_hash"),
     ("audit_event", "actor"), ("audit_event", "action"), ("audit_event", "target"),
-    ("weight_set", "payload_text"), ("weight_set", "checksum"),
+    ("weight_set", "payload_text"), ("weight_set", "checksum"), ("study", "api_key_hash"),
+    ("evaluation_score", "code"), ("evaluation_score", "source"), ("evaluator", "token_hash"),
     ("study", "time_zone"),  # an IANA zone name chosen from a list and checked (services/timezones.py)
     ("message", "locale"),   # "en" / "zh", set by the app
 }

@@ -5,8 +5,8 @@ Every rule of ``app.url_map`` is tested (tests/security/test_access.py, test_csr
 - a route in the ``coordinator`` blueprint needs a logged-in coordinator who owns the
   study (its ids), a route in the ``expert`` blueprint an invitation session of the
   study; nothing to add for those;
-- any other route must be listed below: PUBLIC (with the reason), COORDINATOR_ONLY or
-  EXPERT_ONLY. A new route that is in none of them fails the suite until it is
+- any other route must be listed below: PUBLIC (with the reason), COORDINATOR_ONLY,
+  EXPERT_ONLY or API_KEY (a study's published weights: public only when the study is). A new route that is in none of them fails the suite until it is
   classified here;
 - every URL argument must have a value in ARGUMENTS (the name of an attribute of a
   ``world.Side``, or a constant). A new argument name fails the suite until added.
@@ -25,13 +25,7 @@ PUBLIC = {
     "auth.enter": "the page of an /i#<token> link: posts the token from the URL fragment (same exchange)",
     "api.health": "liveness probe, no data",
     "api.fresh_csrf_token": "a CSRF token for the caller's own session",
-    # Published weight sets: public, or the study's API key when the coordinator keeps them
-    # private (tests/webapp/test_weight_api.py); never identities or individual answers.
-    "weights_api.listing": "published weight sets, public ones only",
-    "weights_api.version_json": "a published weight set (public, or with the study's API key)",
-    "weights_api.version_file": "a published weight set's files (public, or with the study's API key)",
-    "weights_api.version_datapackage": "a published weight set's Data Package (public, or with the key)",
-    "weights_api.latest": "a study's newest published weight set (public, or with the key)",
+    "evaluator.invitation": "exchanges an evaluator's link token for an evaluator session (the token is the credential)",
 }
 
 # Outside the coordinator blueprint, but for logged-in coordinators only.
@@ -42,10 +36,16 @@ COORDINATOR_ONLY = {
 
 # Outside the expert blueprint, but for experts (invitation session) only.
 EXPERT_ONLY = {
-    "api.save_answers",
+    "api.save_answers", "api.save_judgments",
 }
 
-BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert"}
+# Published weight sets: public when the study says so, otherwise only with the study's API key.
+API_KEY = {
+    "weights_api.listing", "weights_api.version_json", "weights_api.version_file",
+    "weights_api.version_datapackage", "weights_api.latest",
+}
+
+BLUEPRINT_ROLES = {"coordinator": "coordinator", "expert": "expert", "evaluator": "evaluator"}
 
 # URL argument -> world.Side attribute (str) or a constant value (Const).
 
@@ -60,26 +60,38 @@ ARGUMENTS = {
     "node_id": "node_id",
     "expert_id": "expert_id",
     "proposal_id": "proposal_id",
+    "version": "version",
+    "evaluation_id": "evaluation_id",
+    "action": Const("finish"),
     "token": "token",
     "table": Const("ratings"),
     "fmt": Const("csv"),
-    "version": Const("1"),     # numbered within its study, not a global id
-    "evaluation_id": "evaluation_id",
-    "action": Const("finish"),
+    "object_id": "object_id",          # an evaluated object of the evaluation (assigned to the evaluator)
+    "evaluator_id": "evaluator_id",
     "direction": Const("up"),
     "filename": Const("css/app.css"),
 }
 
-# Where one endpoint needs another constant than ARGUMENTS gives (e.g. its own file formats).
+# Numbers that count within a study (v1, v2 … of each study), not ids of their own: the
+# "his study id, her other ids" check leaves them out (his study's v1 is his).
+NUMBERED_WITHIN_STUDY = {"version"}
+
+# Where one endpoint needs another value than ARGUMENTS gives.
+AHP_ROUND = {"round_id": "ahp_round_id"}
 ENDPOINT_ARGUMENTS = {
-    "coordinator.report_download": {"fmt": Const("docx")},
+    "coordinator.ahp_round_edit": AHP_ROUND, "coordinator.ahp_dashboard_page": AHP_ROUND,
+    "coordinator.ahp_export_xlsx": AHP_ROUND, "coordinator.ahp_export_csv": {**AHP_ROUND, "table": Const("judgments")},
+    "expert.ahp_round_page": AHP_ROUND, "api.save_judgments": AHP_ROUND,
+    "coordinator.report_download": {"fmt": Const("docx")},  # pdf/docx only (pdf needs chromium: slow)
+    "evaluator.invitation": {"token": "evaluator_token"},
+    "coordinator.evaluation_report_file": {"fmt": Const("docx")},
 }
 
 # Converters the generator knows how to fill.
 KNOWN_CONVERTERS = {"IntegerConverter", "UnicodeConverter", "PathConverter", "AnyConverter"}
 
-HOW_TO = ("Classify it in tests/security/routes.py (PUBLIC with a reason, COORDINATOR_ONLY or "
-          "EXPERT_ONLY) or put it in the coordinator/expert blueprint, whose guard the suite knows.")
+HOW_TO = ("Classify it in tests/security/routes.py (PUBLIC with a reason, COORDINATOR_ONLY, "
+          "EXPERT_ONLY or API_KEY) or put it in the coordinator/expert blueprint, whose guard the suite knows.")
 
 
 def role_of(endpoint: str) -> str | None:
@@ -89,6 +101,8 @@ def role_of(endpoint: str) -> str | None:
         return "coordinator"
     if endpoint in EXPERT_ONLY:
         return "expert"
+    if endpoint in API_KEY:
+        return "api_key"
     blueprint = endpoint.split(".", 1)[0] if "." in endpoint else None
     return BLUEPRINT_ROLES.get(blueprint)
 
@@ -118,6 +132,7 @@ def url_for_rule(rule, side, *, override=None) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-def id_arguments(rule) -> list[str]:
+def id_arguments(rule, *, global_only: bool = False) -> list[str]:
     return [name for name, source in ARGUMENTS.items()
-            if name in rule.arguments and not isinstance(source, Const)]
+            if name in rule.arguments and not isinstance(source, Const)
+            and not (global_only and name in NUMBERED_WITHIN_STUDY)]

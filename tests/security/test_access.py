@@ -9,7 +9,7 @@ fails with a message saying what to add to tests/security/routes.py.
 from __future__ import annotations
 
 from tests.security import routes
-from tests.security.world import coordinator_client, expert_client, fingerprint
+from tests.security.world import coordinator_client, evaluator_client, expert_client, fingerprint
 
 REFUSED = {403, 404}
 
@@ -62,7 +62,7 @@ def test_anonymous_callers_reach_no_private_route(app, world):
     failures: list[str] = []
     for rule in all_rules(app):
         role = routes.role_of(rule.endpoint)
-        if role == "public":
+        if role in ("public", "api_key"):  # api_key: test_published_weights_need_the_studys_own_key
             continue
         url = routes.url_for_rule(rule, world.alice)
         ok = (lambda r: is_login_redirect(r) or r.status_code == 401) if role == "coordinator" \
@@ -88,6 +88,13 @@ def test_the_owner_reaches_every_get_route(app, world):
             status = expert.get(url).status_code
             if status not in (200, 302):
                 failures.append(f"expert: GET {url} ({rule.endpoint}) answered {status}")
+    evaluator = evaluator_client(app, world.alice)
+    for rule in rules_for(app, "evaluator"):
+        if "GET" in rule.methods:
+            url = routes.url_for_rule(rule, world.alice)
+            status = evaluator.get(url).status_code
+            if status not in (200, 302):
+                failures.append(f"evaluator: GET {url} ({rule.endpoint}) answered {status}")
     assert not failures, "\n".join(failures)
 
 
@@ -101,7 +108,7 @@ def test_another_coordinator_reaches_nothing_of_the_study(app, world):
         url = routes.url_for_rule(rule, world.alice)
         check_refused(app, client, rule, url, lambda r: r.status_code in REFUSED, "bob with alice's ids",
                       failures)
-        if "study_id" in ids and len(ids) > 1:
+        if "study_id" in ids and len(routes.id_arguments(rule, global_only=True)) > 1:
             # his own study, her round / indicator / expert / proposal
             mixed = routes.url_for_rule(rule, world.alice, override={"study_id": world.bob})
             check_refused(app, client, rule, mixed, lambda r: r.status_code in REFUSED,
@@ -142,4 +149,60 @@ def test_a_coordinator_is_not_an_expert(app, world):
         url = routes.url_for_rule(rule, world.alice)
         check_refused(app, client, rule, url, lambda r: r.status_code in (401, 403), "alice (coordinator)",
                       failures)
+    assert not failures, "\n".join(failures)
+
+
+def test_published_weights_need_the_studys_own_key(app, world):
+    """The weights API of a private study: its key opens it; no key, a session or another
+    study's key do not (the same 404 as a study that does not exist)."""
+    failures: list[str] = []
+    anonymous, bob = app.test_client(), coordinator_client(app, world.bob)
+    for rule in rules_for(app, "api_key"):
+        url = routes.url_for_rule(rule, world.alice)
+        own = anonymous.get(url, headers={"X-API-Key": world.alice.api_key})
+        if rule.endpoint == "weights_api.listing":
+            for who, response in (("anonymous", anonymous.get(url)), ("bob's session", bob.get(url)),
+                                  ("bob's key", anonymous.get(url, headers={"X-API-Key": world.bob.api_key}))):
+                if "Labelalicex" in response.get_data(as_text=True):
+                    failures.append(f"{who}: {url} lists alice's private weight set")
+            if "Labelalicex" not in own.get_data(as_text=True):
+                failures.append(f"alice's key: {url} does not list her weight set")
+            continue
+        if own.status_code not in (200, 302):
+            failures.append(f"alice's key: GET {url} answered {own.status_code}")
+        for who, response in (("anonymous", anonymous.get(url)), ("bob's session", bob.get(url)),
+                              ("bob's key", anonymous.get(url, headers={"X-API-Key": world.bob.api_key})),
+                              ("bob's key as bearer", anonymous.get(
+                                  url, headers={"Authorization": f"Bearer {world.bob.api_key}"}))):
+            if response.status_code != 404:
+                failures.append(f"{who}: GET {url} ({rule.endpoint}) answered {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_another_evaluations_evaluator_reaches_nothing_of_it(app, world):
+    client = evaluator_client(app, world.bob)
+    failures: list[str] = []
+    for rule in rules_for(app, "evaluator"):
+        if not routes.id_arguments(rule):
+            continue
+        url = routes.url_for_rule(rule, world.alice)
+        check_refused(app, client, rule, url, lambda r: r.status_code in REFUSED, "bob's evaluator", failures)
+    assert not failures, "\n".join(failures)
+
+
+def test_an_evaluator_is_neither_coordinator_nor_expert_and_they_are_not_evaluators(app, world):
+    evaluator = evaluator_client(app, world.alice)
+    failures: list[str] = []
+    for rule in rules_for(app, "coordinator"):
+        url = routes.url_for_rule(rule, world.alice)
+        check_refused(app, evaluator, rule, url, lambda r: is_login_redirect(r) or r.status_code in (401, 403),
+                      "alice's evaluator", failures)
+    for rule in rules_for(app, "expert"):
+        url = routes.url_for_rule(rule, world.alice)
+        check_refused(app, evaluator, rule, url, lambda r: r.status_code in (401, 403), "alice's evaluator",
+                      failures)
+    for who, client in (("alice", coordinator_client(app, world.alice)), ("expert", expert_client(app, world.alice))):
+        for rule in rules_for(app, "evaluator"):
+            url = routes.url_for_rule(rule, world.alice)
+            check_refused(app, client, rule, url, lambda r: r.status_code in (401, 403), who, failures)
     assert not failures, "\n".join(failures)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.security import routes
-from tests.security.world import coordinator_client, expert_client, fingerprint
+from tests.security.world import coordinator_client, evaluator_client, expert_client, fingerprint
 
 
 def post_rules(app):
@@ -20,6 +20,7 @@ def test_every_post_route_needs_the_csrf_token(app, world, which_round):
     if which_round == "open":
         world.alice.round_id = world.alice.open_round_id
     clients = {"coordinator": coordinator_client(app, world.alice), "expert": expert_client(app, world.alice),
+               "evaluator": evaluator_client(app, world.alice),
                "public": app.test_client()}
     clients["public"].get("/login")  # a session with a CSRF secret of its own
     failures = []

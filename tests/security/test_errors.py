@@ -74,7 +74,7 @@ def test_autosave_while_another_process_holds_the_write_lock_is_a_503(tmp_path):
     """A real lock: another connection holds SQLite's write lock past the busy timeout (5 s)."""
     from webapp.extensions import db
     from webapp.models import Study
-    from webapp.services import rounds, studies
+    from webapp.services import round_lifecycle, round_scope, studies
     from webapp.services.accounts import create_coordinator
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
@@ -86,8 +86,8 @@ def test_autosave_while_another_process_holds_the_write_lock_is_a_503(tmp_path):
         study = studies.create_study(create_coordinator("alice", "correct horse battery"), title="S")
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
         token = studies.add_expert(study, name="Ada").token
-        rnd = rounds.create_round(study, rated_level=1)
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, rated_level=1)
+        round_lifecycle.open_round(rnd)
         db.session.commit()
         round_id, node_id = rnd.id, rnd.items[0].node_id
     client = app.test_client()

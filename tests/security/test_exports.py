@@ -41,6 +41,26 @@ def xlsx_problems(body: bytes, where: str) -> list[str]:
     return problems
 
 
+FORMATS = ("csv", "xlsx", "json", "xml")
+
+
+def variants(rule, side, values: dict):
+    """The rule's URL for every value of its constant arguments that name a table or a format."""
+    names = [name for name in values if name in rule.arguments
+             and name not in routes.ENDPOINT_ARGUMENTS.get(rule.endpoint, {})]
+    if not names:
+        yield routes.url_for_rule(rule, side)
+        return
+    name = names[0]
+    saved = routes.ARGUMENTS[name]
+    try:
+        for value in values[name]:
+            routes.ARGUMENTS[name] = routes.Const(value)
+            yield routes.url_for_rule(rule, side)
+    finally:
+        routes.ARGUMENTS[name] = saved
+
+
 def check(response, where, problems, seen):
     if response.mimetype in CSV_TYPES:
         seen.append(where)
@@ -60,19 +80,15 @@ def test_no_export_carries_a_formula(app, world):
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if routes.role_of(rule.endpoint) != "coordinator" or "GET" not in rule.methods:
             continue
-        if "table" in rule.arguments:
-            for table in TABLES:
-                routes.ARGUMENTS["table"], saved = routes.Const(table), routes.ARGUMENTS["table"]
-                try:
-                    url = routes.url_for_rule(rule, world.alice)
-                finally:
-                    routes.ARGUMENTS["table"] = saved
-                check(client.get(url), url, problems, seen)
-            continue
-        url = routes.url_for_rule(rule, world.alice)
-        check(client.get(url), url, problems, seen)
-    # the links CSV is a GET (it never changes a link), covered by the loop above
-    assert len(seen) >= len(TABLES) + 3, seen   # every table, the workbook, the indicators, the links file
+        for url in variants(rule, world.alice, {"table": TABLES, "fmt": FORMATS}):
+            check(client.get(url), url, problems, seen)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if routes.role_of(rule.endpoint) == "api_key":
+            for url in variants(rule, world.alice, {"fmt": FORMATS}):
+                check(client.get(url, headers={"X-API-Key": world.alice.api_key}), url, problems, seen)
+    # the links CSV is a GET (it never changes a link), covered by the first loop
+    # every table, the workbook, the indicators, the links file, the weights CSV and XLSX (page and API), the evaluation template
+    assert len(seen) >= len(TABLES) + 8, seen
     assert not problems, "\n".join(problems)
 
 

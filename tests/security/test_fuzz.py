@@ -1,5 +1,6 @@
-"""Hypothesis fuzz of the JSON API and every upload: always a 2xx/3xx or a 4xx with a
-message, never a 500, and a refused request never writes anything."""
+"""Hypothesis fuzz of every JSON POST route (generated) and every upload (hierarchy, panel,
+evaluation scores): always a 2xx/3xx or a 4xx with a message, never a 500, and a refused
+request never writes anything."""
 from __future__ import annotations
 
 import io
@@ -42,20 +43,29 @@ def assert_clean_refusal(response, before, app, what):
         assert fingerprint(app) == before, f"{what}: refused but the database changed"
 
 
-def test_fuzz_the_autosave_api(app, world):
-    client = expert_client(app, world.alice)
-    url = f"/api/v1/rounds/{world.alice.open_round_id}/answers"
-    token = client.csrf_token()
+def test_fuzz_every_json_post_route(app, world):
+    """Every POST route under /api/ (generated from the URL map), by the role that may use it."""
+    from tests.security import routes
 
-    @FUZZ
-    @given(body=bodies)
-    def run(body):
-        before = fingerprint(app)
-        response = client.post(url, data=body.encode("utf-8", "surrogatepass"), content_type="application/json",
-                               headers={"X-CSRF-Token": token}, csrf=False)
-        assert_clean_refusal(response, before, app, f"autosave {body[:80]!r}")
+    clients = {"expert": expert_client(app, world.alice), "coordinator": coordinator_client(app, world.alice)}
+    world.alice.round_id = world.alice.open_round_id
+    targets = [(rule, routes.role_of(rule.endpoint)) for rule in app.url_map.iter_rules()
+               if "POST" in rule.methods and rule.rule.startswith("/api/")]
+    assert any(rule.endpoint == "api.save_answers" for rule, _role in targets)
+    for rule, role in targets:
+        client = clients[role]
+        url = routes.url_for_rule(rule, world.alice)
+        token = client.csrf_token()
 
-    run()
+        @FUZZ
+        @given(body=bodies)
+        def run(body):
+            before = fingerprint(app)
+            response = client.post(url, data=body.encode("utf-8", "surrogatepass"), content_type="application/json",
+                                   headers={"X-CSRF-Token": token}, csrf=False)
+            assert_clean_refusal(response, before, app, f"{rule.endpoint} {body[:80]!r}")
+
+        run()
 
 
 csv_cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
@@ -116,5 +126,35 @@ def test_fuzz_the_panel_upload_and_paste(app, world):
             response = client.post(url, data={"text": text})
         assert response.status_code in (200, 302, 400), f"{text[:80]!r}: {response.status_code}"
         assert_clean_refusal(response, before, app, f"panel {text[:80]!r}")
+
+    run()
+
+
+score_values = st.one_of(st.sampled_from(["", "NaN", "inf", "-inf", "1e400", "-0", "3.5", "abc", "=1+1", "1,5"]),
+                         st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=8))
+
+
+def test_fuzz_the_evaluation_scores_upload(app, world):
+    from webapp.models import Node
+
+    client = coordinator_client(app, world.alice)
+    url = f"/studies/{world.alice.study_id}/evaluations/{world.alice.evaluation_id}/scores"
+    with app.app_context():
+        codes = list(db.session.scalars(select(Node.code).where(Node.study_id == world.alice.study_id)))[:6]
+    tables = st.lists(st.tuples(st.text(max_size=10), st.lists(score_values, min_size=len(codes),
+                                                                  max_size=len(codes))), max_size=4).map(
+        lambda rows: ("\n".join([",".join(["object", *codes])] + [",".join([name.replace(",", " "), *values])
+                                                                  for name, values in rows])).encode("utf-8"))
+    files = st.one_of(st.tuples(st.just("scores.csv"), tables),
+                      st.tuples(st.sampled_from(["scores.csv", "scores.xlsx", "scores.txt"]), st.binary(max_size=300)))
+
+    @FUZZ
+    @given(upload=files)
+    def run(upload):
+        name, raw = upload
+        before = fingerprint(app)
+        response = client.post(url, data={"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
+        assert response.status_code in (302, 400), f"{name} {raw[:80]!r}: {response.status_code}"
+        assert_clean_refusal(response, before, app, f"scores {name} {raw[:80]!r}")
 
     run()

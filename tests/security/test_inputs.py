@@ -214,3 +214,19 @@ def draft_study_for(app, make_study):
     with app.app_context():
         owner = db.session.scalar(select(User.id).where(User.username == "alice"))
     return make_study(owner, seed=False)
+
+
+def test_the_questionnaire_form_post_is_cleaned_too(app, world):
+    """The form post without JavaScript builds its fields per round: BaseForm cleans them too."""
+    from webapp.models import Proposal, Rating, Response
+
+    client = expert_client(app, world.alice, 1)
+    round_id, node = world.alice.open_round_id, first_item(app, world.alice.open_round_id)
+    response = client.post(f"/expert/rounds/{round_id}", data={
+        "action": "save", f"rate_{node}": "3", f"comment_{node}": "nul\x00 esc\x1b ok"})
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.scalar(select(Rating.comment).join(Response).where(
+            Response.expert_id == world.alice.experts[1][0], Response.round_id == round_id, Rating.node_id == node))
+        assert saved == "nul esc ok"
+        assert db.session.scalar(select(db.func.count(Proposal.id))) >= 1

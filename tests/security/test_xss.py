@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.security import routes
 from tests.security.payloads import fill
-from tests.security.world import coordinator_client, expert_client
+from tests.security.world import coordinator_client, evaluator_client, expert_client
 
 RAW = "<svg onload=alert("
 ESCAPED = "&lt;svg onload=alert("
@@ -18,13 +18,14 @@ def payload(i: int, length: int) -> str:
 
 def pages(app, world):
     visitors = {"owner": coordinator_client(app, world.alice), "expert": expert_client(app, world.alice, 0),
+                "evaluator": evaluator_client(app, world.alice),
                 "other expert": expert_client(app, world.alice, 1), "anonymous": app.test_client()}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
         role = routes.role_of(rule.endpoint)
         who = {"coordinator": ["owner"], "expert": ["expert", "other expert"],
-               "public": ["anonymous", "owner"]}[role]
+               "public": ["anonymous", "owner"], "api_key": ["anonymous"], "evaluator": ["evaluator"]}[role]
         for name in who:
             for round_id in {world.alice.round_id, world.alice.open_round_id}:
                 saved, world.alice.round_id = world.alice.round_id, round_id
@@ -52,7 +53,7 @@ def test_no_page_renders_a_stored_payload_as_markup(app, world):
             if ESCAPED + value[len(RAW):value.index(")")] in body:
                 shown.add(column)
     assert not failures, "\n".join(failures)
-    expected = {"study.title", "node.name_zh", "node.name_en", "node.code", "expert.name", "expert.email",
-                "expert.organisation", "rating.comment", "proposal.text", "round.title", "rating.reason", "user.email"}
+    expected = {"evaluation.title", "evaluated_object.name", "weight_set.label", "study.title", "node.name_zh",
+                "node.name_en", "node.code", "expert.name", "expert.email", "expert.organisation", "rating.comment", "proposal.text", "round.title", "rating.reason", "user.email"}
     missing = expected - shown
     assert not missing, f"never displayed, so not tested: {sorted(missing)}; shown: {sorted(shown)}"

@@ -21,11 +21,16 @@ class Side:
     study_id: int = 0
     round_id: int = 0          # round 1: closed, answered by everyone
     open_round_id: int = 0     # round 2: open
+    ahp_round_id: int = 0      # an AHP round on the first level, closed, with a judgment of the first expert
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
     proposal_id: int = 0
-    version: int = 0           # weight set v1, published from round 1
-    evaluation_id: int = 0     # an evaluation on v1
+    version: int = 0           # a published weight set (from round 1)
+    evaluation_id: int = 0     # an evaluation using it
+    api_key: str = ""          # the study's key for the published-weights API (the study is private)
+    object_id: int = 0         # its evaluated object, scored by its evaluator
+    evaluator_id: int = 0
+    evaluator_token: str = ""  # the evaluator's link token
     token: str = ""            # the first expert's invitation token
     experts: list[tuple[int, str]] = field(default_factory=list)  # (id, token)
     identities: list[dict] = field(default_factory=list)           # name, e-mail … per expert
@@ -33,7 +38,8 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import evaluations, rounds, weight_sets
+    from webapp.services import ahp_answers, ahp_rounds, evaluations, evaluators, round_lifecycle, round_scope, weight_sets
+    from webapp.services.answers import add_proposal, save_answers, submit_response
 
     side = Side(username)
     owner = make_coordinator(username, display_name=f"Coordinator {username}")
@@ -47,31 +53,46 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
     side.expert_id, side.token = side.experts[0]
     with app.app_context():
         study = db.session.get(Study, side.study_id)
-        first = rounds.create_round(study, rated_level=1, allow_proposals=True)
-        rounds.open_round(first)
+        first = round_scope.create_delphi_round(study, rated_level=1, allow_proposals=True)
+        round_lifecycle.open_round(first)
         for k, (expert_id, _token) in enumerate(side.experts):
             expert = db.session.get(Expert, expert_id)
             side.identities.append({"name": expert.name, "email": expert.email, "organisation":
                                     expert.organisation, "pseudonym": expert.pseudonym})
             answers = [{"node_id": item.node_id, "value": 1 + (k + j) % 5,
                         "comment": f"Comment{username}{k}x{j}"} for j, item in enumerate(first.items)]
-            rounds.save_answers(expert, first, answers)
+            save_answers(expert, first, answers)
             if k == 0:
-                proposal = rounds.add_proposal(expert, first, kind="add",
-                                               text=f"Proposal{username}{k}x", rationale="why")
-            rounds.submit_response(expert, first)
-        rounds.close_round(first)
+                proposal = add_proposal(expert, first, kind="add", text=f"Proposal{username}{k}x",
+                                        rationale="why")
+            submit_response(expert, first)
+        round_lifecycle.close_round(first)
         db.session.flush()
         side.proposal_id = proposal.id
         side.round_id = first.id
-        weight_set = weight_sets.publish(study, first)
+        weight_set = weight_sets.publish(study, first, label=f"Label{username}x")
         side.version = weight_set.version
-        side.evaluation_id = evaluations.create_evaluation(
-            study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment").id
-        second = rounds.create_round(study, rated_level=1)
-        rounds.open_round(second)
-        rounds.save_answers(db.session.get(Expert, side.expert_id), second,
-                            [{"node_id": second.items[0].node_id, "value": 3}])
+        evaluation = evaluations.create_evaluation(
+            study, weight_set_id=weight_set.id, title=f"Evaluation{username}x", kind="self_assessment")
+        side.evaluation_id = evaluation.id
+        (evaluated,) = evaluations.add_objects(evaluation, [f"Platform{username}x"])
+        invitation = evaluators.add_evaluator(evaluation, f"Evaluator{username}x", [evaluated.id])
+        leaf = evaluations.tree_of(evaluation).leaves[0]
+        evaluators.save_scores(invitation.evaluator, evaluated, {leaf: "80"}, {leaf: f"Evidence{username}x"})
+        side.object_id, side.evaluator_id = evaluated.id, invitation.evaluator.id
+        side.evaluator_token = invitation.token
+        side.api_key = weight_sets.rotate_api_key(study)
+        pairwise = ahp_rounds.create_ahp_round(study, levels=[1])
+        round_lifecycle.open_round(pairwise)
+        (block, children), = ahp_rounds.round_blocks(pairwise)
+        ahp_answers.save_judgments(db.session.get(Expert, side.expert_id), pairwise, [
+            {"block": block.id, "row": children[0].id, "col": children[1].id, "value": 3}])
+        round_lifecycle.close_round(pairwise)  # one round at a time: round 2 (Delphi) opens next
+        side.ahp_round_id = pairwise.id
+        second = round_scope.create_delphi_round(study, rated_level=1)
+        round_lifecycle.open_round(second)
+        save_answers(db.session.get(Expert, side.expert_id), second,
+                     [{"node_id": second.items[0].node_id, "value": 3}])
         side.open_round_id = second.id
         side.node_id = db.session.scalar(select(Node.id).where(Node.study_id == study.id, Node.code == "A1.1"))
         db.session.commit()
@@ -102,6 +123,13 @@ def coordinator_client(app, side: Side):
 def expert_client(app, side: Side, k: int = 0):
     client = app.test_client()
     response = client.get(f"/i/{side.experts[k][1]}")
+    assert response.status_code == 302, response.data[:300]
+    return client
+
+
+def evaluator_client(app, side: Side):
+    client = app.test_client()
+    response = client.get(f"/evaluate/i/{side.evaluator_token}")
     assert response.status_code == 302, response.data[:300]
     return client
 

@@ -33,13 +33,15 @@ def test_load_demo_prints_working_logins_and_is_idempotent(runner, app):
     lines = first.output.strip().splitlines()
     kind, username, password = lines[0].split()
     assert kind == "coordinator"
-    expert_lines = [line.split() for line in lines[1:]]
-    assert len(expert_lines) == 8 and all(parts[0] == "expert" for parts in expert_lines)
+    expert_lines = [line.split() for line in lines[1:] if line.startswith("expert ")]
+    ahp_lines = [line.split() for line in lines[1:] if line.startswith("ahp-expert ")]
+    assert len(expert_lines) == 8 and len(ahp_lines) == 8 and len(lines) == 17
     assert [parts[1] for parts in expert_lines] == [f"E{i:02d}" for i in range(1, 9)]
     after_first = counts(app)
     # the seed hierarchy: 1 goal + 4 elements + 16 second-level + 43 third-level indicators,
     # in the demo study (8 experts) and in the finished example study (12 experts, demo_finished.py)
-    assert after_first == (1, 2, 2 * 64, 8 + 12)
+    # ... and the AHP-stage study (8 experts, demo_ahp.py)
+    assert after_first == (1, 3, 3 * 64, 8 + 12 + 8)
 
     second = runner.invoke(args=["load-demo"])
     assert second.exit_code == 0

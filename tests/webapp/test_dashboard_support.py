@@ -75,7 +75,8 @@ def _answers(rnd, values, **extra):
 def build_round(app, owner_id: int, *, title: str = "看板研究 · Dashboard study") -> Built:
     """The round described in the module docstring, open; returns ids and invitation tokens."""
     from webapp.models import Study, User
-    from webapp.services import rounds, studies
+    from webapp.services import round_lifecycle, round_scope, studies
+    from webapp.services.answers import save_answers, submit_response
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -93,16 +94,16 @@ def build_round(app, owner_id: int, *, title: str = "看板研究 · Dashboard s
             tokens[pseudonym] = invitation.token
         db.session.flush()
         experts = {e.pseudonym: e for e in study.experts}
-        rnd = rounds.create_round(study, rated_level=1)
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, rated_level=1)
+        round_lifecycle.open_round(rnd)
         assert [item.node.code for item in rnd.items] == CODES
         for pseudonym, values in ROUND1.items():
             answers = _answers(rnd, values)
             if pseudonym == "E01":
                 answers[0]["comment"] = "Clear and measurable; 可以量化。"
-            rounds.save_answers(experts[pseudonym], rnd, answers)
-            rounds.submit_response(experts[pseudonym], rnd)
-        rounds.save_answers(experts["E05"], rnd, _answers(rnd, DRAFT1["E05"]))
+            save_answers(experts[pseudonym], rnd, answers)
+            submit_response(experts[pseudonym], rnd)
+        save_answers(experts["E05"], rnd, _answers(rnd, DRAFT1["E05"]))
         studies.revoke_link(experts["E04"])
         studies.revoke_link(experts["E07"])
         db.session.commit()
@@ -112,23 +113,24 @@ def build_round(app, owner_id: int, *, title: str = "看板研究 · Dashboard s
 def build_two_rounds(app, owner_id: int) -> Built:
     """Round 1 as above (closed), then round 2 open with E01–E03 submitted."""
     from webapp.models import Round, Study
-    from webapp.services import rounds
+    from webapp.services import round_lifecycle, round_scope
+    from webapp.services.answers import save_answers, submit_response
 
     built = build_round(app, owner_id)
     with app.app_context():
         study = db.session.get(Study, built.study_id)
-        rounds.close_round(db.session.get(Round, built.round_id))
-        rnd = rounds.create_round(study, rated_level=1)
+        round_lifecycle.close_round(db.session.get(Round, built.round_id))
+        rnd = round_scope.create_delphi_round(study, rated_level=1)
         assert [item.node.code for item in rnd.items] == CODES
-        rounds.open_round(rnd)
+        round_lifecycle.open_round(rnd)
         experts = {e.pseudonym: e for e in study.experts}
         for pseudonym, values in ROUND2.items():
             answers = _answers(rnd, values)
             if pseudonym == "E01":
                 answers[3]["reason"] = "Only a formality for us."
                 answers[0]["comment"] = "Keep as it is."
-            rounds.save_answers(experts[pseudonym], rnd, answers)
-            rounds.submit_response(experts[pseudonym], rnd)
+            save_answers(experts[pseudonym], rnd, answers)
+            submit_response(experts[pseudonym], rnd)
         db.session.commit()
         built.round2_id = rnd.id
     return built

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 from scipy import stats as st
 from tests.webapp.test_dashboard_support import (
     CODES,
@@ -79,7 +80,7 @@ def test_consensus_follows_the_study_rule_and_names_the_failed_criterion(coordin
         assert rows[code]["_attrs"]["data-consensus"] == ("yes" if reached else "no"), code
     assert rows["A"]["_attrs"]["data-consensus"] == "yes"      # mean 4.25, CV 0.225
     assert re.search(r'data-code="D".*?mean too low', html, re.S)
-    assert "Mean &gt; 3.5 and CV &lt; 0.25" in html
+    assert "Mean &gt; 3.5 and Coefficient of variation (CV) &lt; 0.25 (scale 1–5)" in html
 
 
 def test_panel_figures_kendall_w_authority_response(coordinator_client, built):
@@ -100,7 +101,11 @@ def test_panel_figures_kendall_w_authority_response(coordinator_client, built):
     assert shown("chi2") == f"{friedman.statistic:.2f}"
     assert shown("df") == "3"
     assert shown("p") == f"{friedman.pvalue:.3f}"
-    assert shown("m-used") == "3"
+    assert shown("m-used") == "from 3 of 4 experts"                 # W says whom it counts
+    assert 'data-testid="w-warning"' not in html                     # 3 of 4 ≥ 70 %
+    midrank = delphi.kendall_w(m, False, missing="midrank")          # all four experts
+    assert midrank.m_used == 4
+    assert shown("w-midrank") == f"{midrank.w:.3f}"
     # response: 4 submitted of 6 invited (E04 revoked after answering still counts; E07 does not)
     assert shown("response-rate") == f"{100 * 4 / 6:.0f}%"
     assert "4 of 6 invited experts submitted." in html
@@ -143,7 +148,8 @@ def test_stability_and_reasons_in_round_two(app, coordinator_client):
     previous = np.array([[np.nan if v is None else v for v in ROUND1[p]] for p in experts], dtype=float)
     current = np.array([[np.nan if v is None else v for v in ROUND2.get(p, [None] * 4)] for p in experts],
                        dtype=float)
-    want = delphi.stability(previous, current)
+    want = delphi.stability(previous, current, min_paired=6)  # the round's frozen minimum: 3 pairs < 6
+    assert not want.stable.any()
     for j, code in enumerate(CODES):
         paired = ~np.isnan(previous[:, j]) & ~np.isnan(current[:, j])
         changed = (previous[paired, j] != current[paired, j]).mean()
@@ -151,6 +157,7 @@ def test_stability_and_reasons_in_round_two(app, coordinator_client):
         assert num(rows[code]["c-changed"]) == pytest.approx(want.changed[j])
         assert num(rows[code]["c-p"]) == pytest.approx(want.p[j], nan_ok=True)
         assert rows[code]["c-stable"] == str(int(want.stable[j]))
+    assert html.count("Too few pairs") >= len(CODES)
     # E01 stays outside round 1's IQR on D and says why
     block = html[html.index('id="comments"'):html.index('id="downloads"')]
     assert "Reasons for staying outside the interquartile range" in block
@@ -211,7 +218,7 @@ def test_both_languages_render(coordinator_client, built, lang, words):
 
 def test_a_draft_round_shows_empty_states(app, coordinator_client):
     from webapp.models import Study
-    from webapp.services import rounds, studies
+    from webapp.services import round_scope, studies
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -221,7 +228,7 @@ def test_a_draft_round_shows_empty_states(app, coordinator_client):
         study = studies.create_study(db.session.get(User, alice(app)), title="Empty")
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
         studies.add_expert(study, name="Only one")
-        rnd = rounds.create_round(study, rated_level=1)
+        rnd = round_scope.create_delphi_round(study, rated_level=1)
         db.session.commit()
         study_id, round_id = study.id, rnd.id
         assert db.session.get(Study, study_id).rounds[0].status.value == "draft"
@@ -240,7 +247,7 @@ def test_a_draft_round_shows_empty_states(app, coordinator_client):
 
 def test_one_answer_is_not_yet_statistics(app, coordinator_client):
     from webapp.models import Study, User
-    from webapp.services import rounds, studies
+    from webapp.services import answers, round_lifecycle, round_scope, studies
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -249,10 +256,10 @@ def test_one_answer_is_not_yet_statistics(app, coordinator_client):
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
         expert = studies.add_expert(study, name="Solo").expert
         studies.add_expert(study, name="Silent")
-        rnd = rounds.create_round(study, rated_level=1)
-        rounds.open_round(rnd)
-        rounds.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
-        rounds.submit_response(expert, rnd)
+        rnd = round_scope.create_delphi_round(study, rated_level=1)
+        round_lifecycle.open_round(rnd)
+        answers.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
+        answers.submit_response(expert, rnd)
         db.session.commit()
         path = f"/studies/{study.id}/rounds/{rnd.id}/dashboard?lang=en"
         assert db.session.get(Study, study.id)
@@ -277,10 +284,12 @@ def test_the_dashboard_applies_the_deadline_first(app, coordinator_client, built
 def test_a_rule_for_another_scale_is_explained_not_a_crash(app, coordinator_client):
     """The default rule (mean > 3.5 and CV < 0.25) is written for 1–5; a 1–9 round cannot use it.
 
-    Creating such a round is refused; here the study switches to a scale-free rule, runs a 1–9
-    round, then switches back to the 1–5 rule: the dashboard explains instead of crashing."""
+    Creating such a round is refused; here the study switches to a scale-free rule and runs a 1–9
+    round. Switching the study back to the 1–5 rule afterwards does not touch the opened round (its
+    rule is frozen onto it); a round whose stored rule does not fit its scale (as a migrated legacy
+    round can have) is explained instead of crashing."""
     from webapp.models import User
-    from webapp.services import rounds, studies
+    from webapp.services import answers, round_lifecycle, round_scope, studies
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -288,21 +297,32 @@ def test_a_rule_for_another_scale_is_explained_not_a_crash(app, coordinator_clie
         study = studies.create_study(db.session.get(User, alice(app)), title="Nine points")
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
         experts = [studies.add_expert(study, name=f"X{i}").expert for i in range(2)]
-        with pytest.raises(rounds.RoundError):
-            rounds.create_round(study, rated_level=1, scale_min=1, scale_max=9)
+        with pytest.raises(round_lifecycle.RoundError):
+            round_scope.create_delphi_round(study, rated_level=1, scale_min=1, scale_max=9)
         study.consensus_rule = {"version": 1, "agreement_min": 0.7}
-        rnd = rounds.create_round(study, rated_level=1, scale_min=1, scale_max=9)
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, rated_level=1, scale_min=1, scale_max=9)
+        round_lifecycle.open_round(rnd)
         for k, expert in enumerate(experts):
-            rounds.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 5 + k} for i in rnd.items])
-            rounds.submit_response(expert, rnd)
+            answers.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 5 + k} for i in rnd.items])
+            answers.submit_response(expert, rnd)
         study.consensus_rule = None  # back to the default cn-standard rule, written for 1–5
         db.session.commit()
         base = f"/studies/{study.id}/rounds/{rnd.id}"
+        round_id = rnd.id
+    page = coordinator_client.get(base + "/dashboard?lang=en")
+    assert page.status_code == 200
+    assert "Agreement (ratings 8–9) ≥ 70%" in page.get_data(as_text=True)  # the round's own rule, cut on 1–9
+    with app.app_context():
+        from webapp.models import Round
+        from webapp.services.round_settings import default_rule
+
+        frozen = dict(db.session.get(Round, round_id).settings, consensus_rule=default_rule().to_dict())
+        db.session.execute(sa.update(Round).where(Round.id == round_id).values(settings=frozen))
+        db.session.commit()
     for suffix in ("/dashboard?lang=en", "/export/items.csv", "/export.xlsx"):
         response = coordinator_client.get(base + suffix)
         assert response.status_code == 409, suffix
-        assert "written for the scale 1–5, but round 1 uses 1–9" in response.get_data(as_text=True)
+        assert "is written for the scale 1–5, but round 1 uses 1–9" in response.get_data(as_text=True)
         assert not response.headers.get("Content-Disposition")
 
 

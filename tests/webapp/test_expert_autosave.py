@@ -10,15 +10,9 @@ import pytest
 from webapp.extensions import db
 from webapp.models import Node, Round, RoundStatus, utcnow
 
-# The same panel and signed-in expert as the page tests (fixtures imported, not copied).
-from tests.webapp.test_expert_pages import (  # noqa: F401
-    expert_client,
-    make_panel,
-    open_round,
-    panel,
-    snapshot,
-    stored,
-)
+# The same panel and signed-in expert as the page tests (fixtures in tests/webapp/conftest.py).
+from tests.helpers import snapshot
+from tests.helpers.panels import make_panel, open_round, stored
 
 
 def url(round_id):
@@ -118,9 +112,9 @@ def test_autosave_refuses_a_closed_round(app, expert_client, panel):
     round_id, nodes = open_round(app, panel.study_id)
     expert_client.post(url(round_id), json={"answers": [{"node_id": nodes[0], "value": 3}]})
     with app.app_context():
-        from webapp.services import rounds
+        from webapp.services import round_lifecycle
 
-        rounds.close_round(db.session.get(Round, round_id))
+        round_lifecycle.close_round(db.session.get(Round, round_id))
         db.session.commit()
     expert_client.get("/expert/?lang=en")  # the invitation chose the study's language (zh)
     before = snapshot(app)
@@ -142,7 +136,7 @@ def test_autosave_refuses_after_the_deadline_without_a_scheduler(app, expert_cli
     assert response.status_code == 400 and response.get_json()["closed"] is True
     after = snapshot(app)
     # No answer stored; the request's lazy deadline check closed the round, and that is kept.
-    assert after["ratings"] == before["ratings"] and after["responses"] == before["responses"]
+    assert after["rating"] == before["rating"] and after["response"] == before["response"]
     with app.app_context():
         assert db.session.get(Round, round_id).status is RoundStatus.closed
 

@@ -8,119 +8,29 @@ from types import SimpleNamespace
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import select
+from tests.helpers import snapshot
+from tests.helpers.panels import (
+    answer,
+    close_round,
+    make_panel,
+    open_round,
+    status_of,
+    stored,
+    text,
+)
 
 from webapp.extensions import db
 from webapp.models import (
-    AuditEvent,
     Expert,
     Node,
     Proposal,
-    Rating,
-    Response,
     ResponseStatus,
     Round,
     Study,
     utcnow,
 )
-from webapp.services import rounds
-
-BASIS = {"practice": "high", "theory": "medium", "literature": "medium", "intuition": "low"}
-
-
-# --- helpers (also used by test_expert_autosave.py) -----------------------------------------
-
-def make_panel(app, make_study, make_expert, n=4, profile=True):
-    study_id = make_study()
-    extra = {"familiarity": "familiar", "basis": BASIS} if profile else {}
-    experts = [make_expert(study_id, name=f"Person Nr{i}", email=f"person{i}@example.org", **extra)
-               for i in range(n)]
-    with app.app_context():
-        pseudonyms = [db.session.get(Expert, e).pseudonym for e, _ in experts]
-    return SimpleNamespace(study_id=study_id, experts=experts, pseudonyms=pseudonyms)
-
-
-def open_round(app, study_id, **settings) -> tuple[int, list[int]]:
-    settings.setdefault("rated_level", 1)
-    with app.app_context():
-        study = db.session.get(Study, study_id)
-        if settings.get("scale_max", 5) != 5:  # the default rule is written for 1–5
-            study.consensus_rule = {"version": 1, "agreement_min": 0.7}
-        rnd = rounds.create_round(study, **settings)
-        rounds.open_round(rnd)
-        db.session.commit()
-        return rnd.id, [item.node_id for item in rnd.items]
-
-
-def close_round(app, round_id):
-    with app.app_context():
-        rounds.close_round(db.session.get(Round, round_id))
-        db.session.commit()
-
-
-def answer(app, expert_id, round_id, values, *, submit=False, comments=None):
-    with app.app_context():
-        expert, rnd = db.session.get(Expert, expert_id), db.session.get(Round, round_id)
-        answers = []
-        for k, (item, value) in enumerate(zip(rnd.items, values)):
-            a = {"node_id": item.node_id}
-            if value == "na":
-                a["no_opinion"] = True
-            elif value is not None:
-                a["value"] = value
-            if comments and comments[k]:
-                a["comment"] = comments[k]
-            answers.append(a)
-        rounds.save_answers(expert, rnd, answers)
-        if submit:
-            rounds.submit_response(expert, rnd)
-        db.session.commit()
-
-
-def snapshot(app) -> dict:
-    """Everything an expert's request could change."""
-    with app.app_context():
-        return {
-            "ratings": sorted(db.session.execute(select(
-                Rating.response_id, Rating.node_id, Rating.value, Rating.no_opinion, Rating.comment,
-                Rating.reason, Rating.updated_at)).all()),
-            "responses": sorted(db.session.execute(select(
-                Response.id, Response.expert_id, Response.round_id, Response.status, Response.updated_at,
-                Response.submitted_at)).all()),
-            "proposals": sorted(db.session.execute(select(Proposal.id, Proposal.text)).all()),
-            "rounds": sorted(db.session.execute(select(Round.id, Round.status, Round.closed_at)).all()),
-            "audit": db.session.scalar(select(func.count(AuditEvent.id))),
-        }
-
-
-def stored(app, expert_id, round_id) -> dict[int, tuple]:
-    with app.app_context():
-        rows = db.session.execute(select(Rating.node_id, Rating.value, Rating.no_opinion, Rating.comment,
-                                         Rating.reason).join(Response).where(
-            Response.expert_id == expert_id, Response.round_id == round_id)).all()
-        return {r[0]: tuple(r[1:]) for r in rows}
-
-
-def status_of(app, expert_id, round_id):
-    with app.app_context():
-        return db.session.scalar(select(Response.status).where(Response.expert_id == expert_id,
-                                                                Response.round_id == round_id))
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def panel(app, make_study, make_expert):
-    return make_panel(app, make_study, make_expert)
-
-
-@pytest.fixture
-def expert_client(client, panel):
-    client.get(f"/i/{panel.experts[0][1]}")
-    return client
-
+from webapp.services import round_scope
 
 # --- welcome page ---------------------------------------------------------------------------------
 
@@ -277,7 +187,7 @@ def test_another_studys_round_or_an_unknown_id_is_a_404(app, expert_client, pane
     assert expert_client.get(f"/expert/rounds/{foreign_round}").status_code == 404
     assert expert_client.get("/expert/rounds/99999").status_code == 404
     with app.app_context():  # a draft of the expert's own study is not shown either
-        draft = rounds.create_round(db.session.get(Study, panel.study_id), rated_level=1)
+        draft = round_scope.create_delphi_round(db.session.get(Study, panel.study_id), rated_level=1)
         db.session.commit()
         draft_id = draft.id
     assert expert_client.get(f"/expert/rounds/{draft_id}").status_code == 404
@@ -384,7 +294,7 @@ def test_a_form_post_after_the_deadline_is_refused(app, expert_client, panel):
     assert response.status_code == 302
     assert status_of(app, panel.experts[0][0], round_id) is ResponseStatus.draft
     after = snapshot(app)
-    assert after["ratings"] == before["ratings"] and after["responses"] == before["responses"]
+    assert after["rating"] == before["rating"] and after["response"] == before["response"]
     page = text(expert_client.get(f"/expert/rounds/{round_id}?lang=en"))
     assert "This round is closed" in page and 'type="radio"' not in page
 
@@ -434,7 +344,7 @@ def test_round_two_shows_median_iqr_and_comments_without_identities(app, expert_
     page = text(expert_client.get(f"/expert/rounds/{second_round.round2}?lang=en"))
     # item A: 5, 4, 4, 2 -> median 4; quartiles by delphi.item_stats
     with app.app_context():
-        from webapp.services.delphi_report import feedback_for
+        from webapp.services.feedback import feedback_for
 
         fb = feedback_for(db.session.get(Expert, panel.experts[0][0]),
                           db.session.get(Round, second_round.round2))[second_round.nodes[0]]

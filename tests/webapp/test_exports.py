@@ -21,6 +21,7 @@ from tests.webapp.test_dashboard_support import (
     expected_stats,
     matrix,
 )
+from webapp import presentation
 from webapp.services import exports
 
 EN_SHEETS = ["Raw ratings", "Item statistics", "Rounds summary", "Authority per expert", "Response",
@@ -203,7 +204,7 @@ def test_xlsx_has_the_sheets_and_numeric_cells(coordinator_client, built):
     everything = [v for ws in workbook for row in ws.iter_rows(values_only=True) for v in row if v is not None]
     assert not any("example.org" in str(v) for v in everything)     # pseudonymous
     notes = {r[0]: r[1] for r in workbook["Notes"].iter_rows(values_only=True)}
-    assert "R type 7" in notes["Quartiles"] and "mean > 3.5 and cv < 0.25" in notes["Consensus rule"]
+    assert "R type 7" in notes["Quartiles"] and "Mean > 3.5 and Coefficient of variation (CV) < 0.25" in notes["Consensus rule"]
 
 
 def test_xlsx_in_chinese(coordinator_client, built):
@@ -219,5 +220,5 @@ def test_formatters_are_pure_and_keep_numbers(app):
                           [["x", 0.1 + 0.2, 3], ["y", None, None], ["z", float(np.float64(1 / 3)), 0]])
     text = exports.to_csv(table).decode("utf-8-sig")
     assert text.splitlines() == ["a,b,c", "x,0.3,3", "y,,", "z,0.333333333333333,0"]
-    assert exports.format_p(0.0004) == "< 0.001" and exports.format_p(0.0123) == "0.012"
-    assert exports.format_p(None) == "–" and exports.format_p(math.nan) == "–"
+    assert presentation.format_p(0.0004) == "< 0.001" and presentation.format_p(0.0123) == "0.012"
+    assert presentation.format_p(None) == "–" and presentation.format_p(math.nan) == "–"

@@ -18,7 +18,7 @@ from webapp.models import DeliveryStatus, Expert, Message, Study
 def study_id(app, coordinator_client, make_study, make_expert):
     """A Chinese study (Beijing time) with an open round closing 2031-03-02 18:00 Beijing
     time: E01 王芳 (zh), E02 Olivia (en), E03 without e-mail, E04 revoked."""
-    from webapp.services import rounds
+    from webapp.services import answers, between_rounds, round_lifecycle, round_scope, tree
 
     sid = make_study(alice_id(app))
     make_expert(sid, name="王芳", email="wang@example.org", organisation="复旦大学")
@@ -29,8 +29,8 @@ def study_id(app, coordinator_client, make_study, make_expert):
         study = db.session.get(Study, sid)
         study.time_zone = "Asia/Shanghai"
         db.session.get(Expert, revoked).revoke()
-        rnd = rounds.create_round(study, rated_level=1, closes_at=datetime(2031, 3, 2, 10, 0, tzinfo=timezone.utc))
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, rated_level=1, closes_at=datetime(2031, 3, 2, 10, 0, tzinfo=timezone.utc))
+        round_lifecycle.open_round(rnd)
         db.session.commit()
     return sid
 
@@ -40,7 +40,7 @@ WELCOME = "本研究旨在构建检验检测平台服务质量评价指标体系
 
 def test_the_preview_shows_every_message_and_sends_and_keeps_nothing(app, study_id, coordinator_client,
                                                                      smtp_server):
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{study_id}/invitations?lang=en", data={
         "welcome_text": WELCOME, "recipients": "all", "action": "preview"})
     page = response.get_data(as_text=True)
@@ -51,7 +51,7 @@ def test_the_preview_shows_every_message_and_sends_and_keeps_nothing(app, study_
         tokens = [e.current_token() for e in db.session.get(Study, study_id).experts if e.email and not e.is_revoked]
     assert all(f"/i#{token}" in page for token in tokens)
     assert smtp_server.messages == []
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
     with app.app_context():
         assert db.session.scalar(select(func.count(Message.id))) == 0
         assert db.session.get(Study, study_id).welcome_text == ""
@@ -90,14 +90,14 @@ def test_send_invitations_through_smtp_with_a_status_per_expert(app, study_id, c
 def test_chosen_recipients_and_refusals_change_nothing(app, study_id, coordinator_client, smtp_server):
     with app.app_context():
         no_email = db.session.scalar(select(Expert.id).where(Expert.name == "张伟"))
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{study_id}/invitations?lang=en", data={
         "welcome_text": "changed", "recipients": "chosen", "experts": [str(no_email)], "action": "send"})
     assert response.status_code == 400 and "None of these experts" in response.get_data(as_text=True)
     too_long = coordinator_client.post(f"/studies/{study_id}/invitations?lang=en", data={
         "welcome_text": "x" * 4001, "recipients": "all", "action": "send"})
     assert too_long.status_code == 400
-    assert snapshot(app, study_id) == before and smtp_server.messages == []
+    assert snapshot(app) == before and smtp_server.messages == []
     with app.app_context():
         assert db.session.get(Study, study_id).welcome_text == ""
 
@@ -114,12 +114,12 @@ def test_without_smtp_the_page_says_nothing_was_sent_and_offers_the_messages(app
 
 def test_opening_a_round_e_mails_the_experts_or_says_to_send_the_messages(app, coordinator_client, make_study,
                                                                          make_expert, smtp_server):
-    from webapp.services import rounds
+    from webapp.services import answers, between_rounds, round_lifecycle, round_scope, tree
 
     sid = make_study(alice_id(app))
     make_expert(sid, name="A", email="a@example.org", locale="en")
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1)
+        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1)
         db.session.commit()
         rid = rnd.id
     response = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open?lang=en", follow_redirects=True)
@@ -131,7 +131,7 @@ def test_opening_a_round_e_mails_the_experts_or_says_to_send_the_messages(app, c
     sid2 = make_study(alice_id(app), title="Second")
     make_expert(sid2, name="B", email="b@example.org", locale="en")
     with app.app_context():
-        rid2 = rounds.create_round(db.session.get(Study, sid2), rated_level=1).id
+        rid2 = round_scope.create_delphi_round(db.session.get(Study, sid2), rated_level=1).id
         db.session.commit()
     page = coordinator_client.post(f"/studies/{sid2}/rounds/{rid2}/open?lang=en",
                                    follow_redirects=True).get_data(as_text=True)

@@ -49,11 +49,11 @@ def test_a_token_is_the_hmac_of_the_expert_and_generation_and_only_its_hash_is_s
 def test_links_can_be_shown_again_without_changing_them(app, study_id, coordinator_client, make_expert):
     a_id, a_token = make_expert(study_id, name="A", email="a@example.org")
     b_id, b_token = make_expert(study_id, name="B")
-    before = snapshot(app, study_id)["experts"]
+    before = snapshot(app)["experts"]
     first = links_page(coordinator_client, study_id)
     second = links_page(coordinator_client, study_id)
     assert links_in(first) == links_in(second) == [f"http://localhost/i#{a_token}", f"http://localhost/i#{b_token}"]
-    assert snapshot(app, study_id)["experts"] == before  # nothing reissued
+    assert snapshot(app)["experts"] == before  # nothing reissued
     assert open_link(app.test_client(), links_in(first)[0]).status_code == 302
     # filtered to the experts just added
     assert links_in(links_page(coordinator_client, study_id, experts=str(b_id))) == [f"http://localhost/i#{b_token}"]
@@ -124,7 +124,7 @@ def test_an_expert_without_javascript_pastes_the_whole_link(app, study_id, make_
 
 
 def test_qr_code_im_text_and_printable_sheet(app, study_id, coordinator_client, make_expert):
-    from webapp.services import rounds
+    from webapp.services import answers, between_rounds, round_lifecycle, round_scope, tree
 
     expert_id, token = make_expert(study_id, name="王芳", email="wang@example.org")
     en_id, en_token = make_expert(study_id, name="Olivia", locale="en")
@@ -133,8 +133,8 @@ def test_qr_code_im_text_and_printable_sheet(app, study_id, coordinator_client, 
         study.time_zone = "Asia/Shanghai"
         study.welcome_text = "本次咨询约需 20 分钟。"
         closes = datetime(2031, 3, 2, 10, 0, tzinfo=timezone.utc)  # 18:00 Beijing time
-        rnd = rounds.create_round(study, rated_level=1, closes_at=closes)
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, rated_level=1, closes_at=closes)
+        round_lifecycle.open_round(rnd)
         db.session.commit()
     page = links_page(coordinator_client, study_id)
     assert len(re.findall(r'<img class="invite-qr" src="data:image/svg\+xml', page)) == 2

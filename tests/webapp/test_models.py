@@ -167,16 +167,49 @@ def test_audit_log_is_append_only(app, rows):
         db.session.rollback()
 
 
-def test_round_transitions_are_guarded(app, rows):
-    from webapp.models import InvalidTransition, Round, RoundStatus
+def test_round_transitions_are_conditional_statements(app, rows):
+    """Each transition is one conditional UPDATE: it happens once, and reports whether it did."""
+    from webapp.models import InvalidTransition, Response, ResponseStatus, Round, RoundStatus, utcnow
 
+    now = utcnow()
     with app.app_context():
         rnd = db.session.get(Round, rows["round"])
         assert rnd.status is RoundStatus.open
+        assert rnd.open_if_draft(db.session, now, settings={"alpha": 0.1}) is False
+        assert rnd.settings == {}                     # an opened round's settings are not rewritten
         with pytest.raises(InvalidTransition):
-            rnd.open()
-        rnd.close()
+            rnd.settings = {"alpha": 0.1}             # nor changed through the model
+        response = db.session.get(Response, rows["response"])
+        assert response.touch_if_writable(db.session, now) is True
+        assert rnd.close_if_open(db.session, now) is True
         assert rnd.status is RoundStatus.closed and rnd.closed_at is not None
-        with pytest.raises(InvalidTransition):
-            rnd.close()
+        assert rnd.close_if_open(db.session, now) is False   # a second close is a no-op
+        assert response.submit_if_writable(db.session, now) is False
+        assert response.status is ResponseStatus.draft
         db.session.rollback()
+
+
+def test_accepting_answers_is_one_expression_in_python_and_sql(app, rows):
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from webapp.models import Round, RoundStatus, utcnow
+
+    now = utcnow()
+    cases = [(RoundStatus.open, None), (RoundStatus.open, now + timedelta(minutes=1)),
+             (RoundStatus.open, now), (RoundStatus.open, now - timedelta(minutes=1)),
+             (RoundStatus.closed, None), (RoundStatus.draft, now + timedelta(hours=1))]
+    with app.app_context():
+        for status, closes_at in cases:
+            db.session.execute(update(Round).where(Round.id == rows["round"])
+                               .values(status=status, closes_at=closes_at))
+            rnd = db.session.get(Round, rows["round"])
+            db.session.refresh(rnd)
+            in_sql = db.session.scalar(select(Round.id).where(Round.id == rnd.id, Round.accepts_answers(now)))
+            assert rnd.accepts_answers(now) is (in_sql is not None), (status, closes_at)
+            assert rnd.accepts_answers(now) is (status is RoundStatus.open
+                                                and (closes_at is None or closes_at > now))
+        db.session.rollback()
+
+

@@ -43,10 +43,10 @@ def test_profile_fields_are_stored_and_counted_without_names(app, study_id, coor
 
 def test_an_unknown_profile_value_is_refused_and_changes_nothing(app, study_id, coordinator_client, make_expert):
     a, _ = make_expert(study_id, name="A")
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{study_id}/panel/{a}", data=PROFILE | {"title": "emperor"})
     assert response.status_code == 400
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
     with app.app_context():
         assert db.session.get(Expert, a).title is None
 

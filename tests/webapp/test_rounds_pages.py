@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from tests.helpers import snapshot
 
 from webapp.extensions import db
 from webapp.models import (
-    AuditEvent,
     Rating,
     Response,
     Round,
@@ -19,8 +19,8 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import rounds
-from webapp.services.rounds import AnswerError
+from webapp.services import answers, round_lifecycle, tree
+from webapp.services.answers import AnswerError
 
 
 @pytest.fixture
@@ -48,21 +48,6 @@ def form_data(**overrides) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def snapshot(app) -> dict:
-    """Everything a refused request must leave as it was."""
-    with app.app_context():
-        return {
-            "rounds": [(r.id, r.number, r.status.value, r.title, r.scale_min, r.scale_max, r.closes_at, r.opens_at)
-                       for r in db.session.scalars(select(Round).order_by(Round.id))],
-            "items": db.session.execute(select(RoundItem.round_id, RoundItem.node_id, RoundItem.decision)
-                                        .order_by(RoundItem.id)).all(),
-            "responses": db.session.execute(select(Response.id, Response.status).order_by(Response.id)).all(),
-            "ratings": db.session.scalar(select(func.count(Rating.id))),
-            "studies": db.session.execute(select(Study.id, Study.status, Study.max_rounds)).all(),
-            "audit": db.session.scalar(select(func.count(AuditEvent.id))),
-        }
-
-
 def the_round(app, number: int = 1) -> Round:
     with app.app_context():
         rnd = db.session.scalar(select(Round).where(Round.number == number))
@@ -75,7 +60,7 @@ def scale_free_rule(app, sid) -> None:
     import delphi
 
     with app.app_context():
-        db.session.get(Study, sid).consensus_rule = delphi.ConsensusRule.preset("iqr-agreement").to_dict()
+        db.session.get(Study, sid).consensus_rule = delphi.ConsensusRule.preset("agreement-75").to_dict()
         db.session.commit()
 
 
@@ -254,7 +239,7 @@ def test_refusals_change_nothing(app, coordinator_client, study_id):
     # put items back, open; then a second round while one is open, and delete an open round
     with app.app_context():
         r = db.session.get(Round, rnd.id)
-        rounds.set_round_items(r, rounds.rateable_nodes(r.study, 1))
+        round_lifecycle.set_round_items(r, tree.rateable_nodes(r.study, 1))
         db.session.commit()
     coordinator_client.post(f"{base}/{rnd.id}/open")
     refused(coordinator_client, app, f"{base}/new", "not closed yet", data=form_data())
@@ -289,14 +274,14 @@ def test_the_deadline_holds_without_anyone_closing_the_round(app, coordinator_cl
     with app.app_context():
         r = db.session.get(Round, rnd.id)
         expert = sorted(r.study.experts, key=lambda e: e.pseudonym)[0]
-        rounds.save_answers(expert, r, [{"node_id": i.node_id, "value": 4} for i in r.items])
+        answers.save_answers(expert, r, [{"node_id": i.node_id, "value": 4} for i in r.items])
         db.session.commit()
         # time passes: the deadline is now behind us, and no scheduler ran
         r.closes_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
         assert db.session.get(Round, rnd.id).status is RoundStatus.open
         with pytest.raises(AnswerError, match="closed"):
-            rounds.submit_response(expert, r)
+            answers.submit_response(expert, r)
         db.session.rollback()
         assert db.session.scalar(select(func.count(Response.id)).where(
             Response.status == "submitted")) == 0
@@ -403,7 +388,7 @@ def test_a_late_answer_over_http_is_refused_though_nobody_closed_the_round(app, 
     late = expert_client.post(url, json={"answers": [{"node_id": node_id, "value": 1}]})
     assert late.status_code == 400 and late.get_json()["closed"] is True
     after = snapshot(app)
-    assert after["ratings"] == before["ratings"] and after["responses"] == before["responses"]
+    assert after["rating"] == before["rating"] and after["response"] == before["response"]
     with app.app_context():
         assert db.session.scalar(select(Rating.value)) == 4
     # the refused request rolled back; the next page of the round applies the deadline and stores it

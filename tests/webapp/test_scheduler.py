@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from webapp.extensions import db
 from webapp.models import AuditEvent, Round, RoundStatus, Study, User, utcnow
 from tests.webapp.smtp_server import free_port, smtp_server  # noqa: F401 (fixture)
-from webapp.services import notifications, rounds
+from webapp.services import answers, between_rounds, notifications, round_lifecycle, round_scope, tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,12 +74,12 @@ def open_round(app, sid, *, closes_in=timedelta(hours=10), reminder_hours=24, su
     with app.app_context():
         study = db.session.get(Study, sid)
         now = utcnow()
-        rnd = rounds.create_round(study, rated_level=1, closes_at=now + closes_in, reminder_hours=reminder_hours)
-        rounds.open_round(rnd, now=now)
+        rnd = round_scope.create_delphi_round(study, rated_level=1, closes_at=now + closes_in, reminder_hours=reminder_hours)
+        round_lifecycle.open_round(rnd, now=now)
         for expert in study.experts:
             if expert.pseudonym in submitted:
-                rounds.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
-                rounds.submit_response(expert, rnd)
+                answers.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
+                answers.submit_response(expert, rnd)
         db.session.commit()
         return rnd.id
 
@@ -96,7 +96,7 @@ def test_a_due_round_nobody_can_answer_stays_a_draft(app, make_study):
 
     sid = make_study()
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, opens_at=utcnow() - timedelta(minutes=1))
+        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, opens_at=utcnow() - timedelta(minutes=1))
         db.session.commit()
         rid = rnd.id
     assert sweep(app).opened == [] and status_of(app, rid) is RoundStatus.draft
@@ -110,9 +110,9 @@ def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, 
     make_expert(expired_sid)
     now = utcnow()
     with app.app_context():
-        due = rounds.create_round(db.session.get(Study, due_sid), rated_level=1,
+        due = round_scope.create_delphi_round(db.session.get(Study, due_sid), rated_level=1,
                                   opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=3))
-        later = rounds.create_round(db.session.get(Study, expired_sid), rated_level=1,
+        later = round_scope.create_delphi_round(db.session.get(Study, expired_sid), rated_level=1,
                                     opens_at=now + timedelta(days=1), closes_at=now + timedelta(days=3))
         db.session.commit()
         due_id, later_id = due.id, later.id
@@ -121,7 +121,7 @@ def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, 
         # the second study's round: opened by hand, and its deadline is behind us
         db.session.execute(update(Round).where(Round.id == later_id).values(opens_at=None))
         rnd = db.session.get(Round, later_id)
-        rounds.open_round(rnd)
+        round_lifecycle.open_round(rnd)
         db.session.execute(update(Round).where(Round.id == later_id)
                            .values(closes_at=now - timedelta(minutes=2)))
         db.session.commit()
@@ -150,12 +150,12 @@ def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, 
         make_expert(sid)  # a round opens only with somebody to answer it
     now = utcnow()
     with app.app_context():
-        broken = rounds.create_round(db.session.get(Study, broken_sid), rated_level=1,
+        broken = round_scope.create_delphi_round(db.session.get(Study, broken_sid), rated_level=1,
                                      opens_at=now - timedelta(minutes=1))
-        fine = rounds.create_round(db.session.get(Study, fine_sid), rated_level=1, opens_at=now - timedelta(minutes=1))
+        fine = round_scope.create_delphi_round(db.session.get(Study, fine_sid), rated_level=1, opens_at=now - timedelta(minutes=1))
         db.session.commit()
         broken_id, fine_id = broken.id, fine.id
-    real_open = rounds.open_due_rounds
+    real_open = round_lifecycle.open_due_rounds
 
     def open_due(*, now=None, study_id=None):
         opened = real_open(now=now, study_id=study_id)
@@ -163,7 +163,7 @@ def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, 
             raise RuntimeError("constraint violated in study Broken")
         return opened
 
-    monkeypatch.setattr(rounds, "open_due_rounds", open_due)
+    monkeypatch.setattr(round_lifecycle, "open_due_rounds", open_due)
     result = sweep(app)
     assert result.opened == [fine_id] and list(result.failed) == [broken_sid]
     assert status_of(app, fine_id) is RoundStatus.open
@@ -188,10 +188,10 @@ def test_a_line_break_in_a_title_or_name_no_longer_stops_the_sweep(app, make_stu
     make_expert(other_sid, name="Li", email="li@example.org")
     now = utcnow()
     with app.app_context():
-        odd = rounds.create_round(db.session.get(Study, odd_sid), rated_level=1, closes_at=now + timedelta(hours=10),
+        odd = round_scope.create_delphi_round(db.session.get(Study, odd_sid), rated_level=1, closes_at=now + timedelta(hours=10),
                                   reminder_hours=24)
-        rounds.open_round(odd, now=now)
-        other = rounds.create_round(db.session.get(Study, other_sid), rated_level=1,
+        round_lifecycle.open_round(odd, now=now)
+        other = round_scope.create_delphi_round(db.session.get(Study, other_sid), rated_level=1,
                                     opens_at=now - timedelta(minutes=1))
         db.session.commit()
         odd_id, other_id = odd.id, other.id
@@ -445,7 +445,7 @@ def test_sweep_command(app, runner, make_study, make_expert):
     make_expert(sid)
     now = utcnow()
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
+        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
         db.session.commit()
         rid = rnd.id
     result = runner.invoke(args=["sweep"])
@@ -472,7 +472,7 @@ def test_no_reminder_on_a_closed_round(app, study_id, fake_smtp):
 
     rid = open_round(app, study_id)
     with app.app_context():
-        rounds.close_round(db.session.get(Round, rid))
+        round_lifecycle.close_round(db.session.get(Round, rid))
         db.session.commit()
     sweep(app)
     assert fake_smtp.sent == []

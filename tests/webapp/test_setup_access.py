@@ -6,7 +6,8 @@ import io
 import pytest
 
 from tests.conftest import login
-from tests.webapp.test_setup_support import alice_id, node_id, snapshot
+from tests.helpers import snapshot
+from tests.webapp.test_setup_support import alice_id, node_id
 
 
 @pytest.fixture
@@ -57,17 +58,17 @@ def urls(study_id: int, node: int, expert: int, token: str):
 
 def test_another_coordinator_gets_404_everywhere_and_changes_nothing(app, setup, make_coordinator):
     study_id, node, expert, token = setup
-    before = snapshot(app, study_id)
     make_coordinator("mallory")
     client = app.test_client()  # another browser: the fixture's client is alice's
     assert login(client, "mallory").status_code == 302
+    before = snapshot(app)
     for method, path, data in urls(study_id, node, expert, token):
         if method == "GET":
             response = client.get(path)
         else:
             response = client.post(path, data=data, content_type="multipart/form-data")
         assert response.status_code == 404, (method, path)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 def test_nodes_and_experts_of_another_study_are_404_inside_my_study(app, coordinator_client, setup, make_study,
@@ -76,13 +77,13 @@ def test_nodes_and_experts_of_another_study_are_404_inside_my_study(app, coordin
     other = make_study(alice_id(app))
     other_node = node_id(app, other, "A1")
     other_expert, token = make_expert(other, name="Other")
-    before = snapshot(app, other)
+    before = snapshot(app)
     for method, path, data in urls(study_id, other_node, other_expert, token):
         if f"/{other_node}/" not in path and f"/{other_expert}" not in path:
             continue
         response = coordinator_client.get(path) if method == "GET" else coordinator_client.post(path, data=data)
         assert response.status_code == 404, (method, path)
-    assert snapshot(app, other) == before
+    assert snapshot(app) == before
 
 
 def test_without_login_every_page_asks_for_it(app, setup):
@@ -96,14 +97,14 @@ def test_without_login_every_page_asks_for_it(app, setup):
 
 def test_a_post_without_a_csrf_token_runs_nothing(app, coordinator_client, setup):
     study_id, node, expert, token = setup
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     for method, path, data in urls(study_id, node, expert, token):
         if method == "POST":
             response = coordinator_client.post(path, data=data, csrf=False, content_type="multipart/form-data")
             assert response.status_code in (200, 400), path  # 200/400: a form re-rendered with the data kept
             body = response.get_data(as_text=True)
             assert "/i/" not in body.replace('href="/i/', "") and "/i#" not in body, path
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 PAGES = [

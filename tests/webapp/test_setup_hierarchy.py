@@ -8,14 +8,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from tests.webapp.test_setup_support import (
-    alice_id,
-    answer_a_round,
-    children_codes,
-    node_id,
-    snapshot,
-    tree,
-)
+from tests.helpers import snapshot
+from tests.webapp.test_setup_support import alice_id, answer_a_round, children_codes, node_id, tree
 from webapp.extensions import db
 
 SEED = "webapp/data/seed-indicators.json"
@@ -149,19 +143,19 @@ MALFORMED = [
 @pytest.mark.parametrize("what, filename, content, message", MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_a_malformed_upload_names_the_place_and_stores_nothing(app, coordinator_client, seeded_study,
                                                                what, filename, content, message):
-    before = snapshot(app, seeded_study)
+    before = snapshot(app)
     response = upload(coordinator_client, seeded_study, filename, content, query_string={"lang": "en"})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert snapshot(app, seeded_study) == before
+    assert snapshot(app) == before
 
 
 def test_upload_without_a_file_is_refused(app, coordinator_client, empty_study):
-    before = snapshot(app, empty_study)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{empty_study}/indicators/import?lang=en", data={},
                                        content_type="multipart/form-data")
     assert response.status_code == 400 and "Choose a .json, .csv or .xlsx file" in response.get_data(as_text=True)
-    assert snapshot(app, empty_study) == before
+    assert snapshot(app) == before
 
 
 def test_malformed_upload_message_in_chinese(app, coordinator_client, seeded_study):
@@ -187,7 +181,7 @@ def test_add_a_child(app, coordinator_client, seeded_study):
 
 def test_add_needs_a_name_and_a_free_code(app, coordinator_client, seeded_study):
     a1 = node_id(app, seeded_study, "A1")
-    before = snapshot(app, seeded_study)
+    before = snapshot(app)
     taken = coordinator_client.post(f"/studies/{seeded_study}/indicators/{a1}/add?lang=en", data={
         "code": "B2", "name_zh": "重复", "name_en": "Duplicate"})
     assert taken.status_code == 400
@@ -198,7 +192,7 @@ def test_add_needs_a_name_and_a_free_code(app, coordinator_client, seeded_study)
     spaced = coordinator_client.post(f"/studies/{seeded_study}/indicators/{a1}/add?lang=en", data={
         "code": "A1 9", "name_en": "x"})
     assert spaced.status_code == 400 and "contains spaces" in spaced.get_data(as_text=True)
-    assert snapshot(app, seeded_study) == before
+    assert snapshot(app) == before
 
 
 def test_the_database_keeps_codes_unique_too(app, seeded_study, monkeypatch):
@@ -207,14 +201,14 @@ def test_the_database_keeps_codes_unique_too(app, seeded_study, monkeypatch):
     from webapp.services import hierarchy_edit
     from webapp.services.hierarchy_io import HierarchyError
 
-    before = snapshot(app, seeded_study)
+    before = snapshot(app)
     monkeypatch.setattr(hierarchy_edit, "_check_code", lambda study, code, node=None: code)
     with app.test_request_context():
         a1 = db.session.get(Node, node_id(app, seeded_study, "A1"))
         with pytest.raises(HierarchyError, match="B2 is already used by another indicator"):
             hierarchy_edit.add_child(a1, code="B2", name_en="Duplicate")
         db.session.rollback()
-    assert snapshot(app, seeded_study) == before
+    assert snapshot(app) == before
 
 
 def test_rename_both_languages_and_the_code(app, coordinator_client, seeded_study):
@@ -248,12 +242,12 @@ def test_move_to_another_parent(app, coordinator_client, seeded_study):
 
 def test_move_below_itself_is_refused(app, coordinator_client, seeded_study):
     a = node_id(app, seeded_study, "A")
-    before = snapshot(app, seeded_study)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{seeded_study}/indicators/{a}/edit?lang=en", data={
         "code": "A", "name_zh": "基础条件", "name_en": "Basic conditions",
         "parent": node_id(app, seeded_study, "A1")})
     assert response.status_code == 400  # not among the offered parents
-    assert snapshot(app, seeded_study) == before
+    assert snapshot(app) == before
     from webapp.models import Node
     from webapp.services import hierarchy_edit
     from webapp.services.hierarchy_io import HierarchyError
@@ -293,11 +287,11 @@ def test_delete_a_node_and_its_subtree(app, coordinator_client, seeded_study):
 
 def test_the_root_cannot_be_deleted(app, coordinator_client, seeded_study):
     root = node_id(app, seeded_study, "SQ")
-    before = snapshot(app, seeded_study)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{seeded_study}/indicators/{root}/delete", follow_redirects=True,
                                        query_string={"lang": "en"})
     assert "The goal (root) SQ cannot be deleted" in response.get_data(as_text=True)
-    assert snapshot(app, seeded_study) == before
+    assert snapshot(app) == before
 
 
 def test_a_draft_round_loses_a_deleted_item_an_open_round_refuses(app, coordinator_client, seeded_study):
@@ -317,16 +311,16 @@ def test_a_draft_round_loses_a_deleted_item_an_open_round_refuses(app, coordinat
         draft = db.session.scalar(select(Round).where(Round.study_id == seeded_study))
         draft.status = RoundStatus.open
         db.session.commit()
-    before = snapshot(app, seeded_study)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{seeded_study}/indicators/{node_id(app, seeded_study, 'B')}/delete",
                                        follow_redirects=True, query_string={"lang": "en"})
     assert "cannot be deleted: round 1 asks about it" in response.get_data(as_text=True)
-    assert snapshot(app, seeded_study) == before
+    assert snapshot(app) == before
 
 
 def test_every_edit_is_refused_once_a_round_has_answers(app, coordinator_client, seeded_study):
     answer_a_round(app, seeded_study)
-    before = snapshot(app, seeded_study)
+    before = snapshot(app)
     base = f"/studies/{seeded_study}/indicators"
     a1, a12 = node_id(app, seeded_study, "A1"), node_id(app, seeded_study, "A1.2")
     locked = "already has answers"
@@ -346,7 +340,7 @@ def test_every_edit_is_refused_once_a_round_has_answers(app, coordinator_client,
         assert "already has answers" in response.get_data(as_text=True), path
     response = upload(coordinator_client, seeded_study, "seed.json", seed_bytes(), query_string={"lang": "en"})
     assert response.status_code == 400 and "a round already has answers" in response.get_data(as_text=True)
-    assert snapshot(app, seeded_study) == before
+    assert snapshot(app) == before
 
 
 def test_import_form_offered_only_while_editable_and_a_fresh_study_shows_the_example(app, coordinator_client,

@@ -7,7 +7,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tests.webapp.test_setup_support import alice_id, links_in, open_link, snapshot
+from tests.helpers import snapshot
+from tests.webapp.test_setup_support import alice_id, links_in, open_link
 from webapp.extensions import db
 
 
@@ -55,7 +56,7 @@ def test_add_one_expert_shows_the_link(app, study_id, coordinator_client):
     [expert] = experts(app, study_id)
     assert (expert.pseudonym, expert.name, expert.email, expert.stakeholder_group.value) == (
         "E01", "王建国", "wang@example.org", "regulator")
-    assert url.split("/i#")[1] not in str(snapshot(app, study_id))  # only the hash is stored
+    assert url.split("/i#")[1] not in str(snapshot(app))  # only the hash is stored
     assert link_works(app, url)
     # the panel table links to the links page; the links page shows the same link again
     panel_page = coordinator_client.get(f"/studies/{study_id}/panel?lang=en").get_data(as_text=True)
@@ -72,12 +73,12 @@ def test_add_one_expert_shows_the_link(app, study_id, coordinator_client):
 ], ids=["no name", "bad e-mail", "duplicate e-mail", "unknown group"])
 def test_adding_one_is_refused(app, study_id, coordinator_client, make_expert, data, message):
     make_expert(study_id, name="Wang", email="wang@example.org")
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{study_id}/panel/add?lang=en",
                                        data={"organisation": "", "stakeholder_group": "", **data})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 def test_paste_a_list(app, study_id, coordinator_client):
@@ -108,7 +109,7 @@ def test_the_links_download_as_csv_without_changing_them(app, study_id, coordina
     page = coordinator_client.post(f"/studies/{study_id}/panel/import", data={"text": LIST},
                                    follow_redirects=True).get_data(as_text=True)
     urls = links_in(page)
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.get(f"/studies/{study_id}/panel/links.csv?lang=en")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -118,7 +119,7 @@ def test_the_links_download_as_csv_without_changing_them(app, study_id, coordina
     assert [row[5] for row in rows[1:]] == urls
     # a second download gives the same links; no link changed and all still work
     assert read_csv(coordinator_client.get(f"/studies/{study_id}/panel/links.csv").data)[1:] == rows[1:]
-    after = snapshot(app, study_id)
+    after = snapshot(app)
     assert after["experts"] == before["experts"]
     assert all(link_works(app, url) for url in urls)
 
@@ -143,22 +144,22 @@ def test_upload_a_list_file(app, study_id, coordinator_client):
         "too many columns", "empty", "empty cells"])
 def test_a_bad_list_names_the_line_and_adds_nobody(app, study_id, coordinator_client, make_expert, text, message):
     make_expert(study_id, name="Old", email="old@example.org")
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{study_id}/panel/import?lang=en", data={"text": text})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page
     assert text.strip().split("\n")[0] in page  # the pasted text is kept for correcting
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 def test_a_list_file_in_neither_utf8_nor_gbk_is_refused(app, study_id, coordinator_client):
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     data = {"file": (io.BytesIO(b"A, a@example.org, \x81\x20\xff\n"), "panel.csv")}
     response = coordinator_client.post(f"/studies/{study_id}/panel/import?lang=en", data=data,
                                        content_type="multipart/form-data")
     assert response.status_code == 400 and "neither UTF-8 nor GBK/GB18030" in response.get_data(as_text=True)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 def test_a_bad_list_in_chinese(app, study_id, coordinator_client):
@@ -190,11 +191,11 @@ def test_revoke_and_reissue_one_link(app, study_id, coordinator_client, make_exp
                                        query_string={"lang": "en"})
     assert "The link of E01 no longer works." in response.get_data(as_text=True)
     assert app.test_client().get(f"/i/{token}").status_code == 403
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     again = coordinator_client.post(f"/studies/{study_id}/panel/{expert_id}/revoke", follow_redirects=True,
                                     query_string={"lang": "en"})
     assert "already revoked" in again.get_data(as_text=True)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
     response = coordinator_client.post(f"/studies/{study_id}/panel/{expert_id}/reissue?lang=en",
                                        follow_redirects=True)
@@ -248,11 +249,11 @@ def test_edit_an_experts_profile(app, study_id, coordinator_client, make_expert)
 def test_a_bad_profile_is_refused(app, study_id, coordinator_client, make_expert, change, message):
     expert_id, _ = make_expert(study_id, name="W")
     make_expert(study_id, name="O", email="other@example.org")
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{study_id}/panel/{expert_id}?lang=en", data={**PROFILE, **change})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 def test_update_profile_service_for_the_expert_self_assessment(app, study_id, make_expert):

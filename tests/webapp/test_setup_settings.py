@@ -6,7 +6,8 @@ import copy
 import pytest
 
 import delphi
-from tests.webapp.test_setup_support import alice_id, snapshot
+from tests.helpers import snapshot
+from tests.webapp.test_setup_support import alice_id
 from webapp.extensions import db
 
 
@@ -70,11 +71,11 @@ def test_save_title_description_and_language(app, study_id, coordinator_client):
 
 
 def test_an_empty_title_is_refused(app, study_id, coordinator_client):
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     response = coordinator_client.post(f"/studies/{study_id}/settings?lang=en", data={
         "title": "", "description": "x", "default_locale": "zh"})
     assert response.status_code == 400 and "This field is required." in response.get_data(as_text=True)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 @pytest.mark.parametrize("name", delphi.ConsensusRule.presets())
@@ -102,7 +103,7 @@ def test_custom_thresholds(app, study_id, coordinator_client):
     assert rule.strict == frozenset({"mean_min"}) and rule.combine == "any" and rule.scale == (1.0, 5.0)
     assert rule.operator("mean_min") == ">" and rule.operator("cv_max") == "<="
     page = coordinator_client.get(f"/studies/{study_id}/settings?lang=en").get_data(as_text=True)
-    assert "Mean &gt; 4 or Coefficient of variation (CV) ≤ 0.2 or Agreement ≥ 80%" in page
+    assert "Mean &gt; 4 or Coefficient of variation (CV) ≤ 0.2 or Agreement (ratings 4–5) ≥ 80% (scale 1–5)" in page
     assert 'value="80"' in page  # shown again as a percentage
 
 
@@ -115,13 +116,13 @@ def test_custom_thresholds(app, study_id, coordinator_client):
 ], ids=["share over 100%", "negative cv", "not a number", "no threshold", "bad combine"])
 def test_a_bad_custom_rule_is_refused(app, study_id, coordinator_client, fields, message):
     coordinator_client.post(f"/studies/{study_id}/settings/consensus", data={"mode": "iqr-agreement"})
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     data = {"mode": "custom", "combine": "all", "scale": ""}
     data.update(fields)
     response = coordinator_client.post(f"/studies/{study_id}/settings/consensus?lang=en", data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
     assert rule_of(app, study_id) == delphi.ConsensusRule.preset("iqr-agreement")
 
 
@@ -165,13 +166,13 @@ def test_custom_authority_tables_and_back_to_the_defaults(app, study_id, coordin
     ({"familiarity_little": "x"}, "Every weight must be a number between 0 and 1."),
 ], ids=["Ca over 1", "weight over 1", "blank", "not a number"])
 def test_bad_authority_tables_are_refused(app, study_id, coordinator_client, change, message):
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     data = authority_form()
     data.update(change)
     response = coordinator_client.post(f"/studies/{study_id}/settings/authority?lang=en", data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert snapshot(app, study_id) == before
+    assert snapshot(app) == before
 
 
 def test_settings_are_audited(app, study_id, coordinator_client):

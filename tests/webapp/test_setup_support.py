@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from tests.helpers import snapshot
 
 from webapp.extensions import db
 
@@ -15,31 +16,6 @@ def alice_id(app) -> int:
 
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.username == ALICE))
-
-
-def snapshot(app, study_id: int) -> dict:
-    """Everything the set-up pages can change, to check that a refusal changed nothing."""
-    from webapp.models import AuditEvent, Expert, Node, RoundItem, Study
-
-    with app.app_context():
-        study = db.session.get(Study, study_id)
-        nodes = db.session.execute(select(
-            Node.id, Node.code, Node.parent_id, Node.position, Node.name_zh, Node.name_en,
-            Node.description_zh, Node.description_en, Node.status,
-        ).where(Node.study_id == study_id).order_by(Node.id)).all()
-        experts = db.session.execute(select(
-            Expert.id, Expert.pseudonym, Expert.name, Expert.email, Expert.organisation, Expert.token_hash,
-            Expert.revoked_at, Expert.field, Expert.years_experience, Expert.stakeholder_group,
-            Expert.familiarity, Expert.basis,
-        ).where(Expert.study_id == study_id).order_by(Expert.id)).all()
-        return {
-            "study": (study.title, study.description, study.default_locale, study.consensus_rule,
-                      study.authority_tables, study.status),
-            "nodes": [tuple(row) for row in nodes],
-            "experts": [tuple(row) for row in experts],
-            "round_items": db.session.scalar(select(func.count(RoundItem.id))),
-            "audit": db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.study_id == study_id)),
-        }
 
 
 def answer_a_round(app, study_id: int) -> None:
@@ -105,6 +81,6 @@ def open_link(client, url: str):
 
 def test_snapshot_sees_a_change(app, make_study):
     study_id = make_study()
-    before = snapshot(app, study_id)
+    before = snapshot(app)
     answer_a_round(app, study_id)
-    assert snapshot(app, study_id) != before
+    assert snapshot(app) != before

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.webapp.test_setup_support import alice_id
 from webapp.extensions import db
 from webapp.models import AuditEvent, Rating, Response, Study, utcnow
-from webapp.services import rounds
+from webapp.services import answers, between_rounds, round_lifecycle, round_scope, tree
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def draft(app, coordinator_client, make_study, make_expert):
     sid = make_study(alice_id(app))
     _, token = make_expert(sid, name="A", email="a@example.org")
     with app.app_context():
-        rnd = rounds.create_round(db.session.get(Study, sid), rated_level=1, instructions="Rate **carefully**.",
+        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, instructions="Rate **carefully**.",
                                   closes_at=utcnow() + timedelta(days=3))
         db.session.commit()
         return sid, rnd.id, token
@@ -71,8 +71,8 @@ def test_after_the_last_round_the_expert_page_promises_no_invitation(app, draft)
         from webapp.models import Round
 
         rnd = db.session.get(Round, rid)
-        rounds.open_round(rnd)
-        rounds.close_round(rnd)
+        round_lifecycle.open_round(rnd)
+        round_lifecycle.close_round(rnd)
         db.session.commit()
     expert = app.test_client()
     expert.get(f"/i/{token}")
@@ -136,8 +136,8 @@ def test_reopen_a_closed_round_for_a_set_time(app, coordinator_client, draft, ma
     with app.app_context():
         rnd = db.session.get(Round, rid)
         a = db.session.scalar(select(Expert).where(Expert.name == "A"))
-        rounds.save_answers(a, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
-        rounds.submit_response(a, rnd)
+        answers.save_answers(a, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
+        answers.submit_response(a, rnd)
         nodes = [i.node_id for i in rnd.items]
         db.session.commit()
     coordinator_client.post(f"/studies/{sid}/rounds/{rid}/close")
@@ -176,7 +176,7 @@ def test_reopen_a_closed_round_for_a_set_time(app, coordinator_client, draft, ma
 def test_opening_a_round_without_active_experts_is_refused(app, coordinator_client, make_study):
     sid = make_study(alice_id(app))
     with app.app_context():
-        rid = rounds.create_round(db.session.get(Study, sid), rated_level=1).id
+        rid = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1).id
         db.session.commit()
     before = round_state(app, rid), audit_actions(app)
     page = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open?lang=en", follow_redirects=True)
@@ -199,17 +199,17 @@ def test_the_next_round_carries_exactly_what_the_closed_round_leaves(app, coordi
         study = db.session.get(Study, sid)
         eight = sorted((n for n in study.nodes if n.parent is not None and n.parent.parent is not None
                         and n.parent.parent.parent is None), key=lambda n: n.code)[:8]
-        assert len(eight) == 8 and len(rounds.rateable_nodes(study)) == 63
-        rnd = rounds.create_round(study, nodes=eight)
-        rounds.open_round(rnd)
+        assert len(eight) == 8 and len(tree.rateable_nodes(study)) == 63
+        rnd = round_scope.create_delphi_round(study, nodes=eight)
+        round_lifecycle.open_round(rnd)
         expert = db.session.scalar(select(Expert).where(Expert.study_id == sid))
-        rounds.add_proposal(expert, rnd, kind="add", text="数据安全能力", parent_node_id=eight[0].parent_id)
+        answers.add_proposal(expert, rnd, kind="add", text="数据安全能力", parent_node_id=eight[0].parent_id)
         db.session.commit()
         rid, codes = rnd.id, [n.code for n in rnd.items and [i.node for i in rnd.items]]
         parent_id = eight[0].parent_id
     coordinator_client.post(f"/studies/{sid}/rounds/{rid}/close")
     with app.app_context():
-        rounds.set_item_decision(db.session.get(Round, rid).items[1], "drop")
+        between_rounds.set_item_decision(db.session.get(Round, rid).items[1], "drop")
         db.session.commit()
     with app.app_context():
         proposal_id = db.session.scalar(select(__import__("webapp.models", fromlist=["Proposal"]).Proposal.id))

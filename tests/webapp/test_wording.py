@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.webapp.test_setup_support import alice_id
 from webapp.extensions import db
 from webapp.models import AuditEvent, Expert, Node, Round, Study
-from webapp.services import rounds
+from webapp.services import answers, between_rounds, round_lifecycle, round_scope, tree
 
 
 @pytest.fixture
@@ -20,11 +20,11 @@ def closed(app, coordinator_client, make_study, make_expert):
               for k in range(2)]
     with app.app_context():
         study = db.session.get(Study, sid)
-        rnd = rounds.create_round(study, rated_level=1)
-        rounds.open_round(rnd)
+        rnd = round_scope.create_delphi_round(study, rated_level=1)
+        round_lifecycle.open_round(rnd)
         for expert in db.session.scalars(select(Expert).where(Expert.study_id == sid)):
-            rounds.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
-            rounds.submit_response(expert, rnd)
+            answers.save_answers(expert, rnd, [{"node_id": i.node_id, "value": 4} for i in rnd.items])
+            answers.submit_response(expert, rnd)
         db.session.commit()
         rid = rnd.id
         items = {i.node.code: i for i in rnd.items}
@@ -57,7 +57,7 @@ def test_reword_between_rounds_and_what_each_round_asked(app, coordinator_client
     with app.app_context():
         nxt = db.session.scalar(select(Round).where(Round.study_id == sid, Round.number == 2))
         nxt_id = nxt.id
-        rounds.open_round(nxt)
+        round_lifecycle.open_round(nxt)
         db.session.commit()
     with app.app_context():  # what each round asked
         first = {i.node.code: i.asked() for i in db.session.get(Round, rid).items}
@@ -83,7 +83,7 @@ def test_rewording_is_refused_while_a_round_is_open(app, coordinator_client, clo
     coordinator_client.post(f"/studies/{sid}/rounds/{rid}/next")
     with app.app_context():
         nxt = db.session.scalar(select(Round).where(Round.study_id == sid, Round.number == 2))
-        rounds.open_round(nxt)
+        round_lifecycle.open_round(nxt)
         db.session.commit()
     response = coordinator_client.post(f"/studies/{sid}/rounds/{rid}/reword/{d_id}?lang=en", data={
         "name_zh": "x", "name_en": "y", "description_zh": "", "description_en": ""})

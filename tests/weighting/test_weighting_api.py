@@ -63,7 +63,7 @@ def test_results_are_frozen_and_json_ready(result):
     (lambda: W.entropy(X, [-1, 1, 1, 1], normalization="none"), "directions"),
     (lambda: W.coefficient_of_variation(-X), "x"),
     (lambda: W.critic(X, correlation="kendall"), "correlation"),
-    (lambda: W.normalize(X, "sum", [1, 1, 1, -1]) if False else W.normalize(-X, "sum"), "x"),
+    (lambda: W.normalize(-X, "sum"), "x"),
     (lambda: W.pca(X, retention=0), "retention"),
     (lambda: W.pca(X, retention=9), "retention"),
     (lambda: W.g1([0, 0, 1], [1.2, 1.2]), "order"),
@@ -78,3 +78,16 @@ def test_results_are_frozen_and_json_ready(result):
 def test_errors_name_the_argument(call, arg):
     with pytest.raises(ValueError, match=rf"^{arg}\b|\b{arg}\b"):
         call()
+
+
+def test_every_result_method_is_in_the_catalogue():
+    x = X
+    results = [W.entropy(x), W.coefficient_of_variation(x), W.mean_square_deviation(x), W.critic(x),
+               W.scatter_degree(x[:, :2]), W.max_deviation(x), W.pca(x), W.g1([0, 1], [1.2]),
+               W.ratio_scoring([0, 1], [2]), W.binomial([0, 1]), W.least_squares(np.ones((2, 2))),
+               W.bwm(0, 1, [1, 2], [2, 1]), W.from_ratings([[1, 2]]), W.aggregate([[0.5, 0.5]]),
+               W.combine([[0.5, 0.5]], "multiplicative")]
+    for r in results:
+        entry = W.METHODS[r.method]
+        assert entry["zh"] and entry["en"] and entry["source"]
+        assert entry["kind"] in {"subjective", "objective", "group", "combination"}

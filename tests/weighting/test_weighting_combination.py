@@ -22,6 +22,15 @@ def test_aggregate_weighted_geometric_mean_by_hand():
     assert r.k == 3
 
 
+def test_aggregate_arithmetic_variant_by_hand():
+    v = np.array([[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]])
+    r = W.aggregate(v, [0.75, 0.25], method="arithmetic")
+    assert_allclose(r.weights, [0.425, 0.3, 0.275])
+    assert r.variant == "weighted arithmetic mean"
+    with pytest.raises(ValueError, match="method"):
+        W.aggregate(v, method="median")
+
+
 def test_aggregate_of_g1_answers_equals_geometric_mean_of_their_weights():
     orders = [[0, 1, 2], [1, 0, 2]]
     ratios = [[1.2, 1.4], [1.4, 1.0]]

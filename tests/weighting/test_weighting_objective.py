@@ -3,8 +3,6 @@ implementations (pymcdm 1.4, pyrepo-mcda 0.1.15 - test-only dependencies) and
 computations written out here.  Where a library is known to differ, the test
 pins down the documented difference."""
 
-import itertools
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose

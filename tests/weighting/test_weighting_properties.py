@@ -186,3 +186,56 @@ def test_scatter_degree_and_pca_sum_to_one_permute_and_are_scale_free(x, seed, c
         check_weights(w)
         assert_allclose(fn(x[:, perm]).weights, w[perm], rtol=1e-7, atol=1e-12)
         assert_allclose(fn(x * c[: x.shape[1]]).weights, w, rtol=1e-7, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=data(), seed=st.integers(0, 2**32 - 1))
+def test_normalisations_land_where_their_formulas_say(x, seed):
+    d = np.where(np.random.default_rng(seed).random(x.shape[1]) < 0.5, -1.0, 1.0)
+    y = W.normalize(x, "minmax", d).y
+    assert y.min() >= 0 and y.max() <= 1 + 1e-12
+    assert_allclose(y.max(0), 1)
+    assert_allclose(y.min(0), 0, atol=1e-12)
+    assert_allclose(W.normalize(x, "sum", d).y.sum(0), 1)          # both directions sum to 1
+    z = W.normalize(x, "zscore", d).y
+    assert_allclose(z.mean(0), 0, atol=1e-9)
+    assert_allclose(z.std(0, ddof=1), 1)
+    v = W.normalize(x, "vector").y
+    assert_allclose((v * v).sum(0), 1)
+    # the best object of a column gets the top value, whichever the direction
+    best = np.where(d > 0, x.argmax(0), x.argmin(0))
+    assert_allclose(y[best, np.arange(x.shape[1])], 1)
+
+
+@st.composite
+def reciprocal_matrices(draw):
+    n = draw(st.integers(2, 8))
+    vals = np.array([1 / 9, 1 / 7, 1 / 5, 1 / 3, 1, 3, 5, 7, 9])
+    idx = draw(arrays(np.int64, n * (n - 1) // 2, elements=st.integers(0, 8)))
+    a = np.ones((n, n))
+    iu = np.triu_indices(n, 1)
+    a[iu] = vals[idx]
+    a[(iu[1], iu[0])] = 1 / a[iu]
+    return a
+
+
+@settings(max_examples=100, deadline=None)
+@given(a=reciprocal_matrices(), seed=st.integers(0, 2**32 - 1))
+def test_least_squares_is_positive_and_relabelling_equivariant(a, seed):
+    w = W.least_squares(a).weights
+    assert (w > 0).all() and abs(w.sum() - 1) < 1e-12  # Blankmeyer (1987): positive solution
+    perm = np.random.default_rng(seed).permutation(len(a))
+    assert_allclose(W.least_squares(a[np.ix_(perm, perm)]).weights, w[perm], rtol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(v=arrays(np.float64, (3, 4), elements=st.floats(0.01, 1.0)), seed=st.integers(0, 2**32 - 1))
+def test_game_theory_coefficients_are_a_convex_combination(v, seed):
+    v = v / v.sum(1, keepdims=True)
+    r = W.combine(v, "game_theory")
+    assert (r.coefficients >= 0).all() and abs(r.coefficients.sum() - 1) < 1e-12
+    assert (r.weights >= v.min(0) - 1e-12).all() and (r.weights <= v.max(0) + 1e-12).all()
+    assert r.negative_coefficient == bool((r.raw_coefficients < -1e-12).any())
+    # the experts' (vectors') order does not matter for the aggregate
+    perm = np.random.default_rng(seed).permutation(3)
+    assert_allclose(W.aggregate(v[perm]).weights, W.aggregate(v).weights, rtol=1e-12)

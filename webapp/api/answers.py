@@ -22,11 +22,12 @@ from flask_babel import gettext as _
 
 from webapp.api.blueprint import bp
 from webapp.extensions import db
-from webapp.models import utcnow
+from webapp.models import RoundStatus, utcnow
 from webapp.security import current_expert
-from webapp.services import questionnaire, rounds
+from webapp.services import answers as answer_service
+from webapp.services import questionnaire
+from webapp.services.answers import AnswerError
 from webapp.services.inputs import JsonInputError, loads_json
-from webapp.services.rounds import AnswerError
 
 ANSWER_KEYS = ("node_id", "value", "no_opinion", "comment", "reason")
 MAX_BATCH = 1000
@@ -69,11 +70,12 @@ def save_answers(round_id: int):
     expert = current_expert()
     if expert is None:
         abort(403)
-    rnd = questionnaire.questionnaire_round(expert, round_id)
+    rnd = questionnaire.questionnaire_round(expert, round_id, with_items=True)
     if rnd is None:
         db.session.rollback()
         abort(404)
-    db.session.commit()  # keep a lazy close, whatever happens to the answers below
+    if rnd.status is not RoundStatus.open:
+        db.session.commit()  # keep a lazy close, whatever happens to the answers below
     try:
         body = loads_json(request.get_data(), max_depth=4)
     except JsonInputError as exc:
@@ -85,12 +87,11 @@ def save_answers(round_id: int):
         if answers is None:
             db.session.rollback()
             return jsonify(error="bad_request", message=_("The answers could not be read.")), 400
-        response = rounds.save_answers(expert, rnd, answers, now=now)
+        saved = answer_service.store_answers(expert, rnd, answers, now=now)
     except AnswerError as exc:
         db.session.rollback()
-        own = rounds.response_of(expert, rnd)
+        own = answer_service.response_of(expert, rnd)
         closed = not rnd.accepts_answers(now) or bool(own is not None and own.is_submitted)
         return jsonify(error="refused", message=str(exc), closed=closed), 400
-    progress = questionnaire.progress(response, rnd)
     db.session.commit()
-    return jsonify(ok=True, saved_at=now.isoformat(), answered=progress.answered, total=progress.total)
+    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered, total=saved.total)

@@ -5,7 +5,10 @@ from webapp.coordinator import setup  # noqa: F401  (indicator system, settings,
 from webapp.coordinator import invitations  # noqa: F401  (links, QR, sheets, invitation e-mails)
 from webapp.coordinator import steering  # noqa: F401  (preview, deadlines, reopening)
 from webapp.coordinator import rounds  # noqa: F401  (round management, between rounds)
+from webapp.coordinator import ahp  # noqa: F401  (AHP rounds: form, dashboard, exports)
 from webapp.coordinator import evaluations  # noqa: F401  (evaluations with a published weight set)
+from webapp.coordinator import evaluation_report  # noqa: F401  (the evaluation report, seed 5.2.9)
+from webapp.coordinator import evaluation_people  # noqa: F401  (evaluators invited by link)
 from webapp.coordinator import weights  # noqa: F401  (publishing weight sets)
 from webapp.coordinator import report  # noqa: F401  (the study report)
 from webapp.coordinator.blueprint import bp

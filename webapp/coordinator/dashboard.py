@@ -12,9 +12,11 @@ from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.models import utcnow
+from webapp import presentation
 from webapp.services import charts, exports
-from webapp.services.delphi_report import DashboardError, RoundDashboard, delphi_round_of, round_dashboard
-from webapp.services.rounds import close_if_expired
+from webapp.services.dashboard import DashboardError, RoundDashboard, round_dashboard
+from webapp.services.round_data import delphi_round_of
+from webapp.services.round_lifecycle import close_if_expired
 
 
 def _dashboard_or_404(study_id: int, round_id: int) -> RoundDashboard:
@@ -39,7 +41,7 @@ def dashboard(study_id: int, round_id: int):
         view = "all"
     return render_template(
         "coordinator/dashboard/index.html", data=data, report=data.report, rnd=data.report.round,
-        study=data.report.round.study, view=view, charts=charts, labels=exports,
+        study=data.report.round.study, view=view, charts=charts, labels=presentation,
         tables=exports.TABLES, now=utcnow())
 
 

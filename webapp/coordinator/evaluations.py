@@ -173,9 +173,38 @@ def evaluation_results(study_id: int, evaluation_id: int):
 
     study = get_study_or_404(study_id)
     found = _evaluation_or_404(study, evaluation_id)
-    view = svc.results_of(found)
+    view = svc.results_of(found, with_uncertainty=True)
     tree = svc.tree_of(found)
     locale = str(get_locale())
+    combined, combined_error = None, ""
+    objective = request.args.get("objective", "entropy")
+    combination = request.args.get("combination", "game_theory")
+    if view.results is not None and not view.without_data:
+        from webapp.services.evaluation_weights import objective_and_combined
+        try:
+            combined = objective_and_combined(svc.document_of(found), svc.scores_table(found), objective=objective,
+                                              combination=combination, bands=svc.settings_of(found)["bands"])
+        except ValueError as exc:
+            combined_error = str(exc)
+    from webapp.services.evaluation_weights import COMBINATIONS, OBJECTIVE_METHODS, method_label
+    fce, fce_key = None, request.args.get("operator", "weighted")
+    if view.results is not None:
+        from webapp.services import evaluation_fce
+        operator = evaluation_fce.OPERATOR_KEYS.get(fce_key, "M(·,+)")
+        memberships = evaluation_fce.memberships_of(found, tree.leaves, view.results.bands)
+        if memberships:
+            import evaluation as ev
+            values = evaluation_fce.grade_values(view.results.bands)
+            result = ev.fce_hierarchy(tree, memberships, operator, grade_values=values)
+            fce = {"operator": result.operator, "rows": [
+                {"name": name, "b": result.b[i, 0].tolist(), "stars": view.results.bands[int(result.grade[i])]["stars"],
+                 "score": float(result.score[i]), "agree": bool(result.operators_agree[i]),
+                 "others": {op: view.results.bands[int(v["grade"][i])]["stars"] for op, v in result.by_operator.items()}}
+                for i, name in enumerate(result.objects)], "values": values, "keys": evaluation_fce.OPERATOR_KEYS,
+                "key": fce_key}
     return render_template("coordinator/evaluations/results.html", study=study, evaluation=found, view=view,
                            names={c: tree.name(c, locale) for c in tree.codes}, settings=svc.settings_of(found),
-                           kind_label=svc.kind_label, element_chart=element_chart)
+                           kind_label=svc.kind_label, element_chart=element_chart, combined=combined,
+                           combined_error=combined_error, objective=objective, combination=combination,
+                           objective_methods=OBJECTIVE_METHODS, combinations=COMBINATIONS, method_label=method_label,
+                           fce=fce)

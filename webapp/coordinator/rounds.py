@@ -14,6 +14,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
+from webapp import presentation
+from webapp.actions import act, attempt
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.invitations import after_sending
 from webapp.coordinator.routes import get_study_or_404
@@ -28,8 +30,9 @@ from webapp.forms.rounds import (
 )
 from webapp.models import ProposalKind, ProposalStatus, RoundKind, RoundStatus, utcnow
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import notifications, rounds, steering, timezones
-from webapp.services.rounds import RoundError
+from webapp.services import between_rounds, notifications, round_lifecycle, round_scope, steering, timezones, tree
+from webapp.services.delphi_items import round_report, stop_decision
+from webapp.services.round_lifecycle import RoundError
 from webapp.templating import current_locale
 
 log = logging.getLogger("webapp.coordinator")
@@ -43,6 +46,8 @@ def round_title(rnd) -> str:
 
 def round_dashboard_url(rnd) -> str:
     """The dashboard of a round (served by the dashboard pages once they exist)."""
+    if rnd.kind is RoundKind.ahp:
+        return url_for("coordinator.ahp_dashboard_page", study_id=rnd.study_id, round_id=rnd.id)
     try:
         return url_for("coordinator.dashboard", study_id=rnd.study_id, round_id=rnd.id)
     except BuildError:
@@ -60,38 +65,15 @@ def scope_label(scope: str) -> str:
     return labels.get(scope, scope)
 
 
-def criterion_name(name: str) -> str:
-    labels = {
-        "mean_min": _("Mean"), "median_min": _("Median"), "iqr_max": _("IQR"), "cv_max": _("CV"),
-        "agreement_min": _("Agreement"), "full_score_min": _("Full-score frequency"),
-    }
-    return labels.get(name, name)
-
-
-def criterion_text(rule, name: str) -> str:
-    """One criterion of the consensus rule in words: "Mean > 3.5", "CV < 0.25"."""
-    threshold = rule.criteria.get(name)
-    if threshold is None:
-        return criterion_name(name)
-    value = f"{100 * threshold:g}%" if name in ("agreement_min", "full_score_min") else f"{threshold:g}"
-    op = rule.operator(name).replace(">=", "≥").replace("<=", "≤")
-    return f"{criterion_name(name)} {op} {value}"
-
-
-def rule_text(rule) -> str:
-    joiner = _(" and ") if rule.combine == "all" else _(" or ")
-    return joiner.join(criterion_text(rule, name) for name in rule.criteria)
-
-
 @bp.context_processor
 def _round_helpers():
     return {
         "round_title": round_title,
         "round_dashboard_url": round_dashboard_url,
-        "rounds_overview": rounds.round_summaries,
+        "rounds_overview": round_lifecycle.round_summaries,
         "scope_label": scope_label,
-        "criterion_text": criterion_text,
-        "rule_text": rule_text,
+        "criterion_text": presentation.criterion_text,
+        "rule_text": presentation.rule_in_words,
     }
 
 
@@ -100,10 +82,10 @@ def _round_helpers():
 def _round_or_404(study_id: int, round_id: int):
     """The study (owned by the coordinator) and its round; the round's deadline applied first."""
     study = get_study_or_404(study_id)
-    rnd = rounds.round_of(study, round_id)
+    rnd = round_lifecycle.round_of(study, round_id)
     if rnd is None:
         abort(404)
-    if rounds.close_if_expired(rnd):
+    if round_lifecycle.close_if_expired(rnd):
         db.session.commit()
         g.closed_at_deadline = True
         flash(_("Round %(n)s closed at its deadline.", n=rnd.number), "info")
@@ -122,7 +104,7 @@ def _formdata():
 
 
 def _scope_choices(study, rnd=None):
-    has_previous = rounds.latest_closed_round(study, before=rnd) is not None
+    has_previous = round_lifecycle.latest_closed_round(study, before=rnd) is not None
     keys = (["carry"] if has_previous else []) + ["all", "1", "2", "3"]
     return [(key, scope_label(key)) for key in keys]
 
@@ -135,17 +117,17 @@ def _back_to_round(rnd, anchor: str | None = None):
 # --- create and edit --------------------------------------------------------------------------
 
 def _render_form(study, form, *, rnd=None, items_form=None, error=None, preview=None, status=200):
-    candidates = rounds.candidate_nodes(rnd) if rnd is not None else []
+    candidates = round_scope.candidate_nodes(rnd) if rnd is not None else []
     ticked = {item.node_id for item in rnd.items} if rnd is not None else set()
     if items_form is None and rnd is not None:
         items_form = RoundItemsForm(candidates=candidates)
     elif items_form is not None:
         ticked = set(items_form.nodes.data or [])
-    depths = rounds.node_depths(study) if rnd is not None else {}
+    depths = tree.node_depths(study) if rnd is not None else {}
     return render_template(
         "coordinator/rounds/form.html", study=study, rnd=rnd, form=form, items_form=items_form,
         candidates=candidates, ticked=ticked, depths=depths, error=error, preview=preview,
-        busy=rounds.busy_round(study) if rnd is None else None,
+        busy=round_lifecycle.busy_round(study) if rnd is None else None,
         tz_name=timezones.zone_label(study.time_zone), now=utcnow(),
     ), status
 
@@ -156,7 +138,7 @@ def round_new(study_id: int):
     study = get_study_or_404(study_id)
     form = RoundForm(_formdata(), scopes=_scope_choices(study), zone=study.time_zone)
     if request.method == "GET":
-        previous = rounds.latest_closed_round(study)
+        previous = round_lifecycle.latest_closed_round(study)
         if previous is not None:
             form.load(previous, "carry")
             form.title.data = ""
@@ -167,12 +149,9 @@ def round_new(study_id: int):
         return _render_form(study, form, preview=form.instructions.data or "")
     if not form.validate():
         return _render_form(study, form, status=400)
-    try:
-        rnd = rounds.create_round_in_scope(study, form.scope.data, **form.settings())
-    except RoundError as exc:
-        db.session.rollback()
-        return _render_form(study, form, error=str(exc), status=400)
-    db.session.commit()
+    rnd, refusal = attempt(lambda: round_scope.create_round_in_scope(study, form.scope.data, **form.settings()))
+    if refusal:
+        return _render_form(study, form, error=refusal, status=400)
     flash(_("Round %(n)s created as a draft with %(k)s indicators. Check the list, then open it.",
             n=rnd.number, k=len(rnd.items)), "success")
     return redirect(url_for("coordinator.round_edit", study_id=study.id, round_id=rnd.id, _anchor="items"))
@@ -187,19 +166,16 @@ def round_edit(study_id: int, round_id: int):
         return _back_to_round(rnd)
     form = RoundForm(_formdata(), scopes=_scope_choices(study, rnd), zone=study.time_zone)
     if request.method == "GET":
-        form.load(rnd, rounds.round_scope(rnd))
+        form.load(rnd, round_scope.round_scope(rnd))
         return _render_form(study, form, rnd=rnd)
     if "preview" in request.form:
         form.validate()
         return _render_form(study, form, rnd=rnd, preview=form.instructions.data or "")
     if not form.validate():
         return _render_form(study, form, rnd=rnd, status=400)
-    try:
-        rounds.update_round_in_scope(rnd, form.scope.data, **form.settings())
-    except RoundError as exc:
-        db.session.rollback()
-        return _render_form(study, form, rnd=rnd, error=str(exc), status=400)
-    db.session.commit()
+    _done, refusal = attempt(lambda: round_scope.update_round_in_scope(rnd, form.scope.data, **form.settings()))
+    if refusal:
+        return _render_form(study, form, rnd=rnd, error=refusal, status=400)
     flash(_("Round %(n)s saved.", n=rnd.number), "success")
     return _back_to_round(rnd)
 
@@ -211,18 +187,15 @@ def round_items(study_id: int, round_id: int):
     if rnd.status is not RoundStatus.draft:
         flash(_("Only a draft round can be changed."), "error")
         return _back_to_round(rnd)
-    candidates = rounds.candidate_nodes(rnd)
+    candidates = round_scope.candidate_nodes(rnd)
     items_form = RoundItemsForm(request.form, candidates=candidates)
     form = RoundForm(scopes=_scope_choices(study, rnd), zone=study.time_zone)
-    form.load(rnd, rounds.round_scope(rnd))
+    form.load(rnd, round_scope.round_scope(rnd))
     if not items_form.validate():
         return _render_form(study, form, rnd=rnd, items_form=items_form, status=400)
-    try:
-        nodes = rounds.set_round_items_by_ids(rnd, items_form.nodes.data)
-    except RoundError as exc:
-        db.session.rollback()
-        return _render_form(study, form, rnd=rnd, items_form=items_form, error=str(exc), status=400)
-    db.session.commit()
+    nodes, refusal = attempt(lambda: round_scope.set_round_items_by_ids(rnd, items_form.nodes.data))
+    if refusal:
+        return _render_form(study, form, rnd=rnd, items_form=items_form, error=refusal, status=400)
     flash(_("Round %(n)s asks about %(k)s indicators.", n=rnd.number, k=len(nodes)), "success")
     return redirect(url_for("coordinator.round_edit", study_id=study.id, round_id=rnd.id, _anchor="items"))
 
@@ -231,9 +204,9 @@ def round_items(study_id: int, round_id: int):
 
 def _render_round(study, rnd, *, accept_forms=None, decisions=None, stopping_form=None, status=200):
     context = {"study": study, "rnd": rnd, "now": utcnow(), "button_form": CsrfOnlyForm()}
-    summary = next(s for s in rounds.round_summaries(study) if s.round.id == rnd.id)
+    summary = next(s for s in round_lifecycle.round_summaries(study) if s.round.id == rnd.id)
     context["summary"] = summary
-    context["scope"] = rounds.round_scope(rnd) if rnd.status is RoundStatus.draft else None
+    context["scope"] = round_scope.round_scope(rnd) if rnd.status is RoundStatus.draft else None
     context["pending"] = (notifications.pending_experts(rnd) if rnd.status is RoundStatus.open else [])
     context["reminder_due_at"] = notifications.reminder_due_at(rnd)
     context["is_latest"] = all(r.number <= rnd.number for r in study.rounds)
@@ -249,8 +222,6 @@ def _parent_choices(parents):
 
 
 def _between_rounds(study, rnd, accept_forms, decisions, stopping_form):
-    from webapp.services.delphi_report import round_report, stop_decision
-
     context = {"report": None, "report_error": None, "advice": None}
     try:
         report = round_report(rnd)
@@ -265,7 +236,7 @@ def _between_rounds(study, rnd, accept_forms, decisions, stopping_form):
             context["pending_codes"] = [codes[i] for i in advice.pending]
             context["unstable_codes"] = [codes[i] for i in (advice.unstable or ())]
     context["decisions"] = decisions or decisions_form(rnd.items)
-    parents = rounds.parent_options(rnd)
+    parents = between_rounds.parent_options(rnd)
     parent_choices = _parent_choices(parents)
     forms = {}
     for proposal in context["report"].proposals if context["report"] else []:
@@ -278,7 +249,7 @@ def _between_rounds(study, rnd, accept_forms, decisions, stopping_form):
                 parents[0][0] if parents else None)
             if parent is not None:
                 form.parent.data = parent.id
-                form.code.data = rounds.suggest_code(parent)
+                form.code.data = between_rounds.suggest_code(parent)
             if steering.is_chinese(proposal.text):  # the proposal's language, not the page's
                 form.name_zh.data = proposal.text[:300]
             else:
@@ -300,16 +271,17 @@ def round_detail(study_id: int, round_id: int):
 
 # --- lifecycle ----------------------------------------------------------------------------------
 
+def _round_url(rnd, anchor: str | None = None) -> str:
+    return url_for("coordinator.round_detail", study_id=rnd.study_id, round_id=rnd.id, _anchor=anchor)
+
+
 @bp.route("/<int:study_id>/rounds/<int:round_id>/open", methods=["POST"])
 def round_open(study_id: int, round_id: int):
     _study, rnd = _round_or_404(study_id, round_id)
-    try:
-        rounds.open_round(rnd)
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    _done, refusal = attempt(lambda: round_lifecycle.open_round(rnd), RoundError)
+    if refusal:
+        flash(refusal, "error")
         return _back_to_round(rnd)
-    db.session.commit()
     flash(_("Round %(n)s is open: the experts can answer with their invitation links.", n=rnd.number), "success")
     return _notify_round_open(_study, rnd)
 
@@ -341,30 +313,16 @@ def round_close(study_id: int, round_id: int):
     _study, rnd = _round_or_404(study_id, round_id)
     if g.get("closed_at_deadline"):
         return _back_to_round(rnd)
-    try:
-        rounds.close_round(rnd)
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back_to_round(rnd)
-    db.session.commit()
-    flash(_("Round %(n)s is closed. Unsubmitted drafts stay out of the results.", n=rnd.number), "success")
-    return _back_to_round(rnd)
+    return act(lambda: round_lifecycle.close_round(rnd), to=_round_url(rnd),
+               done=_("Round %(n)s is closed. Unsubmitted drafts stay out of the results.", n=rnd.number))
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/delete", methods=["POST"])
 def round_delete(study_id: int, round_id: int):
     study, rnd = _round_or_404(study_id, round_id)
-    number = rnd.number
-    try:
-        rounds.delete_draft_round(rnd)
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back_to_round(rnd)
-    db.session.commit()
-    flash(_("Draft round %(n)s deleted.", n=number), "success")
-    return redirect(url_for("coordinator.study", study_id=study.id, _anchor="rounds"))
+    return act(lambda: round_lifecycle.delete_draft_round(rnd), refused_to=_round_url(rnd),
+               to=url_for("coordinator.study", study_id=study.id, _anchor="rounds"),
+               done=_("Draft round %(n)s deleted.", n=rnd.number))
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/remind", methods=["POST"])
@@ -395,15 +353,9 @@ def round_remind(study_id: int, round_id: int):
 @bp.route("/<int:study_id>/rounds/finish", methods=["POST"])
 def rounds_finish_study(study_id: int):
     study = get_study_or_404(study_id)
-    try:
-        rounds.finish_study(study)
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("coordinator.study", study_id=study.id, _anchor="rounds"))
-    db.session.commit()
-    flash(_("The study is finished. Its results stay available."), "success")
-    return redirect(url_for("coordinator.study", study_id=study.id))
+    return act(lambda: round_lifecycle.finish_study(study), to=url_for("coordinator.study", study_id=study.id),
+               refused_to=url_for("coordinator.study", study_id=study.id, _anchor="rounds"),
+               done=_("The study is finished. Its results stay available."))
 
 
 # --- between rounds -------------------------------------------------------------------------------
@@ -415,19 +367,12 @@ def round_decisions(study_id: int, round_id: int):
     form = decisions_form(rnd.items, request.form)
     if not form.validate():
         return _render_round(study, rnd, decisions=form, status=400)
-    try:
-        changed = rounds.set_item_decisions(rnd, form.decisions())
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back_to_round(rnd, "decisions")
-    db.session.commit()
-    flash(_("Decisions saved (%(n)s changed).", n=changed), "success")
-    return _back_to_round(rnd, "decisions")
+    return act(lambda: between_rounds.set_item_decisions(rnd, form.decisions()), to=_round_url(rnd, "decisions"),
+               done=lambda changed: _("Decisions saved (%(n)s changed).", n=changed))
 
 
 def _proposal_or_404(rnd, proposal_id: int):
-    proposal = rounds.proposal_of(rnd, proposal_id)
+    proposal = between_rounds.proposal_of(rnd, proposal_id)
     if proposal is None:
         abort(404)
     return proposal
@@ -438,30 +383,19 @@ def round_proposal_accept(study_id: int, round_id: int, proposal_id: int):
     study, rnd = _delphi_round_or_404(study_id, round_id)
     proposal = _proposal_or_404(rnd, proposal_id)
     if proposal.kind is not ProposalKind.add:
-        try:
-            rounds.accept_change_proposal(proposal)
-        except RoundError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return _back_to_round(rnd, "proposals")
-        db.session.commit()
-        flash(_("Proposal accepted."), "success")
-        return _back_to_round(rnd, "proposals")
-    parents = rounds.parent_options(rnd)
+        return act(lambda: between_rounds.accept_change_proposal(proposal), to=_round_url(rnd, "proposals"),
+                   done=_("Proposal accepted."))
+    parents = between_rounds.parent_options(rnd)
     form = AcceptProposalForm.for_proposal(proposal, _parent_choices(parents), request.form)
     if not form.validate():
         return _render_round(study, rnd, accept_forms={proposal.id: form}, status=400)
     parent = next(n for n, _d in parents if n.id == form.parent.data)
-    try:
-        node = rounds.accept_proposal(
-            proposal, code=form.code.data, name_zh=form.name_zh.data or "", name_en=form.name_en.data or "",
-            parent=parent, description_zh=form.description_zh.data or "",
-            description_en=form.description_en.data or "")
-    except RoundError as exc:
-        db.session.rollback()
-        form.code.errors = [str(exc)]
+    node, refusal = attempt(lambda: between_rounds.accept_proposal(
+        proposal, code=form.code.data, name_zh=form.name_zh.data or "", name_en=form.name_en.data or "",
+        parent=parent, description_zh=form.description_zh.data or "", description_en=form.description_en.data or ""))
+    if refusal:
+        form.code.errors = [refusal]
         return _render_round(study, rnd, accept_forms={proposal.id: form}, status=400)
-    db.session.commit()
     flash(_("Indicator %(code)s added under %(parent)s; the next round asks about it.",
             code=node.code, parent=parent.code), "success")
     return _back_to_round(rnd, "proposals")
@@ -471,15 +405,8 @@ def round_proposal_accept(study_id: int, round_id: int, proposal_id: int):
 def round_proposal_reject(study_id: int, round_id: int, proposal_id: int):
     _study, rnd = _delphi_round_or_404(study_id, round_id)
     proposal = _proposal_or_404(rnd, proposal_id)
-    try:
-        rounds.reject_proposal(proposal)
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back_to_round(rnd, "proposals")
-    db.session.commit()
-    flash(_("Proposal rejected."), "success")
-    return _back_to_round(rnd, "proposals")
+    return act(lambda: between_rounds.reject_proposal(proposal), to=_round_url(rnd, "proposals"),
+               done=_("Proposal rejected."))
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/stopping", methods=["POST"])
@@ -489,27 +416,18 @@ def round_stopping_rule(study_id: int, round_id: int):
     form = StoppingRuleForm(request.form)
     if not form.validate():
         return _render_round(study, rnd, stopping_form=form, status=400)
-    try:
-        rounds.set_stopping_rule(study, max_rounds=form.max_rounds.data, stability_alpha=form.stability_alpha.data)
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _back_to_round(rnd, "advice")
-    db.session.commit()
-    flash(_("Stopping rule saved."), "success")
-    return _back_to_round(rnd, "advice")
+    return act(lambda: between_rounds.set_stopping_rule(study, max_rounds=form.max_rounds.data,
+                                                        stability_alpha=form.stability_alpha.data),
+               to=_round_url(rnd, "advice"), done=_("Stopping rule saved."))
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/next", methods=["POST"])
 def round_next(study_id: int, round_id: int):
     study, rnd = _delphi_round_or_404(study_id, round_id)
-    try:
-        new = rounds.create_next_round(rnd)
-    except RoundError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    new, refusal = attempt(lambda: between_rounds.create_next_round(rnd))
+    if refusal:
+        flash(refusal, "error")
         return _back_to_round(rnd, "advice")
-    db.session.commit()
     flash(_("Round %(n)s created as a draft with %(k)s indicators. Check the list, then open it.",
             n=new.number, k=len(new.items)), "success")
     return redirect(url_for("coordinator.round_edit", study_id=study.id, round_id=new.id, _anchor="items"))

@@ -9,7 +9,7 @@ from webapp.coordinator.blueprint import bp
 from webapp.extensions import db
 from webapp.forms.coordinator import StudyForm
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import studies
+from webapp.services import studies, tree
 
 
 def get_study_or_404(study_id: int):
@@ -48,4 +48,6 @@ def new_study():
 @bp.route("/<int:study_id>")
 def study(study_id: int):
     study = get_study_or_404(study_id)
-    return render_template("coordinator/study.html", study=study)
+    kids = tree.children_by_id(study)  # the whole tree in one query, walked by the template
+    return render_template("coordinator/study.html", study=study, kids=kids,
+                           root=(kids.get(None) or [None])[0])

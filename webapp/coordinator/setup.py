@@ -5,7 +5,7 @@ Invitation links can be shown again at any time (``coordinator/invitations.py``)
 """
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -23,20 +23,24 @@ from webapp.forms.setup import (
     NodeEditForm,
     NodeForm,
 )
+import delphi
+from webapp import presentation
+from webapp.actions import act, attempt
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, profile_labels, studies
-from webapp.services.demo import seed_hierarchy_bytes
+from webapp.services.hierarchy_io import seed_hierarchy_bytes
 from webapp.services.hierarchy_io import HierarchyError
 from webapp.services.panel import PanelError
 from webapp.services.studies import StudyError
+from webapp.templating import current_locale
 
 
 @bp.context_processor
 def _setup_helpers():
     return {
-        "group_label": panel.group_label,
+        "group_label": presentation.group_label,
         "level_label": hierarchy_edit.level_label,
-        "consensus_rule_text": lambda study: studies.describe_rule(studies.consensus_rule_of(study)),
+        "consensus_rule_text": lambda study: presentation.rule_in_words(studies.consensus_rule_of(study)),
     }
 
 
@@ -82,14 +86,11 @@ def indicators_import(study_id: int):
     if not form.validate():
         return _render_indicators(study, form, 400)
     upload = form.file.data
-    try:
-        tree = hierarchy_io.parse_upload(upload.filename, upload.read())
-        count = studies.import_hierarchy(study, tree)
-    except HierarchyError as exc:
-        db.session.rollback()
-        form.file.errors = [str(exc)]
+    count, refusal = attempt(lambda: studies.import_hierarchy(
+        study, hierarchy_io.parse_upload(upload.filename, upload.read())), HierarchyError)
+    if refusal:
+        form.file.errors = [refusal]
         return _render_indicators(study, form, 400)
-    db.session.commit()
     flash(_("Imported %(n)s indicators from %(file)s.", n=count, file=upload.filename), "success")
     return redirect(url_for("coordinator.indicators", study_id=study.id))
 
@@ -97,16 +98,10 @@ def indicators_import(study_id: int):
 @bp.route("/<int:study_id>/indicators/seed", methods=["POST"])
 def indicators_seed(study_id: int):
     study = get_study_or_404(study_id)
-    try:
-        tree = hierarchy_io.validate_tree(hierarchy_io.parse_json(seed_hierarchy_bytes()))
-        count = studies.import_hierarchy(study, tree)
-    except HierarchyError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("coordinator.indicators", study_id=study.id))
-    db.session.commit()
-    flash(_("The example indicator system is in place: %(n)s indicators.", n=count), "success")
-    return redirect(url_for("coordinator.indicators", study_id=study.id))
+    return act(lambda: studies.import_hierarchy(
+        study, hierarchy_io.validate_tree(hierarchy_io.parse_json(seed_hierarchy_bytes()))),
+        to=url_for("coordinator.indicators", study_id=study.id), refusals=(HierarchyError,),
+        done=lambda count: _("The example indicator system is in place: %(n)s indicators.", n=count))
 
 
 @bp.route("/<int:study_id>/indicators/export.<fmt>")
@@ -132,13 +127,10 @@ def node_add(study_id: int, node_id: int):
     if request.method == "POST":
         form = NodeForm(request.form)
         if form.validate():
-            try:
-                node = hierarchy_edit.add_child(parent, **form.node_data())
-            except HierarchyError as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
+            node, refusal = attempt(lambda: hierarchy_edit.add_child(parent, **form.node_data()), HierarchyError)
+            if refusal:
+                form.form_errors.append(refusal)
             else:
-                db.session.commit()
                 flash(_("Indicator %(code)s added.", code=node.code), "success")
                 return redirect(url_for("coordinator.indicators", study_id=study.id, _anchor=f"node-{node.id}"))
     else:
@@ -163,15 +155,12 @@ def node_edit(study_id: int, node_id: int):
     form.parent.choices = [(0, "—")] if node.parent_id is None else [
         (n.id, "\u00a0\u00a0" * depth + f"{n.code} · {n.name(_locale())}") for n, depth in options]
     if request.method == "POST" and form.validate():
-        try:
-            hierarchy_edit.update_node(node, **form.node_data())
-            if node.parent_id is not None and form.parent.data != node.parent_id:
-                hierarchy_edit.move_node(node, _node_or_404(study, form.parent.data))
-        except HierarchyError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
+        new_parent = (_node_or_404(study, form.parent.data)
+                      if node.parent_id is not None and form.parent.data != node.parent_id else None)
+        _done, refusal = attempt(lambda: _update_and_move(node, form.node_data(), new_parent), HierarchyError)
+        if refusal:
+            form.form_errors.append(refusal)
         else:
-            db.session.commit()
             flash(_("Indicator %(code)s saved.", code=node.code), "success")
             return redirect(url_for("coordinator.indicators", study_id=study.id, _anchor=f"node-{node.id}"))
     return render_template("coordinator/setup/node_form.html", study=study, parent=node.parent, node=node,
@@ -186,13 +175,9 @@ def node_move(study_id: int, node_id: int, direction: str):
     node = _node_or_404(study, node_id)
     if direction not in ("up", "down"):
         abort(404)
-    try:
-        hierarchy_edit.shift_node(node, -1 if direction == "up" else 1)
-    except HierarchyError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    _done, refusal = attempt(lambda: hierarchy_edit.shift_node(node, -1 if direction == "up" else 1), HierarchyError)
+    if refusal:
+        flash(refusal, "error")
     return redirect(url_for("coordinator.indicators", study_id=study.id, _anchor=f"node-{node.id}"))
 
 
@@ -201,39 +186,35 @@ def node_delete(study_id: int, node_id: int):
     study = get_study_or_404(study_id)
     node = _node_or_404(study, node_id)
     code = node.code
-    try:
-        count = hierarchy_edit.delete_node(node)
-    except HierarchyError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("coordinator.node_edit", study_id=study.id, node_id=node_id))
-    db.session.commit()
-    flash(_("Indicator %(code)s deleted (%(n)s indicators in all).", code=code, n=count), "success")
-    return redirect(url_for("coordinator.indicators", study_id=study.id))
+    return act(lambda: hierarchy_edit.delete_node(node), to=url_for("coordinator.indicators", study_id=study.id),
+               refused_to=url_for("coordinator.node_edit", study_id=study.id, node_id=node_id),
+               refusals=(HierarchyError,),
+               done=lambda count: _("Indicator %(code)s deleted (%(n)s indicators in all).", code=code, n=count))
+
+
+def _update_and_move(node, data: dict, new_parent) -> None:
+    hierarchy_edit.update_node(node, **data)
+    if new_parent is not None:
+        hierarchy_edit.move_node(node, new_parent)
 
 
 def _locale() -> str:
-    from webapp.templating import current_locale
-
     return current_locale()
 
 
 # --- settings ---------------------------------------------------------------------------------
 
 def _preset_choices():
-    import delphi
-
     titles = {"cn-standard": _("Chinese screening rule (fixed thresholds)"),
-              "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%")}
+              "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%"),
+              "comet": _("COMET (agreement on 7–9)")}
     names = sorted(delphi.ConsensusRule.presets(), key=lambda n: (n != studies.DEFAULT_CONSENSUS_PRESET, n))
     return [(name, _("%(title)s: %(rule)s", title=titles.get(name, name),
-                     rule=studies.describe_rule(delphi.ConsensusRule.preset(name))))
+                     rule=presentation.rule_in_words(delphi.ConsensusRule.preset(name))))
             for name in names]
 
 
 def _render_settings(study, *, general=None, consensus=None, authority=None, status=200):
-    import delphi
-
     rule = studies.consensus_rule_of(study)
     basis, familiarity = studies.authority_tables_of(study)
     if general is None:
@@ -245,12 +226,12 @@ def _render_settings(study, *, general=None, consensus=None, authority=None, sta
         authority = AuthorityTablesForm(data=AuthorityTablesForm.data_for(basis, familiarity))
     return render_template(
         "coordinator/setup/settings.html", study=study, general=general, consensus=consensus,
-        authority=authority, rule=rule, rule_text=studies.describe_rule(rule),
+        authority=authority, rule=rule, rule_text=presentation.rule_in_words(rule),
         rule_is_default=not study.consensus_rule, preset_sources=delphi.PRESET_SOURCES,
         tables_default=studies.authority_tables_are_default(study),
         basis_source=delphi.BASIS_TABLE_SOURCE, familiarity_source=delphi.FAMILIARITY_SCALE_SOURCE,
-        source_labels=panel.basis_source_labels(), level_labels=panel.basis_level_labels(),
-        familiarity_labels=panel.familiarity_labels(),
+        source_labels=presentation.basis_source_labels(), level_labels=presentation.basis_level_labels(),
+        familiarity_labels=presentation.familiarity_labels(),
     ), status
 
 
@@ -262,14 +243,12 @@ def settings(study_id: int):
         return _render_settings(study)
     form = StudyForm(request.form)
     if form.validate():
-        try:
-            studies.update_study(study, title=form.title.data, description=form.description.data or "",
-                                 default_locale=form.default_locale.data, time_zone=form.time_zone.data or None)
-        except StudyError as exc:
-            db.session.rollback()
-            form.title.errors = [str(exc)]
+        _done, refusal = attempt(lambda: studies.update_study(
+            study, title=form.title.data, description=form.description.data or "",
+            default_locale=form.default_locale.data, time_zone=form.time_zone.data or None), StudyError)
+        if refusal:
+            form.title.errors = [refusal]
         else:
-            db.session.commit()
             flash(_("Study settings saved."), "success")
             return redirect(url_for("coordinator.settings", study_id=study.id))
     return _render_settings(study, general=form, status=400)
@@ -281,14 +260,11 @@ def settings_consensus(study_id: int):
     study = get_study_or_404(study_id)
     form = ConsensusRuleForm(request.form, presets=_preset_choices())
     if form.validate():
-        try:
-            rule = studies.set_consensus_rule(study, **form.rule_data())
-        except StudyError as exc:
-            db.session.rollback()
-            form.mode.errors = [str(exc)]
+        rule, refusal = attempt(lambda: studies.set_consensus_rule(study, **form.rule_data()), StudyError)
+        if refusal:
+            form.mode.errors = [refusal]
         else:
-            db.session.commit()
-            flash(_("Consensus rule saved: %(rule)s.", rule=studies.describe_rule(rule)), "success")
+            flash(_("Consensus rule saved: %(rule)s.", rule=presentation.rule_in_words(rule)), "success")
             return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="consensus"))
     return _render_settings(study, consensus=form, status=400)
 
@@ -300,13 +276,11 @@ def settings_authority(study_id: int):
     form = AuthorityTablesForm(request.form)
     if form.validate():
         basis, familiarity = form.tables()
-        try:
-            studies.set_authority_tables(study, basis=basis, familiarity=familiarity)
-        except StudyError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
+        _done, refusal = attempt(lambda: studies.set_authority_tables(study, basis=basis, familiarity=familiarity),
+                                 StudyError)
+        if refusal:
+            form.form_errors.append(refusal)
         else:
-            db.session.commit()
             flash(_("Authority tables saved."), "success")
             return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="authority"))
     return _render_settings(study, authority=form, status=400)
@@ -315,10 +289,9 @@ def settings_authority(study_id: int):
 @bp.route("/<int:study_id>/settings/authority/reset", methods=["POST"])
 def settings_authority_reset(study_id: int):
     study = get_study_or_404(study_id)
-    studies.set_authority_tables(study, basis=None, familiarity=None)
-    db.session.commit()
-    flash(_("The default authority tables are in use again."), "success")
-    return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="authority"))
+    return act(lambda: studies.set_authority_tables(study, basis=None, familiarity=None), refusals=(StudyError,),
+               to=url_for("coordinator.settings", study_id=study.id, _anchor="authority"),
+               done=_("The default authority tables are in use again."))
 
 
 # --- panel ---------------------------------------------------------------------------------
@@ -354,15 +327,12 @@ def panel_add(study_id: int):
     study = get_study_or_404(study_id)
     form = ExpertForm(request.form)
     if form.validate():
-        try:
-            invitation = panel.add_one(study, name=form.name.data, email=form.email.data,
-                                       organisation=form.organisation.data or "",
-                                       stakeholder_group=form.stakeholder_group.data or None)
-        except PanelError as exc:
-            db.session.rollback()
-            form.email.errors = [str(exc)]
+        invitation, refusal = attempt(lambda: panel.add_one(
+            study, name=form.name.data, email=form.email.data, organisation=form.organisation.data or "",
+            stakeholder_group=form.stakeholder_group.data or None), PanelError)
+        if refusal:
+            form.email.errors = [refusal]
         else:
-            db.session.commit()
             return _to_links(study, [invitation], _("%(pseudonym)s added to the panel",
                                                     pseudonym=invitation.expert.pseudonym))
     return _render_panel(study, add_form=form, status=400)
@@ -374,17 +344,19 @@ def panel_import(study_id: int):
     study = get_study_or_404(study_id)
     form = ExpertListForm(_posted())
     if form.validate():
-        try:
-            text = (panel_lists.decode_list(form.file.data.read(), form.file.data.filename) if form.has_file()
-                    else form.text.data)
-            invitations = panel.add_experts(study, panel_lists.parse_expert_list(text))
-        except PanelError as exc:
-            db.session.rollback()
-            (form.file if form.has_file() else form.text).errors = [str(exc)]
+        invitations, refusal = attempt(lambda: panel.add_experts(study, panel_lists.parse_expert_list(
+            panel_lists.decode_list(form.file.data.read(), form.file.data.filename) if form.has_file()
+            else form.text.data)), PanelError)
+        if refusal:
+            (form.file if form.has_file() else form.text).errors = [refusal]
         else:
-            db.session.commit()
             return _to_links(study, invitations, _("%(n)s experts added to the panel", n=len(invitations)))
     return _render_panel(study, list_form=form, status=400)
+
+
+def _update_expert(expert, form) -> None:
+    panel.update_contact(expert, **form.contact_data())
+    panel.update_profile(expert, form.profile_data())
 
 
 @bp.route("/<int:study_id>/panel/<int:expert_id>", methods=["GET", "POST"])
@@ -395,14 +367,10 @@ def expert_edit(study_id: int, expert_id: int):
     if request.method == "POST":
         form = ExpertEditForm(request.form)
         if form.validate():
-            try:
-                panel.update_contact(expert, **form.contact_data())
-                panel.update_profile(expert, form.profile_data())
-            except PanelError as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
+            _done, refusal = attempt(lambda: _update_expert(expert, form), PanelError)
+            if refusal:
+                form.form_errors.append(refusal)
             else:
-                db.session.commit()
                 flash(_("%(pseudonym)s saved.", pseudonym=expert.pseudonym), "success")
                 return redirect(url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"))
     else:
@@ -430,12 +398,6 @@ def expert_reissue(study_id: int, expert_id: int):
 def expert_revoke(study_id: int, expert_id: int):
     study = get_study_or_404(study_id)
     expert = _expert_or_404(study, expert_id)
-    try:
-        panel.revoke(expert)
-    except PanelError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("The link of %(pseudonym)s no longer works.", pseudonym=expert.pseudonym), "success")
-    return redirect(url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"))
+    return act(lambda: panel.revoke(expert), refusals=(PanelError,),
+               to=url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"),
+               done=_("The link of %(pseudonym)s no longer works.", pseudonym=expert.pseudonym))

@@ -18,8 +18,8 @@ from webapp.forms.expert import questionnaire_form, scale_values, target_choices
 from webapp.forms.steering import DeadlineForm
 from webapp.models import Round, RoundKind, utcnow
 from webapp.services import questionnaire, steering, timezones, wording
-from webapp.services.delphi_report import feedback_for
-from webapp.services.rounds import RoundError
+from webapp.services.feedback import feedback_for
+from webapp.services.round_lifecycle import RoundError
 from webapp.templating import current_locale
 
 

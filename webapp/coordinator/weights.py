@@ -10,6 +10,7 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
@@ -73,6 +74,11 @@ def weights_publish(study_id: int):
     try:
         ws = weight_sets.publish(study, rnd, by=current_user, label=form.label.data or "",
                                  expected_digest=form.digest.data)
+        db.session.flush()
+    except IntegrityError:  # another tab published the same version number a moment ago
+        db.session.rollback()
+        flash(_("Another version was published meanwhile. Look at the new preview."), "error")
+        return redirect(url_for("coordinator.weights_preview", study_id=study.id, round_id=rnd.id))
     except PublishError as exc:
         db.session.rollback()
         flash(str(exc), "error")

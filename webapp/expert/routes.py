@@ -14,12 +14,13 @@ from webapp.expert.blueprint import bp
 from webapp.extensions import db
 from webapp.forms.expert import initial_data, questionnaire_form, scale_values, target_choices
 from webapp.forms.setup import ExpertProfileForm
-from webapp.models import utcnow
+from webapp.models import RoundKind, utcnow
+from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import panel, questionnaire, rounds, wording
-from webapp.services.delphi_report import feedback_for
+from webapp.services import answers, panel, questionnaire, wording
+from webapp.services.feedback import feedback_for
+from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
-from webapp.services.rounds import AnswerError
 from webapp.templating import current_locale
 
 
@@ -40,6 +41,9 @@ def home():
 def _round_or_404(round_id: int):
     rnd = questionnaire.questionnaire_round(current_expert(), round_id)
     if rnd is None:
+        other = answers.expert_round(current_expert(), round_id)
+        if other is not None and other.kind is RoundKind.ahp:  # one link for every round kind
+            abort(redirect(url_for("expert.ahp_round_page", round_id=round_id)))
         abort(404)
     db.session.commit()  # keep a lazy close
     return rnd
@@ -53,7 +57,7 @@ def _form_for(rnd, *, formdata=None, response=None):
         prefill = _prefill(rnd, response)[0] if response is None or not response.is_submitted else {}
         data = initial_data({**prefill, **own})
     return questionnaire_form(rnd, formdata=formdata, data=data,
-                              kind_labels=questionnaire.proposal_kind_labels(), targets=targets)
+                              kind_labels=presentation.proposal_kind_labels(), targets=targets)
 
 
 def _prefill(rnd, response):
@@ -76,8 +80,8 @@ def _render_questionnaire(rnd, form, *, response, status=200, error=None, missin
         response=response, sections=questionnaire.sections(rnd), feedback=feedback,
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd),
-        kind_labels=questionnaire.proposal_kind_labels(),
-        proposal_status=questionnaire.proposal_status_labels(),
+        kind_labels=presentation.proposal_kind_labels(),
+        proposal_status=presentation.proposal_status_labels(),
         error=error, missing_ids=set(missing_ids), now=utcnow()), status
 
 
@@ -87,8 +91,8 @@ def _render_answers(rnd, response, *, thanks=False):
         "expert/answers.html", expert=expert, study=expert.study, rnd=rnd, response=response,
         sections=questionnaire.sections(rnd), ratings=questionnaire.own_ratings(response),
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
-        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=questionnaire.proposal_kind_labels(),
-        proposal_status=questionnaire.proposal_status_labels(), thanks=thanks)
+        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=presentation.proposal_kind_labels(),
+        proposal_status=presentation.proposal_status_labels(), thanks=thanks)
 
 
 def _editable(rnd, response) -> bool:
@@ -100,7 +104,7 @@ def _editable(rnd, response) -> bool:
 def round_page(round_id: int):
     expert = current_expert()
     rnd = _round_or_404(round_id)
-    response = rounds.response_of(expert, rnd)
+    response = answers.response_of(expert, rnd)
     if not _editable(rnd, response):
         if request.method == "POST":
             flash(_("This questionnaire can no longer be changed: the round is closed or you have "
@@ -122,7 +126,7 @@ def round_page(round_id: int):
                                           submit=action == "submit")
     except AnswerError as exc:
         db.session.rollback()
-        response = rounds.response_of(expert, rnd)
+        response = answers.response_of(expert, rnd)
         if not _editable(rnd, response):
             flash(str(exc), "error")
             return redirect(url_for("expert.round_page", round_id=rnd.id))
@@ -131,7 +135,7 @@ def round_page(round_id: int):
     if outcome.submitted:
         return redirect(url_for("expert.thanks", round_id=rnd.id))
     if outcome.submit_error:
-        missing = [item.node_id for item in rounds.missing_items(outcome.response, rnd)]
+        missing = [item.node_id for item in answers.missing_items(outcome.response, rnd)]
         if not _editable(rnd, outcome.response):
             flash(outcome.submit_error, "error")
             return redirect(url_for("expert.round_page", round_id=rnd.id))
@@ -149,7 +153,7 @@ def round_page(round_id: int):
 def thanks(round_id: int):
     expert = current_expert()
     rnd = _round_or_404(round_id)
-    response = rounds.response_of(expert, rnd)
+    response = answers.response_of(expert, rnd)
     if response is None or not response.is_submitted:
         return redirect(url_for("expert.round_page", round_id=rnd.id))
     return _render_answers(rnd, response, thanks=True)

@@ -52,3 +52,19 @@ class EvaluationSettingsForm(BaseForm):
             ("refuse", _l("Refuse: every indicator needs a score")),
             ("reweight", _l("Re-weight over the indicators with data (coverage reported)")),
         ])
+
+
+class ReportContentsForm(BaseForm):
+    evaluating_body = TextAreaField(_l("Evaluating body"), validators=[Length(max=20000)], render_kw={"rows": 3},
+                                    description=_l("Who evaluates: organisation, accreditation, contact (Markdown)."))
+    participants = TextAreaField(_l("Participants and their qualifications"), validators=[Length(max=20000)],
+                                 render_kw={"rows": 3},
+                                 description=_l("Staff of the evaluating body and of the evaluated party, their roles and qualifications (Markdown)."))
+    guidance = TextAreaField(_l("Guidance of the experts and the evaluating body"), validators=[Length(max=20000)],
+                             render_kw={"rows": 3})
+    conclusions = TextAreaField(_l("Conclusions and recommendations"), validators=[Length(max=20000)],
+                                render_kw={"rows": 5})
+
+
+class ObjectDescriptionForm(BaseForm):
+    description = TextAreaField(_l("About the evaluated party"), validators=[Length(max=20000)], render_kw={"rows": 2})

@@ -12,7 +12,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from webapp.forms.base import BaseForm, choices
-from webapp.services.rounds import MAX_COMMENT
+from webapp.services.answers import MAX_COMMENT
 
 NO_OPINION = "na"
 ACTIONS = ("save", "submit", "propose")
@@ -48,7 +48,7 @@ class QuestionnaireBase(BaseForm):
         return value if value in ACTIONS else "save"
 
     def answers(self, stored: set[int]) -> list[dict]:
-        """The posted answers as ``rounds.save_answers`` takes them.
+        """The posted answers as ``save_answers`` takes them.
 
         An item the expert has not touched (no rating, no text, nothing stored
         yet) is left out, so a post never creates empty rows.
@@ -78,7 +78,7 @@ class QuestionnaireBase(BaseForm):
         return answers
 
     def proposal(self) -> dict | None:
-        """The posted proposal for ``rounds.add_proposal``, or None if none was written."""
+        """The posted proposal for ``add_proposal``, or None if none was written."""
         text = (self.proposal_text.data or "").strip()
         if not text and self.chosen_action != "propose":
             return None

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.forms.base import BaseForm, choices
 from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS
+from webapp.presentation import basis_level_labels, basis_source_labels, familiarity_labels, group_labels
 
 
 class FileRequired:
@@ -191,7 +192,6 @@ for _level in FAMILIARITY_LEVELS:
 # --- panel ----------------------------------------------------------------------------------
 
 def group_choices(blank_label=_l("Not set")):
-    from webapp.services.panel import group_labels
 
     return choices([("", blank_label)] + list(group_labels().items()))
 
@@ -279,13 +279,11 @@ class ExpertProfileForm(BaseForm):
         for key, (codes, labels) in profile_labels.FIELDS.items():
             names = labels()
             getattr(self, key).choices = choices([("", _l("not given"))] + [(c, names[c]) for c in codes])
-        from webapp.services.panel import familiarity_labels, group_labels
 
         self.require_authority = require_authority
         self.stakeholder_group.choices = choices(list(group_labels().items()))
         labels = familiarity_labels()
         self.familiarity.choices = choices([(level, labels[level]) for level in FAMILIARITY_LEVELS])
-        from webapp.services.panel import basis_level_labels
 
         level_labels = basis_level_labels()
         for source in BASIS_SOURCES:
@@ -296,7 +294,6 @@ class ExpertProfileForm(BaseForm):
 
     def basis_fields(self):
         """(source, label, field) for the judgment-basis matrix."""
-        from webapp.services.panel import basis_source_labels
 
         labels = basis_source_labels()
         return [(source, labels[source], self.basis_field(source)) for source in BASIS_SOURCES]

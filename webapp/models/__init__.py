@@ -1,6 +1,8 @@
 """Every model, importable from ``webapp.models``."""
 from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
+from webapp.models.block_note import BlockNote
+from webapp.models.evaluator import Evaluator, EvaluatorAssignment, EvaluatorScore
 from webapp.models.evaluation import (
     EvaluatedObject,
     Evaluation,
@@ -36,9 +38,9 @@ from webapp.models.user import LoginAttempt, User
 from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawal
 
 __all__ = [
-    "AuditEvent", "BASIS_LEVELS", "DeliveryStatus", "EvaluatedObject", "Evaluation", "EvaluationKind",
-    "EvaluationScore", "EvaluationStatus", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message",
-    "MessageKind",
+    "AuditEvent", "BASIS_LEVELS", "BlockNote", "DeliveryStatus", "EvaluatedObject", "Evaluation",
+    "EvaluationKind", "EvaluationScore", "EvaluationStatus", "Evaluator", "EvaluatorAssignment",
+    "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message", "MessageKind",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",

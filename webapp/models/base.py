@@ -55,9 +55,12 @@ class JSONText(TypeDecorator):
         return json.loads(value)
 
 
-def install_sqlite_pragmas(engine: Engine) -> None:
+def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = 5000) -> None:
     """WAL, a busy timeout and foreign keys on every SQLite connection; the file (and its
-    WAL and shared-memory files) readable by the owner only."""
+    WAL and shared-memory files) readable by the owner only.
+
+    The busy timeout is how long a writer waits for another's write lock
+    (a backup, a long coordinator action) before "database is locked"."""
     if engine.dialect.name != "sqlite":
         return
     if not _is_memory(engine):
@@ -67,7 +70,7 @@ def install_sqlite_pragmas(engine: Engine) -> None:
     def _set_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if not _is_memory(engine):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

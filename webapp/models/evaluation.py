@@ -49,7 +49,11 @@ class Evaluation(db.Model):
     period_end: Mapped[date | None] = mapped_column(Date)
     # bands, missing-data policy, scale: what the results depend on (frozen at finish)
     settings: Mapped[dict] = mapped_column(JSONText, default=dict)
-    conclusions: Mapped[str] = mapped_column(Text, default="")      # Markdown, for the report
+    # the report's contents (seed 5.2.9), Markdown written by the coordinator
+    evaluating_body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    participants: Mapped[str] = mapped_column(Text, default="", server_default="")
+    guidance: Mapped[str] = mapped_column(Text, default="", server_default="")
+    conclusions: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[EvaluationStatus] = mapped_column(
         Enum(EvaluationStatus, name="evaluation_status", native_enum=False, create_constraint=True,
              length=16, validate_strings=True),
@@ -90,6 +94,7 @@ class EvaluatedObject(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")  # the evaluated party (Markdown)
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
-from webapp.models.study import InvalidTransition
+from webapp.models.round import Round
 
 
 class ResponseStatus(str, enum.Enum):
@@ -45,11 +45,22 @@ class Response(db.Model):
     def is_submitted(self) -> bool:
         return self.status is ResponseStatus.submitted
 
-    def submit(self, now: datetime | None = None) -> None:
-        if self.is_submitted:
-            raise InvalidTransition("this questionnaire was already submitted")
-        self.status = ResponseStatus.submitted
-        self.submitted_at = now or utcnow()
+    def touch_if_writable(self, session: Session, now: datetime, **values) -> bool:
+        """Mark this draft as changed at ``now`` (with ``values``), only if it is still a
+        draft and its round still accepts answers, in one statement: the deadline holds
+        even against a concurrent close (see :meth:`Round.accepting`). True if it was written."""
+        round_accepts = Round.accepting(session, self.round_id, now)
+        result = session.execute(
+            update(Response).where(Response.id == self.id, Response.status == ResponseStatus.draft,
+                                   round_accepts)
+            .values(updated_at=now, **values).execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+    def submit_if_writable(self, session: Session, now: datetime) -> bool:
+        """Submit this draft at ``now`` if its round still accepts answers (one statement)."""
+        written = self.touch_if_writable(session, now, status=ResponseStatus.submitted, submitted_at=now)
+        session.refresh(self)
+        return written
 
 
 class Rating(db.Model):

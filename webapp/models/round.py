@@ -4,11 +4,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint, and_, exists, or_, select, update
+from sqlalchemy.ext.hybrid import hybrid_method
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import JSONText, UTCDateTime, utcnow
 from webapp.models.study import InvalidTransition
 
 
@@ -69,35 +70,105 @@ class Round(db.Model):
     reminder_hours: Mapped[int | None]
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Everything the round's analysis depends on (consensus rule, authority tables, α, …):
+    # filled at creation, completed and frozen when the round opens. A plain dict so that
+    # every round kind adds its own keys (AHP rounds under "ahp"); read it through
+    # webapp.services.round_settings, never by hand.
+    settings: Mapped[dict] = mapped_column(JSONText, default=lambda: {}, server_default="{}")
 
     study = relationship("Study", back_populates="rounds")
     items = relationship("RoundItem", back_populates="round", cascade="all, delete-orphan",
                          order_by="RoundItem.position")
     responses = relationship("Response", back_populates="round", cascade="all, delete-orphan")
 
-    def open(self, now: datetime | None = None) -> None:
-        if self.status is not RoundStatus.draft:
-            raise InvalidTransition("only a draft round can open")
-        if not self.items:
-            raise InvalidTransition("a round needs at least one item to open")
-        now = now or utcnow()
-        if self.closes_at is not None and self.closes_at <= now:
-            raise InvalidTransition("the closing time has already passed")
-        self.status = RoundStatus.open
-        self.opened_at = now
+    @validates("settings")
+    def _settings_frozen(self, _key, value):
+        """A round's settings change only while it is a draft (frozen at open)."""
+        if self.status not in (None, RoundStatus.draft):
+            raise InvalidTransition("the settings of an opened round are frozen")
+        return dict(value or {})
 
-    def close(self, now: datetime | None = None) -> None:
-        if self.status is not RoundStatus.open:
-            raise InvalidTransition("only an open round can close")
-        self.status = RoundStatus.closed
-        self.closed_at = now or utcnow()
+    # --- the deadline, in Python and in SQL -----------------------------------------
 
+    @hybrid_method
     def is_past_deadline(self, now: datetime | None = None) -> bool:
         return self.closes_at is not None and (now or utcnow()) >= self.closes_at
 
+    @is_past_deadline.expression
+    def is_past_deadline(cls, now: datetime):
+        return and_(cls.closes_at.is_not(None), cls.closes_at <= now)
+
+    @hybrid_method
     def accepts_answers(self, now: datetime | None = None) -> bool:
-        """Open and before the deadline: the deadline holds without a scheduler."""
+        """Open and before the deadline: the deadline holds without a scheduler.
+
+        The same expression is usable in queries and conditional UPDATEs:
+        ``select(Round).where(Round.accepts_answers(now))``.
+        """
         return self.status is RoundStatus.open and not self.is_past_deadline(now)
+
+    @accepts_answers.expression
+    def accepts_answers(cls, now: datetime):
+        return and_(cls.status == RoundStatus.open, or_(cls.closes_at.is_(None), cls.closes_at > now))
+
+    # --- transitions: one conditional statement each, safe against races --------------
+
+    def open_if_draft(self, session: Session, now: datetime, *, settings: dict) -> bool:
+        """Open this draft round (with its frozen ``settings``) in one conditional UPDATE.
+
+        Opens only a draft that has items and whose closing time is still ahead;
+        True if this call opened it. Of several processes, exactly one wins.
+        """
+        has_items = exists().where(RoundItem.round_id == Round.id)
+        result = session.execute(
+            update(Round).where(Round.id == self.id, Round.status == RoundStatus.draft, has_items,
+                                or_(Round.closes_at.is_(None), Round.closes_at > now))
+            .values(status=RoundStatus.open, opened_at=now, settings=dict(settings))
+            .execution_options(synchronize_session=False))
+        session.refresh(self)
+        return result.rowcount == 1
+
+    @classmethod
+    def accepting(cls, session: Session, round_id: int, now: datetime):
+        """EXISTS (round ``round_id`` accepts answers at ``now``) for the statement that
+        writes an answer. On PostgreSQL it reads the round row ``FOR SHARE``: a close
+        (which takes the row ``FOR UPDATE``) waits for the answers in flight, and an
+        answer that comes after the close sees it closed (READ COMMITTED re-checks
+        the locked row). On SQLite the database's write lock orders them."""
+        query = select(cls.id).where(cls.id == round_id, cls.accepts_answers(now))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(read=True)
+        return exists(query)
+
+    def hold_for_close(self, session: Session) -> None:
+        """Wait for the answers in flight and keep new ones out until this transaction
+        ends: PostgreSQL locks the round row ``FOR UPDATE``; SQLite takes the write lock."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(Round.id).where(Round.id == self.id).with_for_update())
+        else:
+            session.execute(update(Round).where(Round.id == self.id).values(status=Round.status)
+                            .execution_options(synchronize_session=False))
+
+    def close_if_open(self, session: Session, now: datetime, *, only_if_expired: bool = False,
+                      stamp_at_lock: bool = False) -> bool:
+        """Close this open round in one conditional UPDATE; True if this call closed it.
+
+        ``only_if_expired``: only when its closing time has passed (the lazy
+        deadline check and the scheduler). Drafts of answers stay drafts. The
+        round is held first (:meth:`hold_for_close`); with ``stamp_at_lock``
+        ``closed_at`` is the time once it is held, so no answer stored before the
+        close carries a later time.
+        """
+        condition = and_(Round.id == self.id, Round.status == RoundStatus.open)
+        if only_if_expired:
+            condition = and_(condition, Round.is_past_deadline(now))
+        self.hold_for_close(session)
+        closed_at = utcnow() if stamp_at_lock else now
+        result = session.execute(
+            update(Round).where(condition).values(status=RoundStatus.closed, closed_at=closed_at)
+            .execution_options(synchronize_session=False))
+        session.refresh(self)
+        return result.rowcount == 1
 
 
 class ItemDecision(str, enum.Enum):
@@ -133,7 +204,7 @@ class RoundItem(db.Model):
     asked_description_en: Mapped[str | None] = mapped_column(Text)
 
     round = relationship("Round", back_populates="items")
-    node = relationship("Node")
+    node = relationship("Node", lazy="joined")  # every use of an item shows its indicator
 
     def asked(self) -> dict[str, str]:
         """The wording this item asked (its indicator's current wording until the round opened)."""

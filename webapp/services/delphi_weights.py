@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import ItemDecision, NodeStatus, Round, RoundKind, RoundStatus
+from webapp.services.round_data import round_matrix
 
 FORMULA = "w_i = mean_i / sum_{j in siblings(i)} mean_j"
 FORMULA_ZH = "w_i = 指标 i 重要性评分的算术均数 / 同组（同一上级指标下）各指标均数之和"
@@ -55,8 +56,6 @@ def _weighted_nodes(rnd: Round, means: dict[int, float]):
 
 def publishable_weights(rnd: Round) -> dict:
     """Weights from the mean importance ratings of a closed Delphi round (see the module)."""
-    from webapp.services.delphi_report import round_matrix  # avoids an import cycle
-
     if rnd.kind is not RoundKind.delphi or rnd.status is not RoundStatus.closed:
         raise SourceError(_("Only a closed Delphi round can give Delphi weights."))
     dropped = {item.node_id for item in rnd.items if item.decision is ItemDecision.drop}
@@ -114,8 +113,8 @@ def publishable_weights(rnd: Round) -> dict:
             "settings": {
                 "scale_min": rnd.scale_min, "scale_max": rnd.scale_max,
                 "rated_level": rnd.rated_level,
-                "consensus_rule": study.consensus_rule,
-                "round_settings": getattr(rnd, "settings", None),
+                "consensus_rule": rnd.settings.get("consensus_rule", study.consensus_rule),
+                "round_settings": rnd.settings,
             },
         },
     }

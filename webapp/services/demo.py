@@ -11,15 +11,19 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from importlib import resources
+from datetime import timedelta
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Expert, StakeholderGroup, Study, User
-from webapp.services import accounts, studies
-from webapp.services.hierarchy_io import parse_json, validate_tree
+from webapp.models import Expert, StakeholderGroup, Study, User, hash_token, utcnow
+from webapp.services import accounts, demo_ahp, round_lifecycle, round_scope, studies
+from webapp.services.answers import save_answers, submit_response
+from webapp.services.demo_evaluation import load_demo_evaluation
+from webapp.services.demo_finished import load_finished_study
+from webapp.services.hierarchy_io import parse_json, seed_hierarchy_bytes, validate_tree
 
 DEMO_USERNAME = "demo"
 DEMO_TITLE = "检验检测公共技术服务平台服务质量评价指标权重咨询 · Weighting the service-quality indicators of testing platforms"
@@ -57,10 +61,6 @@ DEMO_PANEL = [
 ]
 
 
-def seed_hierarchy_bytes() -> bytes:
-    return resources.files("webapp").joinpath("data/seed-indicators.json").read_bytes()
-
-
 def _derived_secret(purpose: str, length: int = 32) -> str:
     digest = hmac.new(current_app.secret_key.encode(), f"concordia-demo:{purpose}".encode(),
                       hashlib.sha256).digest()
@@ -72,6 +72,7 @@ class DemoLogins:
     username: str
     password: str
     experts: list[tuple[str, str | None]]  # pseudonym, token (None if reissued since)
+    ahp_experts: list[tuple[str, str | None]]  # the same panel in the AHP-stage study
     created: bool
 
 
@@ -103,10 +104,10 @@ def load_demo() -> DemoLogins:
     if not study.rounds:
         simulate_rounds(study)
         created = True
-    from webapp.services.demo_finished import load_finished_study
-
-    load_finished_study(user)
-    return DemoLogins(DEMO_USERNAME, password, experts, created)
+    finished = load_finished_study(user)
+    load_demo_evaluation(finished)
+    ahp_experts = demo_ahp.load_ahp_demo(user, DEMO_PANEL, _derived_secret, seed_hierarchy_bytes())
+    return DemoLogins(DEMO_USERNAME, password, experts, ahp_experts, created)
 
 
 DEMO_COMMENTS = [
@@ -124,64 +125,57 @@ def simulate_rounds(study) -> None:
     Ratings are drawn reproducibly (fixed seed) around a per-indicator
     importance, and move towards round 1's median in round 2, as panels do.
     """
-    from datetime import timedelta
-
-    import numpy as np
-
-    from webapp.models import utcnow
-    from webapp.services import rounds
-
     rng = np.random.default_rng(20201201)
     now = utcnow()
     experts = sorted(study.experts, key=lambda e: e.pseudonym)
-    r1 = rounds.create_round(
+    r1 = round_scope.create_delphi_round(
         study, now=now - timedelta(days=15), title="第一轮咨询 · Round 1",
         instructions=("请对每项指标的**重要性**评分（1 = 很不重要，5 = 很重要）。不熟悉的指标请选择“不熟悉，不评价”。\n\n"
                       "Rate the **importance** of each indicator (1 = not important at all, 5 = very important). "
                       "Choose “no opinion” for indicators outside your expertise."),
         closes_at=now - timedelta(days=7))
-    rounds.open_round(r1, now=now - timedelta(days=14))
+    round_lifecycle.open_round(r1, now=now - timedelta(days=14))
     importance = rng.uniform(2.6, 4.9, size=len(r1.items))
     ratings1 = {}
     for k, expert in enumerate(experts):
         values = np.clip(np.rint(importance + rng.normal(0, 0.8, size=len(importance))), 1, 5).astype(int)
-        answers = []
+        batch = []
         for j, item in enumerate(r1.items):
             no_opinion = rng.random() < 0.03
             comment = DEMO_COMMENTS[(k + j) % len(DEMO_COMMENTS)] if rng.random() < 0.05 else ""
-            answers.append({"node_id": item.node_id, "value": None if no_opinion else int(values[j]),
+            batch.append({"node_id": item.node_id, "value": None if no_opinion else int(values[j]),
                             "no_opinion": no_opinion, "comment": comment})
             ratings1[(expert.id, item.node_id)] = None if no_opinion else int(values[j])
-        rounds.save_answers(expert, r1, answers, now=now - timedelta(days=13 - k % 5))
-        rounds.submit_response(expert, r1, now=now - timedelta(days=12 - k % 5))
-    rounds.close_round(r1, now=now - timedelta(days=7))
+        save_answers(expert, r1, batch, now=now - timedelta(days=13 - k % 5))
+        submit_response(expert, r1, now=now - timedelta(days=12 - k % 5))
+    round_lifecycle.close_round(r1, now=now - timedelta(days=7))
 
-    r2 = rounds.create_round(
+    r2 = round_scope.create_delphi_round(
         study, now=now - timedelta(days=6), title="第二轮咨询 · Round 2", drop_consensus_items=True,
         instructions=("每项指标旁显示第一轮专家组的匿名结果（中位数、四分位数间距和分布）。您可以修改评分；"
                       "若您的评分落在四分位数间距之外，请简要说明理由。\n\n"
                       "Beside each indicator you see the panel's anonymous result of round 1 (median, IQR and "
                       "distribution). You may revise your rating; if it lies outside the IQR, please give a reason."),
         closes_at=now + timedelta(days=5), reminder_hours=48)
-    rounds.open_round(r2, now=now - timedelta(days=5))
+    round_lifecycle.open_round(r2, now=now - timedelta(days=5))
     medians = {}
     for item in r2.items:
         values = [v for (e, n), v in ratings1.items() if n == item.node_id and v is not None]
         medians[item.node_id] = float(np.median(values)) if values else 3.0
     for k, expert in enumerate(experts[:5]):
-        answers = []
+        batch = []
         for item in r2.items:
             before = ratings1.get((expert.id, item.node_id))
             target = medians[item.node_id]
             value = before if before is not None else int(round(target))
             if rng.random() < 0.6:
                 value = int(np.clip(round((value + target) / 2 + rng.normal(0, 0.3)), 1, 5))
-            answers.append({"node_id": item.node_id, "value": value})
+            batch.append({"node_id": item.node_id, "value": value})
         if k == 4:
-            answers = answers[: len(answers) // 2]  # E05 is half-way through
-        rounds.save_answers(expert, r2, answers, now=now - timedelta(days=4 - k % 3))
+            batch = batch[: len(batch) // 2]  # E05 is half-way through
+        save_answers(expert, r2, batch, now=now - timedelta(days=4 - k % 3))
         if k < 4:
-            rounds.submit_response(expert, r2, now=now - timedelta(days=3 - k % 3))
+            submit_response(expert, r2, now=now - timedelta(days=3 - k % 3))
 
 
 def seed_hierarchy() -> dict:

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import ItemDecision, StakeholderGroup, Study, User, utcnow
-from webapp.services import rounds, studies, weight_sets
-from webapp.services.hierarchy_io import parse_json, validate_tree
+from webapp.services import between_rounds, round_lifecycle, round_scope, studies, weight_sets
+from webapp.services.answers import save_answers, submit_response
+from webapp.services.hierarchy_io import parse_json, seed_hierarchy_bytes, validate_tree
 
 FINISHED_TITLE = ("已完成示例：检验检测平台服务质量评价指标权重 · "
                   "Finished example: weights of the testing-platform service-quality indicators")
@@ -49,8 +50,6 @@ def load_finished_study(owner: User) -> Study:
     study = db.session.scalar(select(Study).where(Study.owner_id == owner.id, Study.title == FINISHED_TITLE))
     if study is not None:
         return study
-    from webapp.services.demo import seed_hierarchy_bytes
-
     rng = np.random.default_rng(SEED)
     now = utcnow()
     study = studies.create_study(owner, title=FINISHED_TITLE, description=FINISHED_DESCRIPTION)
@@ -67,9 +66,9 @@ def load_finished_study(owner: User) -> Study:
         experts.append(invitation.expert)
     db.session.flush()
 
-    r1 = rounds.create_round(study, now=now - timedelta(days=40), title="第一轮咨询 · Round 1",
-                             closes_at=now - timedelta(days=30))
-    rounds.open_round(r1, now=now - timedelta(days=39))
+    r1 = round_scope.create_delphi_round(study, now=now - timedelta(days=40), title="第一轮咨询 · Round 1",
+                                         closes_at=now - timedelta(days=30))
+    round_lifecycle.open_round(r1, now=now - timedelta(days=39))
     truth = rng.uniform(2.8, 4.8, size=len(r1.items))       # the hidden importance of each indicator
     first = np.empty((len(experts), len(truth)))
     for k, expert in enumerate(experts):
@@ -77,25 +76,26 @@ def load_finished_study(owner: User) -> Study:
         values = np.clip(np.rint(truth + noise), 1, 5)
         first[k] = values
         rated = [None if rng.random() < 0.003 else v for v in values]  # rare "no opinion"
-        rounds.save_answers(expert, r1, _answers(r1, rated), now=now - timedelta(days=38 - k % 5))
-        rounds.submit_response(expert, r1, now=now - timedelta(days=37 - k % 5))
-    rounds.close_round(r1, now=now - timedelta(days=30))
+        save_answers(expert, r1, _answers(r1, rated), now=now - timedelta(days=38 - k % 5))
+        submit_response(expert, r1, now=now - timedelta(days=37 - k % 5))
+    round_lifecycle.close_round(r1, now=now - timedelta(days=30))
     for item in r1.items:
-        rounds.set_item_decision(item, ItemDecision.keep.value)
+        between_rounds.set_item_decision(item, ItemDecision.keep.value)
 
-    r2 = rounds.create_round(study, nodes=[item.node for item in r1.items], now=now - timedelta(days=28),
-                             title="第二轮咨询 · Round 2", closes_at=now - timedelta(days=15))
-    rounds.open_round(r2, now=now - timedelta(days=27))
+    r2 = round_scope.create_delphi_round(study, nodes=[item.node for item in r1.items],
+                                         now=now - timedelta(days=28), title="第二轮咨询 · Round 2",
+                                         closes_at=now - timedelta(days=15))
+    round_lifecycle.open_round(r2, now=now - timedelta(days=27))
     median = np.median(first, axis=0)
     for k, expert in enumerate(experts):
         pull = 0.3 if k in NOISY else 0.6
         values = np.clip(np.rint(first[k] + pull * (median - first[k]) + rng.normal(0, 0.3, size=len(median))), 1, 5)
-        rounds.save_answers(expert, r2, _answers(r2, values), now=now - timedelta(days=26 - k % 5))
-        rounds.submit_response(expert, r2, now=now - timedelta(days=25 - k % 5))
-    rounds.close_round(r2, now=now - timedelta(days=15))
+        save_answers(expert, r2, _answers(r2, values), now=now - timedelta(days=26 - k % 5))
+        submit_response(expert, r2, now=now - timedelta(days=25 - k % 5))
+    round_lifecycle.close_round(r2, now=now - timedelta(days=15))
     for item in r2.items:
-        rounds.set_item_decision(item, ItemDecision.keep.value)
-    rounds.finish_study(study)
+        between_rounds.set_item_decision(item, ItemDecision.keep.value)
+    round_lifecycle.finish_study(study)
 
     weight_sets.publish(study, r2, by=owner, label="两轮德尔菲咨询后 · after two Delphi rounds",
                         now=now - timedelta(days=14))

@@ -49,6 +49,8 @@ class EvaluationResults:
     stability_note: str = ""
     uncertainty: dict | None = None                   # {object: {...}} when weight samples were given
     fce: dict | None = None                           # {object: {...}} when memberships were given
+    nodes: list = field(default_factory=list)         # every node but the root: {code, parent, level, local, global}
+    node_scores: dict = field(default_factory=dict)   # {object: {code: score or None}} for every node
 
     def row(self, name: str) -> ObjectRow:
         return next(r for r in self.rows if r.name == name)
@@ -99,6 +101,7 @@ def build_results(document: dict, scores: dict, *, bands=None, missing: str = "r
         u = evaluation.uncertainty(weight_samples, scores, bands, tree=tree)
         unc = {name: {"interval": u.score_interval[i].tolist(), "ranks": u.rank_interval[i].tolist(),
                       "at_least": dict(zip(u.stars, u.at_least_probability[i].tolist())),
+                      "probability": dict(zip(u.stars, u.grade_probability[i].tolist())),
                       "samples": u.samples}
                for i, name in enumerate(u.objects)}
     fce_rows = None
@@ -110,7 +113,13 @@ def build_results(document: dict, scores: dict, *, bands=None, missing: str = "r
                            "by_operator": {op: int(v["grade"][i]) for op, v in f.by_operator.items()},
                            "operator": f.operator}
                     for i, name in enumerate(f.objects)}
+    nodes = [{"code": c, "parent": tree.codes[tree.parent[k]], "level": int(tree.depth[k]),
+              "local": float(tree.local[k]), "global": float(tree.glob[k]), "leaf": c in res.leaves}
+             for k, c in enumerate(tree.codes) if k > 0]
+    node_scores = {name: {c: _num(res.subtotals[i, k]) for k, c in enumerate(tree.codes)}
+                   for i, name in enumerate(res.objects)}
     return EvaluationResults(
+        nodes=nodes, node_scores=node_scores,
         elements=res.elements, element_weights={c: float(tree.local[tree.index(c)]) for c in res.elements},
         rows=rows, bands=graded.bands, missing_policy=missing, coverage_threshold=res.coverage_threshold,
         stability=stability, stability_note=note, uncertainty=unc, fce=fce_rows)

@@ -27,6 +27,8 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.evaluation_results import EvaluationResults, build_results
+from webapp.services.evaluation_uncertainty import delphi_samples
+from webapp.services.spreadsheet import safe_cell  # the one escaping helper (contracts.md)
 
 MAX_OBJECTS = 500
 MAX_NAME = 200
@@ -35,13 +37,6 @@ MISSING_POLICIES = ("refuse", "reweight")
 
 class EvaluationError(ValueError):
     """Refused input; the message is for the coordinator."""
-
-
-def safe_cell(value):
-    """Spreadsheet-formula escaping (contract: prefix ' to text starting with = + - @ tab CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def kind_label(kind) -> str:
@@ -305,9 +300,10 @@ class ResultsView:
     results: EvaluationResults | None
     without_data: list
     error: str
+    samples: object = None          # WeightSamples behind the uncertainty, when there is one
 
 
-def results_of(evaluation: Evaluation) -> ResultsView:
+def results_of(evaluation: Evaluation, *, with_uncertainty: bool = False) -> ResultsView:
     """Results of the objects with data; objects without any score are listed apart."""
     table = scores_table(evaluation)
     with_data = {k: v for k, v in table.items() if v}
@@ -315,15 +311,19 @@ def results_of(evaluation: Evaluation) -> ResultsView:
     if not with_data:
         return ResultsView(None, without, "")
     s = settings_of(evaluation)
+    samples = None
+    if with_uncertainty and not without and all(len(v) == len(tree_of(evaluation).leaves) for v in with_data.values()):
+        samples = delphi_samples(document_of(evaluation), tree_of(evaluation), evaluation.study_id)
     try:
-        res = build_results(document_of(evaluation), with_data, bands=s["bands"], missing=s["missing"])
+        res = build_results(document_of(evaluation), with_data, bands=s["bands"], missing=s["missing"],
+                            weight_samples=None if samples is None else samples.local)
     except ValueError as exc:
         text = str(exc)
         if "missing" in text and s["missing"] == "refuse":
             text = _("Some scores are missing. Complete them, or choose to re-weight over the indicators "
                      "with data (coverage is then reported).")
         return ResultsView(None, without, text)
-    return ResultsView(res, without, "")
+    return ResultsView(res, without, "", samples)
 
 
 def finish(evaluation: Evaluation) -> None:
@@ -346,3 +346,33 @@ def reopen(evaluation: Evaluation) -> None:
         raise EvaluationError(_("Only a finished evaluation can be reopened.")) from None
     db.session.flush()
     audit.record("evaluation.reopen", study=evaluation.study, target=f"evaluation:{evaluation.id}")
+
+
+# --- the report (seed 5.2.9) ------------------------------------------------------------------
+
+def update_report_contents(evaluation: Evaluation, *, evaluating_body: str, participants: str,
+                           guidance: str, conclusions: str) -> None:
+    """The coordinator's texts of the report; allowed after finishing (they are not data)."""
+    evaluation.evaluating_body = evaluating_body or ""
+    evaluation.participants = participants or ""
+    evaluation.guidance = guidance or ""
+    evaluation.conclusions = conclusions or ""
+    db.session.flush()
+    audit.record("evaluation.report_contents", study=evaluation.study, target=f"evaluation:{evaluation.id}")
+
+
+def object_of(evaluation: Evaluation, object_id: int) -> EvaluatedObject | None:
+    found = db.session.get(EvaluatedObject, object_id)
+    return found if found is not None and found.evaluation_id == evaluation.id else None
+
+
+def set_object_description(obj: EvaluatedObject, text: str) -> None:
+    obj.description = text or ""
+    db.session.flush()
+    audit.record("evaluation.object_description", study=obj.evaluation.study,
+                 target=f"evaluated_object:{obj.id}")
+
+
+def panel_rows(evaluation: Evaluation) -> list:
+    """The study's experts (not revoked) for the report: pseudonym, group, field, years, organisation."""
+    return [e for e in evaluation.study.experts if not e.is_revoked]

@@ -1,7 +1,7 @@
 """The dashboard's tables as CSV and XLSX, and the labels the dashboard shares with them.
 
-Pure formatting: everything comes in as a :class:`~webapp.services.delphi_report.RoundDashboard`
-(built by ``delphi_report.round_dashboard``); nothing here queries the database.
+Pure formatting: everything comes in as a :class:`~webapp.services.dashboard.RoundDashboard`
+(built by ``dashboard.round_dashboard``); nothing here queries the database.
 
 - Column headings and sheet names follow the page language (English or Chinese, the
   glossary's terms); indicator codes and pseudonyms are language-neutral.
@@ -19,115 +19,29 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from urllib.parse import quote
 
 from flask_babel import gettext as _
 
+from webapp.presentation import (
+    decision_label,
+    failed_text,
+    familiarity_label,
+    group_label,
+    panel_status_label,
+    settings_lines,
+    status_label,
+    table_title,
+    w_basis,
+)
 from webapp.services import spreadsheet
 from webapp.templating import current_locale
-from webapp.templating import status_label as round_status_label
 
 TABLES = ("items", "ratings", "rounds", "authority", "response", "panel", "comments", "groups")
 XLSX_TABLES = ("ratings", "items", "rounds", "authority", "response", "comments", "groups")
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-# --- labels shared with the dashboard ----------------------------------------------------------
-
-def table_title(name: str) -> str:
-    """The name of a table (also the XLSX sheet name: at most 31 characters)."""
-    return {
-        "items": _("Item statistics"), "ratings": _("Raw ratings"), "rounds": _("Rounds summary"),
-        "authority": _("Authority per expert"), "response": _("Response"),
-        "panel": _("Panel contacts"), "comments": _("Comments and reasons"),
-        "groups": _("Statistics by group"), "notes": _("Notes"),
-    }[name]
-
-
-def group_label(key: str | None) -> str:
-    labels = {
-        "regulator": _("Regulator"), "platform": _("Platform"), "enterprise": _("Enterprise"),
-        "academia": _("Academia and research institutes"), "other": _("Other / not stated"),
-    }
-    return labels.get(key or "other", key or "")
-
-
-def status_label(status: str) -> str:
-    return {"submitted": _("Submitted"), "draft": _("Draft in progress"),
-            "none": _("Not started")}.get(status, status)
-
-
-def criterion_label(name: str) -> str:
-    return {
-        "mean_min": _("Mean"), "median_min": _("Median"), "iqr_max": _("IQR"), "cv_max": _("CV"),
-        "agreement_min": _("Agreement"), "full_score_min": _("Full-score frequency"),
-    }.get(name, name)
-
-
-def failed_label(name: str) -> str:
-    """Why an item misses consensus, naming the criterion it fails."""
-    return {
-        "mean_min": _("mean too low"), "median_min": _("median too low"), "iqr_max": _("IQR too wide"),
-        "cv_max": _("CV too high"), "agreement_min": _("agreement too low"),
-        "full_score_min": _("full-score frequency too low"),
-    }.get(name, name)
-
-
-def failed_text(names) -> str:
-    """The criteria an item fails, in words: "mean too low, CV too high"."""
-    return _(", ").join(failed_label(name) for name in names)
-
-
-def decision_label(decision: str | None) -> str:
-    return {"keep": _("Keep"), "drop": _("Drop"), "reword": _("Reword")}.get(decision or "", "")
-
-
-def familiarity_label(value: str | None) -> str:
-    return {"very": _("Very familiar"), "familiar": _("Familiar"), "moderate": _("Moderately familiar"),
-            "little": _("Not very familiar"), "unfamiliar": _("Unfamiliar")}.get(value or "", "")
-
-
-def rule_in_words(rule) -> str:
-    """The consensus rule in the page language, e.g. "均数 > 3.5 且 CV < 0.25"."""
-    parts = []
-    for name, threshold in rule.criteria.items():
-        op = rule.operator(name).replace(">=", "≥").replace("<=", "≤")
-        value = f"{100 * threshold:g}%" if name in ("agreement_min", "full_score_min") else f"{threshold:g}"
-        parts.append(f"{criterion_label(name)} {op} {value}")
-    return (_(" and ") if rule.combine == "all" else _(" or ")).join(parts)
-
-
-QUANTILE_NOTE = "R type 7"
-
-
-def stop_advice(dashboard) -> tuple[str, str, bool] | None:
-    """(headline, detail, may_stop) from ``delphi.stopping`` for this round, or None."""
-    stop = dashboard.stop
-    if stop is None:
-        return None
-    nodes = dashboard.report.matrix.nodes
-    pending = ", ".join(nodes[j].code for j in stop.pending[:12])
-    if len(stop.pending) > 12:
-        pending += _(" and %(n)s more", n=len(stop.pending) - 12)
-    if stop.reason == "consensus":
-        headline = _("The study may stop: every indicator reached consensus.")
-    elif stop.reason == "stable":
-        headline = _("The study may stop: the answers are stable between the last two rounds.")
-    elif stop.reason == "max_rounds":
-        headline = _("The study may stop: the round limit (%(n)s) is reached.", n=stop.max_rounds)
-    else:
-        headline = _("Another round is advised.")
-    details = [_("%(n)s of %(total)s indicators reached consensus.", n=stop.n_consensus, total=stop.n_items)]
-    if stop.n_stable is not None:
-        details.append(_("%(n)s of %(total)s are stable since the previous round.", n=stop.n_stable,
-                         total=stop.n_items))
-    else:
-        details.append(_("Stability is tested from round 2."))
-    details.append(_("Round %(n)s of at most %(max)s.", n=stop.round, max=stop.max_rounds))
-    if pending and stop.reason != "consensus":
-        details.append(_("Without consensus: %(codes)s.", codes=pending))
-    return headline, " ".join(details), bool(stop.stop)
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -203,15 +117,9 @@ def _stat_columns(agree_at) -> list[Column]:
     return [Column(headers[key], kind) for key, kind in _STAT_COLUMNS]
 
 
-def _agree_at(report) -> float:
-    if report.item_statistics is not None:
-        return report.item_statistics.agree_at
-    return max(report.round.scale_min, report.round.scale_max - 1)
-
-
 def _items(dashboard, locale) -> Table:
     report = dashboard.report
-    stat_columns = _stat_columns(_agree_at(report))
+    stat_columns = _stat_columns(report.agree_at)
     columns = [Column(_("Code")), Column(_("Indicator")), stat_columns[0], Column(_("No opinion"), "int"),
                *stat_columns[1:],
                Column(_("Consensus (1 = yes)"), "flag"), Column(_("Criteria not met")),
@@ -252,17 +160,20 @@ def _rounds(dashboard, locale) -> Table:
                Column(_("Drafts not submitted"), "int"), Column(_("Number of indicators"), "int"),
                Column(_("Kendall's W (tie-corrected)"), "num3"), Column(_("Kendall's W (uncorrected)"), "num3"),
                Column("χ²", "num"), Column(_("df"), "int"), Column("p", "p"),
-               Column(_("Experts used for W"), "int"), Column(_("Indicators with consensus"), "int"),
+               Column(_("Experts used for W"), "int"),
+               Column(_("W with missing ranks at the mid-rank (uncorrected)"), "num3"),
+               Column(_("Indicators with consensus"), "int"),
                Column(_("Consensus share"), "share"), Column(_("Mean authority Cr"), "num3")]
     table = Table("rounds", table_title("rounds"), columns)
     for past in dashboard.history:
         w = past.concordance
         table.rows.append([
-            past.round.number, round_status_label(past.round.status.value), past.invited, past.answered,
+            past.round.number, status_label(past.round.status.value), past.invited, past.answered,
             _num(past.response_rate) if past.invited else None, past.drafts, len(past.items),
             _num(w.w_corrected) if w else None, _num(w.w_uncorrected) if w else None,
             _num(w.chi2) if w else None, _num(w.df) if w else None, _num(w.p) if w else None,
             _num(w.m_used) if w else None,
+            _num(past.concordance_midrank.w) if past.concordance_midrank is not None else None,
             past.consensus.n_reached if past.consensus is not None else None,
             _num(past.consensus_share), _num(past.authority.mean) if past.authority else None,
         ])
@@ -296,7 +207,7 @@ def _response(dashboard, locale) -> Table:
         expert = member.expert
         table.rows.append([
             expert.pseudonym, group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
-            status_label(member.status), member.answered_items, total, _time(member.submitted_at),
+            panel_status_label(member.status), member.answered_items, total, _time(member.submitted_at),
             _time(member.saved_at), _flag(member.counted)])
     return table
 
@@ -314,7 +225,7 @@ def _panel(dashboard, locale) -> Table:
         table.rows.append([
             expert.pseudonym, expert.name, expert.email or "", expert.organisation,
             group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
-            status_label(member.status), member.answered_items, total, _time(member.submitted_at),
+            panel_status_label(member.status), member.answered_items, total, _time(member.submitted_at),
             _time(member.saved_at), _time(expert.last_seen_at), _flag(expert.is_revoked)])
     return table
 
@@ -344,7 +255,7 @@ def _rating(value):
 def _groups(dashboard, locale) -> Table:
     report = dashboard.report
     columns = [Column(_("Stakeholder group")), Column(_("Code")), Column(_("Indicator")),
-               *_stat_columns(_agree_at(report)), Column(_("Consensus (1 = yes)"), "flag")]
+               *_stat_columns(report.agree_at), Column(_("Consensus (1 = yes)"), "flag")]
     table = Table("groups", table_title("groups"), columns)
     for key, view in dashboard.groups.items():
         for item in view.items:
@@ -368,7 +279,9 @@ def _csv_cell(value, kind: str):
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float):
-        return f"{value:.15g}"  # Excel's precision: 0.9, not 0.8999999999999999
+        # Excel's precision (0.9, not 0.8999999999999999), kept a number: as a string, a negative
+        # value would be escaped as text by the formula guard ("'-0.09").
+        return Decimal(f"{value:.15g}")
     return value
 
 
@@ -390,29 +303,26 @@ _INVALID_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 
 def _notes(dashboard, locale) -> list[tuple[str, str]]:
+    """The notes sheet: what was analysed and how, with the round's own (frozen) settings."""
     report, rnd = dashboard.report, dashboard.report.round
-    rule = report.rule
-    return [
+    w = report.concordance
+    notes = [
         (_("Study"), rnd.study.title),
         (_("Round"), str(rnd.number)),
-        (_("Status"), round_status_label(rnd.status.value)),
+        (_("Status"), status_label(rnd.status.value)),
         (_("Exported (UTC)"), datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")),
-        (_("Rating scale"), f"{rnd.scale_min}–{rnd.scale_max}"),
-        (_("Consensus rule"), f"{rule_in_words(rule)}  ({rule.describe()})"),
-        (_("Quartiles"), _("Linear interpolation, %(name)s (numpy 'linear', Excel QUARTILE.INC).",
-                           name=QUANTILE_NOTE)),
-        (_("Agreement"), _("Share of ratings ≥ %(cut)s.", cut=f"{_agree_at(report):g}")),
+        (_("Kendall's W"), (w_basis(w, report.answered) if w is not None else "–")
+         + ("; " + _("fewer than %(share)s of respondents", share="70%") if report.w_few else "")),
+    ]
+    notes += settings_lines(report)
+    notes += [
         (_("Full-score frequency"), _("Share of ratings equal to the scale maximum %(max)s.", max=rnd.scale_max)),
-        (_("Kendall's W"), _("Tie-corrected (as SPSS reports it) and uncorrected; χ² = m(n − 1)W with the "
-                             "tie-corrected W; experts with any missing rating are left out.")),
-        (_("Stability"), _("Wilcoxon signed-rank test per indicator on experts who answered both rounds; "
-                           "stable when p ≥ %(alpha)s.", alpha=f"{rnd.study.stability_alpha:g}")),
-        (_("Authority"), _("Cr = (Ca + Cs) / 2; acceptable when ≥ 0.7.")),
         (_("Missing values"), _("An empty rating is a “no opinion” answer; drafts that were not submitted "
                                 "are not counted.")),
         (_("Headings"), _("Headings are in the language of the page the file was downloaded from.")),
         (_("Contact details"), _("Not in this workbook: download the panel CSV from the dashboard.")),
     ]
+    return notes
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
@@ -487,11 +397,3 @@ def content_disposition(ascii_name: str, unicode_name: str) -> str:
     """``attachment`` with an ASCII ``filename`` and the UTF-8 ``filename*`` (RFC 6266 / 5987)."""
     safe = ascii_name.encode("ascii", "ignore").decode().replace('"', "")
     return f"attachment; filename=\"{safe}\"; filename*=UTF-8''{quote(unicode_name, safe='')}"
-
-
-def format_p(p) -> str:
-    """A p value as papers print it: three decimals, or "< 0.001"."""
-    p = _num(p)
-    if p is None:
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"

@@ -11,6 +11,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 
 from flask_babel import gettext as _
 
@@ -302,3 +303,8 @@ def export_csv(root) -> str:
 
     write(root, "")
     return buffer.getvalue()
+
+
+def seed_hierarchy_bytes() -> bytes:
+    """The seed standard's indicator system (``webapp/data/seed-indicators.json``, hierarchy/1)."""
+    return resources.files("webapp").joinpath("data/seed-indicators.json").read_bytes()

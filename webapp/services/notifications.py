@@ -32,7 +32,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import audit, mail
-from webapp.services.rounds import RoundError
+from webapp.services.round_lifecycle import RoundError
 
 
 log = logging.getLogger("webapp.notifications")

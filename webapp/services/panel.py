@@ -9,7 +9,9 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+import delphi
 from webapp.extensions import db
+from webapp.presentation import basis_source_labels, group_labels
 from webapp.models import (
     BASIS_LEVELS,
     BASIS_SOURCES,
@@ -27,43 +29,6 @@ _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 class PanelError(ValueError):
     """A refused change to the panel; the message is shown to the coordinator."""
-
-
-# --- labels (shared by the coordinator's pages and the experts' self-assessment) ----------
-
-def group_labels() -> dict[str, str]:
-    return {
-        StakeholderGroup.regulator.value: _("Regulator"),
-        StakeholderGroup.platform.value: _("Platform"),
-        StakeholderGroup.enterprise.value: _("Enterprise"),
-        StakeholderGroup.academia.value: _("Academia and research institutes"),
-        StakeholderGroup.other.value: _("Other"),
-    }
-
-
-def familiarity_labels() -> dict[str, str]:
-    return {
-        "very": _("Very familiar"), "familiar": _("Familiar"), "moderate": _("Moderately familiar"),
-        "little": _("Not very familiar"), "unfamiliar": _("Unfamiliar"),
-    }
-
-
-def basis_source_labels() -> dict[str, str]:
-    return {
-        "practice": _("Practical experience"), "theory": _("Theoretical analysis"),
-        "literature": _("Literature (domestic and international)"), "intuition": _("Intuition"),
-    }
-
-
-def basis_level_labels() -> dict[str, str]:
-    return {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
-
-
-def group_label(value) -> str:
-    if value is None:
-        return ""
-    value = getattr(value, "value", value)
-    return group_labels().get(value, value)
 
 
 # Accepted spellings of the group column in a pasted list (lower-cased).
@@ -131,8 +96,6 @@ def authority_of(expert: Expert, study: Study) -> dict | None:
     """{"ca", "cs", "cr"} with the study's tables, or None while the profile lacks them."""
     if not authority_ready(expert):
         return None
-    import delphi
-
     basis_table, familiarity_scale = studies.authority_tables_of(study)
     result = delphi.authority([expert.basis], [expert.familiarity], basis_table=basis_table,
                               familiarity_scale=familiarity_scale)

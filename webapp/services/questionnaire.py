@@ -1,7 +1,7 @@
 """What the expert's pages read, and the one write the questionnaire form makes.
 
-Everything here goes through the round services (``webapp.services.rounds``)
-and the feedback of ``webapp.services.delphi_report``; it adds no rule of its
+Everything here goes through the answer and round services (``answers``, ``round_lifecycle``)
+and the feedback of ``webapp.services.feedback``; it adds no rule of its
 own about what an answer may be. Services flush; the caller commits.
 
 Anonymity: nothing returned here for the expert's pages carries another
@@ -22,7 +22,6 @@ from webapp.models import (
     Node,
     NodeStatus,
     Proposal,
-    ProposalKind,
     Rating,
     Response,
     Round,
@@ -32,29 +31,31 @@ from webapp.models import (
     StudyStatus,
     utcnow,
 )
-from webapp.services import rounds
-from webapp.services.rounds import AnswerError
+from webapp.services import ahp_blocks, round_lifecycle, tree
+from webapp.services.answers import AnswerError, add_proposal, expert_round, missing_items, response_of, save_answers, submit_response
 
 
 # --- reading ---------------------------------------------------------------------------
 
 def visible_rounds(expert: Expert) -> list[Round]:
-    """The Delphi rounds of the expert's study that are not drafts, newest first."""
+    """The rounds (Delphi and AHP) of the expert's study that are not drafts, newest first."""
     return list(db.session.scalars(
-        select(Round).where(Round.study_id == expert.study_id, Round.kind == RoundKind.delphi,
+        select(Round).where(Round.study_id == expert.study_id, Round.kind.in_([RoundKind.delphi, RoundKind.ahp]),
                             Round.status != RoundStatus.draft)
         .order_by(Round.number.desc())))
 
 
-def questionnaire_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> Round | None:
-    """A Delphi round of the expert's own study (None: the view answers 404).
+def questionnaire_round(expert: Expert, round_id: int, *, now: datetime | None = None,
+                        with_items: bool = False) -> Round | None:
+    """A Delphi round of the expert's own study (None: the view answers 404);
+    ``with_items`` loads its items in the same statement (the autosave).
 
     Makes the lazy deadline check first, so a round past its closing time
     shows as closed even when no scheduler runs (the caller commits)."""
-    rnd = rounds.expert_round(expert, round_id)
+    rnd = expert_round(expert, round_id, with_items=with_items)
     if rnd is None or rnd.kind is not RoundKind.delphi:
         return None
-    rounds.close_if_expired(rnd, now=now)
+    round_lifecycle.close_if_expired(rnd, now=now)
     return rnd
 
 
@@ -71,8 +72,14 @@ class Progress:
 
 
 def progress(response: Response | None, rnd: Round) -> Progress:
+    if rnd.kind is RoundKind.ahp:  # counted in comparisons: pairs of the round's blocks
+        blocks = ahp_blocks.options_of(rnd).get("blocks") or []
+        total = sum(len(b["children"]) * (len(b["children"]) - 1) // 2 for b in blocks)
+        given = len(response.judgments) if response is not None else 0
+        return Progress(answered=min(given, total), total=total,
+                        submitted=bool(response is not None and response.is_submitted), started=given > 0)
     total = len(rnd.items)
-    missing = len(rounds.missing_items(response, rnd))
+    missing = len(missing_items(response, rnd))
     return Progress(answered=total - missing, total=total,
                     submitted=bool(response is not None and response.is_submitted),
                     started=bool(response is not None and response.ratings))
@@ -101,16 +108,16 @@ def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
     now = now or utcnow()
     all_rounds = visible_rounds(expert)
     for rnd in all_rounds:
-        rounds.close_if_expired(rnd, now=now)
+        round_lifecycle.close_if_expired(rnd, now=now)
     current = next((r for r in all_rounds if r.status is RoundStatus.open), None)
-    response = rounds.response_of(expert, current) if current is not None else None
+    response = response_of(expert, current) if current is not None else None
     closed = [r for r in all_rounds if r.status is RoundStatus.closed]
     last_closed = closed[0] if closed and current is None else None
-    last_response = rounds.response_of(expert, last_closed) if last_closed is not None else None
+    last_response = response_of(expert, last_closed) if last_closed is not None else None
     past = []
     for rnd in closed:
-        own = rounds.response_of(expert, rnd)
-        if own is not None and (own.is_submitted or own.ratings):
+        own = response_of(expert, rnd)
+        if own is not None and (own.is_submitted or own.ratings or own.judgments):
             past.append(PastRound(rnd, own, progress(own, rnd)))
     return Welcome(current=current, response=response,
                    progress=progress(response, current) if current is not None else None,
@@ -149,7 +156,7 @@ class Section:
 
 def sections(rnd: Round) -> list[Section]:
     """The round's items, in order, in runs that share a parent (one heading each)."""
-    depths = rounds.node_depths(rnd.study)
+    depths = tree.node_depths(rnd.study)
     result: list[Section] = []
     for item in rnd.items:
         parent = item.node.parent
@@ -169,22 +176,9 @@ def proposals_of(expert: Expert, rnd: Round) -> list[Proposal]:
 
 def proposal_targets(rnd: Round) -> list[tuple[Node, int]]:
     """Active indicators a proposal can refer to (with their depth), in questionnaire order."""
-    depths = rounds.node_depths(rnd.study)
-    return [(node, depths[node.id]) for node in rounds.tree_order(rnd.study)
+    depths = tree.node_depths(rnd.study)
+    return [(node, depths[node.id]) for node in tree.tree_order(rnd.study)
             if node.status is NodeStatus.active]
-
-
-def proposal_kind_labels() -> dict[str, str]:
-    return {
-        ProposalKind.add.value: _("Add an indicator"),
-        ProposalKind.merge.value: _("Merge indicators"),
-        ProposalKind.drop.value: _("Drop an indicator"),
-        ProposalKind.reword.value: _("Reword an indicator"),
-    }
-
-
-def proposal_status_labels() -> dict[str, str]:
-    return {"pending": _("Received"), "accepted": _("Accepted"), "rejected": _("Not adopted")}
 
 
 # --- writing (the form post: works without JavaScript) -------------------------------------
@@ -205,19 +199,19 @@ def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict
     nothing is stored). A refused *submission* (answers still missing, the
     deadline passed in between) does not raise: the answers stay saved and
     ``submit_error`` says why the questionnaire was not submitted; the
-    submission itself wrote nothing of its own (``rounds.submit_response``
+    submission itself wrote nothing of its own (``submit_response``
     refuses before any write, or its conditional update touched no row). A post
     with nothing to save whose submission is refused raises instead.
     """
     now = now or utcnow()
-    response = rounds.save_answers(expert, rnd, answers, now=now) if answers else rounds.response_of(expert, rnd)
+    response = save_answers(expert, rnd, answers, now=now) if answers else response_of(expert, rnd)
     added = None
     if proposal is not None:
-        added = rounds.add_proposal(expert, rnd, now=now, **proposal)
+        added = add_proposal(expert, rnd, now=now, **proposal)
     outcome = FormOutcome(response=response, proposal=added)
     if submit:
         try:
-            outcome.response = rounds.submit_response(expert, rnd, now=now)
+            outcome.response = submit_response(expert, rnd, now=now)
             outcome.submitted = True
         except AnswerError as exc:
             if not answers and proposal is None:
@@ -228,7 +222,7 @@ def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict
 
 __all__ = [
     "AnswerError", "FormOutcome", "PastRound", "Progress", "Section", "Welcome", "level_label",
-    "own_ratings", "progress", "proposal_kind_labels", "proposal_status_labels", "proposal_targets",
+    "own_ratings", "progress", "proposal_targets",
     "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
 ]
 
@@ -244,7 +238,7 @@ def prefill_ratings(expert: Expert, rnd: Round) -> tuple[dict[int, Rating], Roun
         Round.status == RoundStatus.closed).order_by(Round.number.desc()).limit(1))
     if previous is None:
         return {}, None
-    own = rounds.response_of(expert, previous)
+    own = response_of(expert, previous)
     if own is None or not own.is_submitted:
         return {}, previous
     asked = {item.node_id for item in rnd.items}

@@ -110,7 +110,8 @@ def _render(r) -> bytes:
     if r.blocks:
         document.add_heading(_("AHP: consistency and consensus per block"), level=2)
         _table(document, [_("Block (parent indicator)"), _("Group CR"), _("Consensus S*")],
-               [[f"{b['code']} {b['name']}", _f(b["cr"], 4), _f(b["s_star"])] for b in r.blocks])
+               [[(_("Round %(n)s", n=b["round"]) + " · " if b.get("round") else "") + f"{b['code']} {b['name']}",
+                 _f(b["cr"], 4), _f(b["s_star"])] for b in r.blocks])
 
     document.add_heading("4 " + _("The indicator system and its weights"), level=1)
     if r.nodes:

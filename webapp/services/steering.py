@@ -3,7 +3,7 @@ round for a set time, and refuse to open a round nobody can answer.
 
 Every change is audited with the old and new times. The deadline is the window: an
 answer is accepted only while the round is open and before ``closes_at`` (the
-lazy close in ``rounds.close_if_expired`` holds without a scheduler), so answers
+lazy close in ``round_lifecycle.close_if_expired`` holds without a scheduler), so answers
 outside the windows stay refused. Services flush; the caller commits.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from webapp.extensions import db
 from webapp.models import Expert, Round, RoundStatus, utcnow
 from webapp.services import audit, timezones
-from webapp.services.rounds import RoundError, close_if_expired
+from webapp.services.round_lifecycle import RoundError, close_if_expired
 
 
 def active_experts(rnd: Round) -> int:

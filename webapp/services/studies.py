@@ -6,19 +6,25 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select
 
+import delphi
 from webapp.extensions import db
 from webapp.models import (
+    BASIS_LEVELS,
+    BASIS_SOURCES,
+    FAMILIARITY_LEVELS,
     Expert,
     Judgment,
     Node,
     Rating,
     Response,
     Round,
+    RoundStatus,
     Study,
     StudyStatus,
     User,
 )
-from webapp.services import audit, timezones
+from webapp import presentation
+from webapp.services import audit, round_settings, timezones
 from webapp.services.hierarchy_io import HierarchyError, ParsedNode
 
 
@@ -133,10 +139,20 @@ def node_count(study: Study) -> int:
 
 
 # --- set-up: study settings, consensus rule, authority tables ---------------------------
-# Appended for the set-up pages. The dashboard calls consensus_rule_of() and
-# authority_tables_of(); both give the defaults while a study has chosen nothing.
+# The study's analysis settings are copied onto each round when it opens
+# (services/round_settings.py); they can change only while no round is open, and a
+# change applies to rounds opened later.
 
-DEFAULT_CONSENSUS_PRESET = "cn-standard"
+DEFAULT_CONSENSUS_PRESET = round_settings.DEFAULT_CONSENSUS_PRESET
+
+
+def refuse_while_a_round_is_open(study: Study) -> None:
+    """Analysis settings are frozen onto a round when it opens: refuse to change them meanwhile."""
+    number = db.session.scalar(select(Round.number).where(Round.study_id == study.id,
+                                                          Round.status == RoundStatus.open))
+    if number is not None:
+        raise StudyError(_("Round %(n)s is open and uses the current settings: close it first. "
+                           "A change applies to the rounds opened after it.", n=number))
 
 
 def update_study(study: Study, *, title: str, description: str = "", default_locale: str = "zh",
@@ -159,12 +175,8 @@ def update_study(study: Study, *, title: str, description: str = "", default_loc
 
 
 def consensus_rule_of(study: Study) -> "delphi.ConsensusRule":
-    """The study's consensus rule; the preset "cn-standard" while none is chosen."""
-    import delphi
-
-    if study.consensus_rule:
-        return delphi.ConsensusRule.from_dict(study.consensus_rule)
-    return delphi.ConsensusRule.preset(DEFAULT_CONSENSUS_PRESET)
+    """The study's consensus rule for rounds opened from now on; "cn-standard" while none is chosen."""
+    return round_settings.study_rule(study)
 
 
 def set_consensus_rule(study: Study, *, preset: str | None = None, thresholds: dict | None = None,
@@ -174,8 +186,7 @@ def set_consensus_rule(study: Study, *, preset: str | None = None, thresholds: d
     Shares (agreement_min, full_score_min) are in [0, 1]. Refused input raises
     StudyError with a message for the coordinator; nothing is stored then.
     """
-    import delphi
-
+    refuse_while_a_round_is_open(study)
     try:
         if preset:
             if preset not in delphi.ConsensusRule.presets():
@@ -190,9 +201,9 @@ def set_consensus_rule(study: Study, *, preset: str | None = None, thresholds: d
                     raise StudyError(_("Unknown criterion %(name)s.", name=name))
                 if name in ("agreement_min", "full_score_min") and not 0 <= value <= 1:
                     raise StudyError(_("%(criterion)s must be between 0%% and 100%%.",
-                                       criterion=criterion_label(name)))
+                                       criterion=presentation.criterion_label(name)))
                 if name in ("iqr_max", "cv_max") and value < 0:
-                    raise StudyError(_("%(criterion)s cannot be negative.", criterion=criterion_label(name)))
+                    raise StudyError(_("%(criterion)s cannot be negative.", criterion=presentation.criterion_label(name)))
             rule = delphi.ConsensusRule(
                 **thresholds, strict=tuple(s for s in strict if s in thresholds), combine=combine,
                 scale=tuple(scale) if scale else None, name="custom")
@@ -206,46 +217,12 @@ def set_consensus_rule(study: Study, *, preset: str | None = None, thresholds: d
     return rule
 
 
-def criterion_label(name: str) -> str:
-    labels = {
-        "mean_min": _("Mean"), "median_min": _("Median"), "iqr_max": _("Interquartile range (IQR)"),
-        "cv_max": _("Coefficient of variation (CV)"), "agreement_min": _("Agreement"),
-        "full_score_min": _("Full-score frequency"),
-    }
-    return labels.get(name, name)
-
-
-def describe_rule(rule: "delphi.ConsensusRule") -> str:
-    """The rule in words, in the page's language: "均数 > 3.5 且 变异系数 < 0.25"."""
-    parts = []
-    for name, threshold in rule.criteria.items():
-        if name in ("agreement_min", "full_score_min"):
-            value = f"{100 * threshold:g}%"
-        else:
-            value = f"{threshold:g}"
-        parts.append(f"{criterion_label(name)} {rule.operator(name).replace('>=', '≥').replace('<=', '≤')} {value}")
-    joiner = _(" and ") if rule.combine == "all" else _(" or ")
-    text = joiner.join(parts)
-    if rule.scale:
-        text += " " + _("(scale %(low)s–%(high)s)", low=f"{rule.scale[0]:g}", high=f"{rule.scale[1]:g}")
-    return text
-
-
 def authority_tables_of(study: Study) -> tuple[dict, dict]:
     """(basis_table, familiarity_scale) for the authority coefficient Cr; defaults when unset."""
-    import copy
-
-    import delphi
-
-    stored = study.authority_tables or {}
-    basis = stored.get("basis") or copy.deepcopy(delphi.DEFAULT_BASIS_TABLE)
-    familiarity = stored.get("familiarity") or dict(delphi.DEFAULT_FAMILIARITY_SCALE)
-    return delphi.check_basis_table(basis), delphi.check_familiarity_scale(familiarity)
+    return round_settings.study_authority_tables(study)
 
 
 def authority_tables_are_default(study: Study) -> bool:
-    import delphi
-
     basis, familiarity = authority_tables_of(study)
     return (basis == delphi.check_basis_table(delphi.DEFAULT_BASIS_TABLE)
             and familiarity == delphi.check_familiarity_scale(delphi.DEFAULT_FAMILIARITY_SCALE))
@@ -257,10 +234,7 @@ def set_authority_tables(study: Study, *, basis: dict | None, familiarity: dict 
     The sources (practice, theory, literature, intuition), levels (high, medium,
     low) and familiarity labels are fixed: expert profiles are written with them.
     """
-    import delphi
-
-    from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS
-
+    refuse_while_a_round_is_open(study)
     if basis is None and familiarity is None:
         study.authority_tables = None
         db.session.flush()

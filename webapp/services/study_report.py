@@ -3,7 +3,7 @@
 methods with an appendix (Delphi reporting items), each round's statistics, AHP blocks, the final
 weights with a chart, the coordinator's conclusions, and optional worked calculations.
 
-Figures come from the same services as the dashboard (``delphi_report.round_report``) and from
+Figures come from the same services as the dashboard (``delphi_items.round_report``) and from
 the newest published weight set, never recomputed differently here.
 """
 from __future__ import annotations
@@ -18,8 +18,11 @@ from markupsafe import Markup
 
 import ahp
 from webapp.models import ItemDecision, RoundKind, RoundStatus, Study, utcnow
-from webapp.services import delphi_report, weight_sets
-from webapp.services.exports import group_label, rule_in_words
+from webapp.presentation import familiarity_label, group_label, rule_in_words
+from webapp.services import audit, weight_sets
+from webapp.services.delphi_items import round_report
+from webapp.services.round_data import round_matrix
+from webapp.services.round_settings import study_rule
 from webapp.templating import render_markdown
 
 
@@ -84,7 +87,6 @@ def _experience_band(years) -> str:
 
 def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
     """Counts of the invited panel by stakeholder group, field, seniority and familiarity."""
-    from webapp.services.exports import familiarity_label
 
     experts = [e for e in study.experts if not e.is_revoked]
     dims = [
@@ -101,7 +103,7 @@ def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
 
 
 def round_row(rnd) -> RoundRow:
-    report = delphi_report.round_report(rnd)
+    report = round_report(rnd)
     decisions = Counter(item.decision for item in rnd.items)
     conc = report.concordance
     return RoundRow(
@@ -117,7 +119,7 @@ def round_row(rnd) -> RoundRow:
 
 
 def methods_appendix(study: Study, rounds: list[RoundRow], invited: int) -> list[tuple[str, str]]:
-    rule = rule_in_words(delphi_report.consensus_rule(study))
+    rule = rule_in_words(study_rule(study))
     delphi_rounds = [r for r in rounds if r.kind == "delphi"]
     return [
         (_("How the panel was chosen"),
@@ -173,7 +175,7 @@ def worked_delphi(study: Study, locale: str) -> dict | None:
     if not closed:
         return None
     rnd = closed[-1]
-    matrix = delphi_report.round_matrix(rnd)
+    matrix = round_matrix(rnd)
     if matrix.ratings.shape[0] < 2 or not matrix.nodes:
         return None
     j = 0
@@ -187,6 +189,34 @@ def worked_delphi(study: Study, locale: str) -> dict | None:
             "full_score": float(np.mean(given == rnd.scale_max)), "scale_max": rnd.scale_max}
 
 
+def ahp_sources(study: Study) -> list[tuple[int, dict]]:
+    """(round number, publishable source dict) of every closed AHP round whose source is registered."""
+    out = []
+    for rnd in sorted(study.rounds, key=lambda r: r.number):
+        if rnd.kind is RoundKind.delphi or rnd.status is not RoundStatus.closed \
+                or rnd.kind.value not in weight_sets.SOURCES:
+            continue
+        try:
+            out.append((rnd.number, weight_sets.source_of(rnd)))
+        except weight_sets.PublishError:
+            continue
+    return out
+
+
+def ahp_blocks(study: Study, locale: str) -> tuple[list[dict], dict | None]:
+    """Consistency and consensus per block of each closed AHP round, and its group matrices."""
+    names = {n.code: n.name(locale) for n in study.nodes}
+    blocks, matrices = [], None
+    for number, source in ahp_sources(study):
+        heads = sorted(set(source.get("block_cr") or {}) | set(source.get("block_s_star") or {}))
+        for code in heads:
+            blocks.append({"round": number, "code": code, "name": names.get(code, code),
+                           "cr": (source.get("block_cr") or {}).get(code),
+                           "s_star": (source.get("block_s_star") or {}).get(code)})
+        matrices = source.get("block_matrices") or matrices
+    return blocks, ({"block_matrices": matrices} if matrices else None)
+
+
 def build(study: Study, *, locale: str = "zh", now: datetime | None = None) -> StudyReport:
     rounds = [round_row(r) for r in sorted(study.rounds, key=lambda r: r.number)
               if r.status is RoundStatus.closed and r.kind is RoundKind.delphi]
@@ -194,23 +224,28 @@ def build(study: Study, *, locale: str = "zh", now: datetime | None = None) -> S
     latest = weight_sets.latest_version(study)
     document = latest.document if latest else None
     nodes = [dict(n, display_name=_name(n, locale)) for n in (document or {}).get("nodes", [])]
-    blocks = [{"code": n["code"], "name": n["display_name"], "cr": n["cr"], "s_star": n["s_star"]}
-              for n in nodes if n["cr"] is not None or n["s_star"] is not None]
+    blocks, round_matrices = ahp_blocks(study, locale)
+    if not blocks:
+        blocks = [{"round": None, "code": n["code"], "name": n["display_name"], "cr": n["cr"], "s_star": n["s_star"]}
+                  for n in nodes if n["cr"] is not None or n["s_star"] is not None]
     answered_any = len({r.expert_id for rnd in study.rounds for r in rnd.responses if r.is_submitted})
     method = (document or {}).get("method", {})
-    method_text = method.get("formula_zh" if locale == "zh" else "formula") or method.get("formula") or ""
+    method_text = method.get("formula_zh" if locale == "zh" else "formula") or method.get("formula") or \
+        " · ".join(str(x) for x in (method.get("priority_method_label") or method.get("priority_method"),
+                                     method.get("aggregation"),
+                                     f"CR < {method['threshold']}" if method.get("threshold") else None,
+                                     method.get("ri_table") and f"RI: {method['ri_table']}") if x)
     return StudyReport(
         study=study, locale=locale, generated_at=now or utcnow(),
         coordinator=study.owner.display_name or study.owner.username,
         invited=invited, answered_any=answered_any, makeup=panel_makeup(study),
         description=render_markdown(study.description), methods=methods_appendix(study, rounds, invited),
         rounds=rounds, blocks=blocks, weight_set=latest, nodes=nodes,
-        conclusions=render_markdown(study.conclusions), worked_ahp=worked_ahp(document),
+        conclusions=render_markdown(study.conclusions),
+        worked_ahp=worked_ahp(document) or worked_ahp(round_matrices),
         worked_delphi=worked_delphi(study, locale), method_text=method_text)
 
 
 def set_conclusions(study: Study, text: str) -> None:
-    from webapp.services import audit
-
     study.conclusions = (text or "").strip()
     audit.record("report.conclusions", study=study, target=f"study:{study.id}")

@@ -6,13 +6,14 @@ The XMCDA 4.0 file is in ``weight_xmcda``.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from webapp.services.spreadsheet import append_row, csv_bytes
 
 COLUMNS = ("code", "parent", "name_zh", "name_en", "level", "local_weight", "global_weight",
            "cr", "s_star", "interval_lo", "interval_hi")
@@ -44,16 +45,6 @@ TABLE_SCHEMA = {
     "foreignKeys": [{"fields": ["parent"], "reference": {"resource": "", "fields": ["code"]}}],
 }
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (contracts.md)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def rows(document: dict) -> list[list]:
     """One row per node, in the document's order, values as in the JSON (full precision)."""
     out = []
@@ -65,22 +56,11 @@ def rows(document: dict) -> list[list]:
     return out
 
 
-def _csv_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same float
-    return str(safe_cell(value))
-
-
 def to_csv(document: dict) -> bytes:
-    """``weights.csv``: UTF-8 with BOM (Excel shows Chinese), CRLF, a header of ``COLUMNS``."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for row in rows(document):
-        writer.writerow([_csv_value(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """``weights.csv``: UTF-8 with BOM (Excel shows Chinese), CRLF, a header of ``COLUMNS``;
+    floats as Python writes them (the shortest text that reads back as the same double),
+    every cell through the shared spreadsheet escaping."""
+    return csv_bytes(COLUMNS, rows(document))
 
 
 def base_name(document: dict) -> str:
@@ -144,7 +124,7 @@ def to_xlsx(document: dict) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(document):
-        sheet.append([safe_cell(v) for v in row])
+        append_row(sheet, row)
     for column in "FGHIJK":
         for cell in sheet[column][1:]:
             cell.number_format = "0.000000"
@@ -163,7 +143,7 @@ def to_xlsx(document: dict) -> bytes:
     for key, value in pairs:
         if value is not None and not isinstance(value, (int, float, str, bool)):
             value = str(value)
-        info.append([safe_cell(key), safe_cell(value)])
+        append_row(info, [key, value])
     info.column_dimensions["A"].width = 40
     info.column_dimensions["B"].width = 80
     out = io.BytesIO()

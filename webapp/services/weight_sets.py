@@ -17,6 +17,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+import ahp
 from webapp.extensions import db
 from webapp.models import (
     Round,
@@ -28,19 +29,13 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.weight_set import canonical_json
-from webapp.services import audit, delphi_weights
-from webapp.services.rounds import tree_order
+from webapp.services import ahp_rounds, ahp_weights, audit, delphi_weights
+from webapp.services.tree import tree_order
 
 SCHEMA = "weight-set/1"
 TOLERANCE = 1e-9
 
-SOURCES = {"delphi": delphi_weights.publishable_weights}
-try:  # the AHP helper's source (branch ahp); registered as soon as it is merged
-    from webapp.services import ahp_weights  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - until the ahp branch is merged
-    ahp_weights = None
-else:  # pragma: no cover - depends on the merge
-    SOURCES["ahp"] = ahp_weights.publishable_weights
+SOURCES = {"delphi": delphi_weights.publishable_weights, "ahp": ahp_weights.publishable_weights}
 
 
 class PublishError(ValueError):
@@ -199,11 +194,31 @@ def source_of(rnd: Round) -> dict:
     if publish is None or rnd.status is not RoundStatus.closed:
         raise PublishError(_("Weights can be published only from a closed round."))
     try:
-        return publish(rnd)
+        source = publish(rnd)
     except PublishError:
         raise
     except ValueError as exc:
         raise PublishError(str(exc)) from exc
+    if rnd.kind.value == "ahp" and not source.get("block_matrices"):
+        matrices = ahp_group_matrices(rnd)
+        if matrices:
+            source = {**source, "block_matrices": matrices}
+    return source
+
+
+def ahp_group_matrices(rnd: Round) -> dict:
+    """The group (AIJ) pairwise matrix of each block of a closed AHP round, when the AHP source does
+    not give them (the optional ``block_matrices`` of contracts.md): the weighted geometric mean of
+    the included experts' matrices with their weights — the matrix whose priorities the round uses."""
+    analysis = ahp_rounds.analysis_of(rnd)
+    out = {}
+    for parent, block in analysis.blocks.items():
+        if block.aij is None:
+            continue
+        use = block.included
+        matrix = ahp.aggregate_judgments(block.matrices[use], block.weights[use])
+        out[parent] = {"codes": list(block.children), "matrix": [[float(x) for x in row] for row in matrix]}
+    return out
 
 
 @dataclass

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Response, abort, jsonify, redirect, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from sqlalchemy import select
 
 from webapp.extensions import db

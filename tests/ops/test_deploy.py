@@ -1,0 +1,81 @@
+"""The deployment examples: gunicorn with deploy/gunicorn.conf.py serves the app and
+its access log never records an invitation token; nginx's log format redacts it too."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_redact_removes_tokens_only():
+    from webapp.accesslog import redact
+
+    assert redact("GET /i/AbC-12_x?lang=zh HTTP/1.1") == "GET /i/[redacted]?lang=zh HTTP/1.1"
+    assert redact("/i/tok/more") == "/i/[redacted]/more"
+    assert redact("GET /expert/rounds/3 HTTP/1.1") == "GET /expert/rounds/3 HTTP/1.1"
+
+
+def test_gunicorn_with_the_deploy_config_keeps_tokens_out_of_the_access_log(tmp_path):
+    from tests.conftest import make_app
+    from webapp.extensions import db
+
+    url = f"sqlite:///{tmp_path}/d.sqlite3"
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    port = free_port()
+    env = os.environ | {"CONCORDIA_DATABASE_URL": url, "CONCORDIA_INSTANCE_PATH": str(tmp_path / "inst"),
+                        "CONCORDIA_SECRET_KEY": "x" * 32, "CONCORDIA_BIND": f"127.0.0.1:{port}",
+                        "CONCORDIA_WORKERS": "1"}
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([str(GUNICORN), "-c", "deploy/gunicorn.conf.py", "webapp:create_app()"],
+                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    token = "SeCrEtToKeN" + "x" * 32
+    try:
+        deadline = time.monotonic() + 120  # a busy machine starts workers slowly
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=10)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/i/{token}?lang=zh", timeout=5)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404  # unknown link
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = log.read_text()
+    assert "/i/[redacted]?lang=zh" in text
+    assert "SeCrEtToKeN" not in text
+
+
+def test_nginx_example_logs_with_the_redacting_format_only():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    access_logs = re.findall(r"^\s*access_log\s+(\S+)(?:\s+(\S+))?;", conf, re.M)
+    assert access_logs and all(fmt == "concordia" or path == "off" for path, fmt in access_logs)
+    assert "$request_uri" not in conf.split("log_format")[1].split(";")[0]  # the raw URI is never logged
+    # the map's pattern (PCRE) behaves like this Python equivalent
+    pattern = re.search(r"~(\^/i/\S+)\s+/i/\[redacted\]\$rest;", conf).group(1).replace("(?<rest>", "(?P<rest>")
+    match = re.match(pattern, "/i/SeCrEt?lang=zh")
+    assert match and match.group("rest") == "?lang=zh"
+    assert "client_max_body_size" in conf and "X-Forwarded-Proto" in conf and "ssl_certificate" in conf

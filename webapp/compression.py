@@ -1,0 +1,49 @@
+"""gzip for responses when the client accepts it (the 63-item questionnaire: 240 KB of HTML, ~14 KB gzipped).
+
+A small ``after_request`` hook on the standard library's ``gzip`` rather than Flask-Compress:
+that package pulls in compiled brotli and zstandard wheels, and gzip is all browsers and
+the mobile networks of the panel need. Compressed: text responses (HTML, CSS, JS, JSON,
+CSV, SVG) of at least ``MIN_SIZE`` bytes that are not streamed or sent from a file
+(static files are the reverse proxy's job in production). ``Vary: Accept-Encoding`` is
+set on every compressible response so a cache keeps both versions apart.
+"""
+from __future__ import annotations
+
+import gzip
+
+from flask import Flask, Response, request
+
+MIN_SIZE = 500
+LEVEL = 6
+TYPES = {"text/html", "text/css", "text/csv", "text/plain", "application/javascript", "text/javascript",
+         "application/json", "image/svg+xml"}
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """True when Accept-Encoding lists gzip (or *) without ``q=0``."""
+    for part in (header or "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
+    return False
+
+
+def compress(response: Response) -> Response:
+    if response.mimetype not in TYPES:
+        return response
+    response.vary.add("Accept-Encoding")
+    if (response.status_code < 200 or response.status_code in (204, 304) or response.direct_passthrough
+            or response.is_streamed or "Content-Encoding" in response.headers
+            or not accepts_gzip(request.headers.get("Accept-Encoding"))):
+        return response
+    body = response.get_data()
+    if len(body) < MIN_SIZE:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=LEVEL, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(compress)

@@ -1,0 +1,210 @@
+"""An expert's answers to a round: save (autosave), submit, propose.
+
+Every write ends with one conditional statement on the response
+(``Response.touch_if_writable`` / ``submit_if_writable``), so nothing is stored
+once the round stops accepting answers, even without a scheduler and against a
+concurrent close. Services flush; the caller commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import (
+    Expert,
+    Node,
+    Proposal,
+    ProposalKind,
+    Response,
+    Round,
+    RoundItem,
+    RoundStatus,
+    utcnow,
+)
+from webapp.services import answer_sql, audit
+from webapp.services.round_lifecycle import close_if_expired
+
+MAX_COMMENT = 4000
+
+
+class AnswerError(ValueError):
+    """A refused answer; the message is shown to the expert. Nothing was stored."""
+
+
+# --- answers --------------------------------------------------------------------------------
+
+def expert_round(expert: Expert, round_id: int, *, with_items: bool = False) -> Round | None:
+    """A round of the expert's own study, or None (the view answers 404).
+
+    ``with_items`` (the autosave) reads the ids of its items in the same
+    statement, as plain numbers (``rnd.item_node_ids``): hydrating the 63
+    RoundItem objects cost a third of a save."""
+    where = (Round.id == round_id, Round.study_id == expert.study_id, Round.status != RoundStatus.draft)
+    if not with_items:
+        return db.session.scalar(select(Round).where(*where))
+    row = db.session.execute(select(Round, answer_sql.item_ids_column(Round.id)).where(*where)).first()
+    if row is None:
+        return None
+    rnd, ids = row
+    rnd.item_node_ids = answer_sql.parse_item_ids(ids)
+    return rnd
+
+
+def response_of(expert: Expert, rnd: Round) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.expert_id == expert.id,
+                                                    Response.round_id == rnd.id))
+
+
+def _writable_response(expert: Expert, rnd: Round, now: datetime) -> Response:
+    if rnd.study_id != expert.study_id:
+        raise AnswerError(_("This questionnaire belongs to another study."))
+    close_if_expired(rnd, now=now)
+    if not rnd.accepts_answers(now):
+        raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
+    db.session.flush()
+    response_id = answer_sql.upsert_draft_response(expert.id, rnd.id, now)  # no race on the first answer
+    if response_id is None:
+        raise _closed_or_submitted(expert, rnd)
+    response = db.session.get(Response, response_id)
+    db.session.refresh(response)
+    return response
+
+
+def _closed_or_submitted(expert: Expert, rnd: Round) -> AnswerError:
+    response = response_of(expert, rnd)
+    if response is not None and response.is_submitted:
+        return AnswerError(_("You have already submitted this questionnaire; it can no longer be changed."))
+    return AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
+
+
+def _guard_still_open(response: Response, now: datetime) -> None:
+    """Touch the response only if it is a draft and the round still takes answers,
+    in one statement: the deadline holds even against a concurrent close."""
+    if not response.touch_if_writable(db.session, now):
+        raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
+
+
+@dataclass
+class SavedAnswers:
+    response_id: int
+    answered: int
+    total: int
+
+
+def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
+                  now: datetime | None = None) -> SavedAnswers:
+    """The autosave: store some answers of the expert's draft in 3 statements once
+    ``rnd.items`` is loaded — the Response upsert with the open-round guard, the
+    Ratings upsert, the count of answered items (``services.answer_sql``).
+
+    Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
+    absent keys keep what was stored. The whole batch is checked before
+    anything is written, and refused whole.
+    """
+    now = now or utcnow()
+    answers = list(answers)
+    item_ids = getattr(rnd, "item_node_ids", None) or [item.node_id for item in rnd.items]
+    known = set(item_ids)
+    for answer in answers:
+        _check_answer(rnd, answer, known)
+    if rnd.study_id != expert.study_id:
+        raise AnswerError(_("This questionnaire belongs to another study."))
+    response_id = answer_sql.upsert_draft_response(expert.id, rnd.id, now)
+    if response_id is None:
+        raise _closed_or_submitted(expert, rnd)
+    if answers:
+        answer_sql.upsert_ratings(response_id, answers, now)
+    return SavedAnswers(response_id, answer_sql.answered_count(response_id), len(item_ids))
+
+
+def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:
+    """:func:`store_answers` for callers that go on with the Response object (the form post)."""
+    now = now or utcnow()
+    db.session.flush()
+    close_if_expired(rnd, now=now)
+    saved = store_answers(expert, rnd, answers, now=now)
+    db.session.expire_all()  # ratings and the response were written past the ORM
+    return db.session.get(Response, saved.response_id)
+
+
+def _check_answer(rnd: Round, answer: dict, item_ids: set[int]) -> None:
+    try:
+        node_id = int(answer["node_id"])
+    except (KeyError, TypeError, ValueError):
+        raise AnswerError(_("An answer names no indicator.")) from None
+    if node_id not in item_ids:
+        raise AnswerError(_("An answer names an indicator that is not in this questionnaire."))
+    value = answer.get("value")
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AnswerError(_("A rating must be a whole number."))
+        if not rnd.scale_min <= value <= rnd.scale_max:
+            raise AnswerError(_("A rating must be between %(lo)s and %(hi)s.", lo=rnd.scale_min, hi=rnd.scale_max))
+    if answer.get("no_opinion"):
+        if not rnd.allow_no_opinion:
+            raise AnswerError(_("This round has no “no opinion” answer."))
+        if value is not None:
+            raise AnswerError(_("An answer cannot be both a rating and “no opinion”."))
+    for key in ("comment", "reason"):
+        text = answer.get(key)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise AnswerError(_("A comment must be text."))
+        if len(text) > MAX_COMMENT:
+            raise AnswerError(_("A comment can have at most %(n)s characters.", n=MAX_COMMENT))
+        if key == "comment" and text.strip() and not rnd.allow_comments:
+            raise AnswerError(_("This round takes no comments."))
+
+
+def missing_items(response: Response | None, rnd: Round) -> list[RoundItem]:
+    answered = set()
+    if response is not None:
+        answered = {r.node_id for r in response.ratings if r.value is not None or r.no_opinion}
+    return [item for item in rnd.items if item.node_id not in answered]
+
+
+def submit_response(expert: Expert, rnd: Round, *, now: datetime | None = None) -> Response:
+    """Submit the draft: every indicator needs a rating (or “no opinion”)."""
+    now = now or utcnow()
+    response = _writable_response(expert, rnd, now)
+    missing = missing_items(response, rnd)
+    if missing:
+        codes = ", ".join(item.node.code for item in missing[:8])
+        raise AnswerError(_("%(n)s indicator(s) still need an answer: %(codes)s.", n=len(missing), codes=codes))
+    if not response.submit_if_writable(db.session, now):
+        raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
+    audit.record("response.submit", study=rnd.study, expert=expert, target=f"round:{rnd.number}")
+    return response
+
+
+def add_proposal(expert: Expert, rnd: Round, *, kind: str, text: str, node_id: int | None = None,
+                 parent_node_id: int | None = None, rationale: str = "", now: datetime | None = None) -> Proposal:
+    now = now or utcnow()
+    if not rnd.allow_proposals:
+        raise AnswerError(_("This round takes no proposals."))
+    try:
+        kind_value = ProposalKind(kind)
+    except ValueError:
+        raise AnswerError(_("Unknown kind of proposal.")) from None
+    text = (text or "").strip()
+    if not text or len(text) > MAX_COMMENT or len(rationale or "") > MAX_COMMENT:
+        raise AnswerError(_("Describe the proposal (at most %(n)s characters).", n=MAX_COMMENT))
+    study_nodes = set(db.session.scalars(select(Node.id).where(Node.study_id == rnd.study_id)))
+    for ref in (node_id, parent_node_id):
+        if ref is not None and ref not in study_nodes:
+            raise AnswerError(_("The proposal refers to an unknown indicator."))
+    response = _writable_response(expert, rnd, now)
+    proposal = Proposal(round=rnd, expert=expert, kind=kind_value, text=text, rationale=(rationale or "").strip(),
+                        node_id=node_id, parent_node_id=parent_node_id)
+    db.session.add(proposal)
+    db.session.flush()
+    _guard_still_open(response, now)
+    audit.record("proposal.add", study=rnd.study, expert=expert, target=f"round:{rnd.number}",
+                 details={"kind": kind_value.value})
+    return proposal

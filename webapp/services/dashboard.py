@@ -1,0 +1,200 @@
+"""The coordinator's round dashboard and what its exports show.
+
+Everything the dashboard and the exports show comes from here, so the views
+hold no queries and no numerics and the export formatters
+(``services/exports.py``) stay pure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+import delphi
+from webapp.extensions import db
+from webapp.models import Expert, Rating, Response, Round, RoundKind, RoundStatus
+from webapp.services.delphi_items import ItemReport, RoundReport, history, round_report, stop_decision
+from webapp.services.round_data import RoundData
+from webapp.services.round_settings import settings_of
+
+
+@dataclass
+class PanelMember:
+    """One expert's standing in a round, for the coordinator's reminders."""
+
+    expert: Expert
+    status: str                 # "submitted", "draft" (saved, not submitted) or "none"
+    counted: bool               # part of "invited": link not revoked, or answered anyway
+    submitted_at: object | None
+    saved_at: object | None     # last autosave of the questionnaire
+    answered_items: int         # items with a rating or "no opinion" so far
+
+
+@dataclass
+class ExpertAuthority:
+    expert: Expert
+    ca: float | None
+    cs: float | None
+    cr: float | None
+    acceptable: bool | None     # cr >= threshold; None without a self-assessment
+
+
+@dataclass
+class ReasonGiven:
+    pseudonym: str
+    value: int | None           # the rating this round
+    text: str
+
+
+@dataclass
+class GroupView:
+    """The per-item table restricted to one stakeholder group."""
+
+    key: str
+    experts: list[Expert]
+    items: list[ItemReport]     # stats, counts, no_opinion, consensus, failed per item
+    consensus_error: str | None = None
+
+
+@dataclass
+class RoundDashboard:
+    report: RoundReport
+    history: list[RoundReport]          # non-draft Delphi rounds up to this one (trends, summary)
+    stop: delphi.StopDecision | None
+    stop_error: str | None
+    panel: list[PanelMember]
+    authority_rows: list[ExpertAuthority]
+    reasons: dict[int, list[ReasonGiven]]           # node id -> reasons, with pseudonyms
+    previous_items: dict[int, ItemReport]           # node id -> last round's item (context)
+    groups: dict[str, GroupView]
+
+    @property
+    def not_answered(self) -> list[PanelMember]:
+        return [p for p in self.panel if p.counted and p.status != "submitted"]
+
+    @property
+    def answered(self) -> list[PanelMember]:
+        return [p for p in self.panel if p.status == "submitted"]
+
+
+def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]:
+    """Every expert of the study with where they stand in ``rnd``, by pseudonym (three queries)."""
+    items = [item.node_id for item in (data.items(rnd) if data is not None else rnd.items)]
+    responses = {row.expert_id: row for row in db.session.execute(
+        select(Response.expert_id, Response.status, Response.submitted_at, Response.updated_at)
+        .where(Response.round_id == rnd.id))}
+    answered = dict(db.session.execute(
+        select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)
+        .where(Response.round_id == rnd.id, Rating.node_id.in_(items),
+               or_(Rating.value.is_not(None), Rating.no_opinion))
+        .group_by(Response.expert_id)).all())
+    members = []
+    experts = db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id)).all()
+    for expert in sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym)):
+        response = responses.get(expert.id)
+        status = "none" if response is None else response.status.value
+        members.append(PanelMember(
+            expert=expert, status=status, counted=not expert.is_revoked or status == "submitted",
+            submitted_at=response.submitted_at if response is not None else None,
+            saved_at=response.updated_at if response is not None else None,
+            answered_items=answered.get(expert.id, 0)))
+    return members
+
+
+def authority_by_expert(report: RoundReport) -> list[ExpertAuthority]:
+    """Ca, Cs and Cr of every expert who answered (None where the self-assessment is missing)."""
+    complete = [e for e in report.matrix.experts if e.familiarity and e.basis]
+    result = report.authority
+    values = {}
+    if result is not None and len(result.cr) == len(complete):
+        for i, expert in enumerate(complete):
+            values[expert.id] = (float(result.ca[i]), float(result.cs[i]), float(result.cr[i]),
+                                 bool(result.expert_acceptable[i]))
+    return [ExpertAuthority(e, *values.get(e.id, (None, None, None, None))) for e in report.matrix.experts]
+
+
+def _group_key(expert: Expert) -> str:
+    return expert.stakeholder_group.value if expert.stakeholder_group else "other"
+
+
+def group_views(report: RoundReport) -> dict[str, GroupView]:
+    """``report.groups`` as per-item tables (with histogram and consensus) per stakeholder group."""
+    rnd, matrix = report.round, report.matrix
+    views: dict[str, GroupView] = {}
+    for key, stats in report.groups.items():
+        rows = [i for i, e in enumerate(matrix.experts) if _group_key(e) == key]
+        sub = matrix.ratings[rows]
+        counts = delphi.category_counts(sub, scale_max=rnd.scale_max, scale_min=rnd.scale_min)
+        consensus, error = None, None
+        try:
+            consensus = report.rule.evaluate(stats)
+        except ValueError as exc:
+            error = str(exc)
+        stat_rows = stats.to_rows([node.code for node in matrix.nodes])
+        items = []
+        for j, node in enumerate(matrix.nodes):
+            no_opinion = sum(1 for i in rows if (r := matrix.ratings_by_pair.get(
+                (matrix.experts[i].id, node.id))) is not None and r.no_opinion)
+            items.append(ItemReport(
+                node=node, stats=stat_rows[j], counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
+                consensus=bool(consensus.reached[j]) if consensus is not None else False,
+                failed=tuple(consensus.failed[j]) if consensus is not None else ()))
+        views[key] = GroupView(key=key, experts=[matrix.experts[i] for i in rows], items=items,
+                               consensus_error=error)
+    return views
+
+
+class DashboardError(ValueError):
+    """The round's figures cannot be computed as configured; the message says what to change."""
+
+
+def _check_rule_fits(rnd: Round) -> None:
+    """``round_report`` refuses a consensus rule written for another scale (e.g. the 1–5
+    preset on a 1–9 round): say so in words instead of failing. Each round is judged
+    by its own (frozen) rule."""
+    rounds = db.session.scalars(select(Round).where(
+        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number <= rnd.number,
+        db.or_(Round.status != RoundStatus.draft, Round.id == rnd.id))).all()
+    for other in rounds:
+        rule = settings_of(other).rule
+        number, lo, hi = other.number, other.scale_min, other.scale_max
+        if rule.scale is not None and (float(lo), float(hi)) != tuple(float(v) for v in rule.scale):
+            raise DashboardError(_(
+                "The study's consensus rule is written for the scale %(rule)s, but round %(n)s uses %(round)s. "
+                "Choose a rule for that scale in the study's settings.",
+                rule=f"{rule.scale[0]:g}–{rule.scale[1]:g}", n=number, round=f"{lo}–{hi}"))
+
+
+def round_dashboard(rnd: Round) -> RoundDashboard:
+    """Everything the coordinator's dashboard and exports show for ``rnd``.
+
+    Raises :class:`DashboardError` when the study's consensus rule does not fit a round's scale.
+    """
+    _check_rule_fits(rnd)
+    data = RoundData(rnd.study)  # the one loader of this request
+    data.preload(data.rounds_upto(rnd) + [rnd])  # every round of the trends in one go
+    report = round_report(rnd, with_identities=True, data=data)
+    trend = history(rnd.study, upto=rnd, upto_report=report, data=data)
+    stop, stop_error = None, None
+    if rnd.status is not RoundStatus.draft:
+        try:
+            stop = stop_decision(rnd, data=data)
+        except ValueError as exc:
+            stop_error = str(exc)
+    matrix = report.matrix
+    reasons: dict[int, list[ReasonGiven]] = {}
+    for node in matrix.nodes:
+        for expert in matrix.experts:
+            rating = matrix.ratings_by_pair.get((expert.id, node.id))
+            if rating is not None and rating.reason:
+                reasons.setdefault(node.id, []).append(ReasonGiven(expert.pseudonym, rating.value, rating.reason))
+    previous_items = {}
+    if report.previous_round is not None:
+        for past in trend:
+            if past.round.id == report.previous_round.id:
+                previous_items = {item.node.id: item for item in past.items}
+    return RoundDashboard(
+        report=report, history=trend, stop=stop, stop_error=stop_error, panel=panel_status(rnd, data),
+        authority_rows=authority_by_expert(report), reasons=reasons, previous_items=previous_items,
+        groups=group_views(report))

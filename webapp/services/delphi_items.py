@@ -1,0 +1,263 @@
+"""Per-item reports of a Delphi round: statistics, consensus, stability, Kendall's W, Cr.
+
+Everything is computed by ``delphi/`` from the matrices of ``round_data`` with
+the round's own (frozen) settings (``round_settings.settings_of``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import delphi
+from webapp.models import Expert, Node, Proposal, Round, Study
+from webapp.services.round_data import AlignedPair, RoundData, RoundMatrix
+from webapp.services.round_settings import RoundSettings, settings_of
+
+
+@dataclass
+class ItemReport:
+    node: Node
+    stats: dict                       # n, mean, sd, cv, median, q1, q3, iqr, agreement, full_score
+    counts: list[int]                 # how many gave each scale value, scale_min..scale_max
+    no_opinion: int
+    consensus: bool
+    failed: tuple[str, ...]
+    stability: dict | None = None     # changed, cv_change, p, stable, n_paired
+    comments: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    comments_by: list[tuple[str, str]] = field(default_factory=list)  # coordinator view only
+    decision: str | None = None
+
+
+W_MIN_SHARE = 0.7  # below this share of respondents in W, the page warns
+
+
+@dataclass
+class LevelConcordance:
+    """Kendall's W over the indicators of one level (as Chinese papers report it)."""
+
+    level: int
+    n_items: int
+    result: delphi.ConcordanceResult | None
+    error: str | None = None
+
+
+def concordance_by_level(ratings: np.ndarray, nodes: list[Node], depths: dict[int, int]) -> list[LevelConcordance]:
+    """Listwise Kendall's W per indicator level of ``nodes`` (levels with two items or more)."""
+    levels: dict[int, list[int]] = {}
+    for j, node in enumerate(nodes):
+        levels.setdefault(depths.get(node.id, 0), []).append(j)
+    out = []
+    for level, cols in sorted(levels.items()):
+        if len(cols) < 2:
+            continue
+        try:
+            out.append(LevelConcordance(level, len(cols), delphi.kendall_w(ratings[:, cols])))
+        except ValueError as exc:
+            out.append(LevelConcordance(level, len(cols), None, str(exc)))
+    return out
+
+
+@dataclass
+class RoundReport:
+    round: Round
+    matrix: RoundMatrix
+    items: list[ItemReport]
+    invited: int
+    answered: int
+    drafts: int
+    response_rate: float
+    item_statistics: delphi.ItemStatistics | None
+    consensus: delphi.ConsensusResult | None
+    concordance: delphi.ConcordanceResult | None
+    concordance_error: str | None
+    authority: delphi.AuthorityResult | None
+    authority_missing: list[str]
+    stability: delphi.StabilityResult | None
+    previous_round: Round | None
+    rule: delphi.ConsensusRule
+    proposals: list[Proposal]
+    groups: dict = field(default_factory=dict)  # group -> ItemStatistics
+    consensus_error: str | None = None  # the round's rule does not fit this round's scale
+    settings: RoundSettings | None = None  # the round's (frozen) analysis settings
+    concordance_midrank: delphi.ConcordanceResult | None = None  # W with missing ranks at the mid-rank
+    concordance_levels: list = field(default_factory=list)      # [LevelConcordance] per indicator level
+
+    @property
+    def agree_at(self) -> float:
+        """The "agree" cut of this round's rule on its scale."""
+        return self.rule.agree_cut(self.round.scale_min, self.round.scale_max)
+
+    @property
+    def w_share(self) -> float | None:
+        """Share of the respondents that the listwise W counts."""
+        if self.concordance is None or not self.answered:
+            return None
+        return self.concordance.m_used / self.answered
+
+    @property
+    def w_few(self) -> bool:
+        """True when the listwise W counts fewer than 70 % of the respondents."""
+        share = self.w_share
+        return share is not None and share < W_MIN_SHARE
+
+    @property
+    def consensus_share(self) -> float | None:
+        if self.consensus is None or not self.items:
+            return None
+        return self.consensus.n_reached / len(self.items)
+
+
+def _authority(settings: RoundSettings, experts: list[Expert]):
+    complete = [e for e in experts if e.familiarity and e.basis]
+    missing = [e.pseudonym for e in experts if not (e.familiarity and e.basis)]
+    if not complete:
+        return None, missing
+    basis_table, familiarity_scale = settings.authority_tables
+    try:
+        result = delphi.authority([e.basis for e in complete], [e.familiarity for e in complete],
+                                  basis_table, familiarity_scale, threshold=settings.cr_threshold)
+    except ValueError:
+        return None, [e.pseudonym for e in experts]
+    return result, missing
+
+
+def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData | None = None) -> RoundReport:
+    """Everything the dashboard shows for one round.
+
+    ``with_identities`` adds the pseudonym to each comment (coordinators only;
+    experts' feedback never has it). ``data``: the request's loader (one is made
+    when not given).
+    """
+    study = rnd.study
+    data = data or RoundData(study)
+    settings = settings_of(rnd)
+    matrix = data.matrix(rnd)
+    m, n = matrix.ratings.shape
+    answered_ids = {e.id for e in matrix.experts}
+    invited = len([e for e in study.experts if not e.is_revoked or e.id in answered_ids])
+    drafts = data.drafts(rnd)
+    rule = settings.rule
+    stats = consensus = concordance = concordance_midrank = stab = None
+    concordance_error = None
+    levels = []
+    if m >= 1 and n >= 1:
+        stats = delphi.item_stats(matrix.ratings, scale_max=rnd.scale_max, scale_min=rnd.scale_min,
+                                  agree_at=agree_at(rnd)) if m >= 2 else None
+    consensus_error = None
+    if stats is not None:
+        try:
+            consensus = rule.evaluate(stats)
+        except ValueError as exc:  # the rule was written for another scale
+            consensus_error = str(exc)
+        try:
+            concordance = delphi.kendall_w(matrix.ratings)
+        except ValueError as exc:
+            concordance_error = str(exc)
+        try:
+            concordance_midrank = delphi.kendall_w(matrix.ratings, False, missing="midrank")
+        except ValueError:
+            concordance_midrank = None
+        levels = concordance_by_level(matrix.ratings, matrix.nodes, data.depths())
+    previous = data.previous(rnd)
+    if previous is not None and m >= 1:
+        stab = pair_stability(data.pair(previous, rnd, matrix.nodes), settings)
+    authority, authority_missing = _authority(settings, matrix.experts)
+    counts = (delphi.category_counts(matrix.ratings, scale_max=rnd.scale_max, scale_min=rnd.scale_min)
+              if m else np.zeros((n, rnd.scale_max - rnd.scale_min + 1), dtype=int))
+    rows = stats.to_rows([node.code for node in matrix.nodes]) if stats is not None else [
+        {"item": node.code} for node in matrix.nodes]
+    decisions = {item.node_id: item.decision.value if item.decision else None for item in data.items(rnd)}
+    items = []
+    for j, node in enumerate(matrix.nodes):
+        ratings = [matrix.ratings_by_pair.get((e.id, node.id)) for e in matrix.experts]
+        item = ItemReport(
+            node=node, stats=rows[j], counts=[int(c) for c in counts[j]],
+            no_opinion=sum(1 for r in ratings if r is not None and r.no_opinion),
+            consensus=bool(consensus.reached[j]) if consensus is not None else False,
+            failed=tuple(consensus.failed[j]) if consensus is not None else (),
+            comments=[r.comment for r in ratings if r is not None and r.comment],
+            reasons=[r.reason for r in ratings if r is not None and r.reason],
+            decision=decisions.get(node.id),
+        )
+        if with_identities:
+            item.comments_by = [(e.pseudonym, r.comment) for e, r in zip(matrix.experts, ratings)
+                                if r is not None and r.comment]
+        if stab is not None:
+            item.stability = {key: _plain(getattr(stab, key)[j])
+                              for key in ("n_paired", "changed", "cv_previous", "cv_change", "p", "stable",
+                                          "judged")}
+        items.append(item)
+    groups = {}
+    if m >= 2:
+        labels = [e.stakeholder_group.value if e.stakeholder_group else "other" for e in matrix.experts]
+        try:
+            groups = delphi.item_stats_by_group(matrix.ratings, labels, scale_max=rnd.scale_max,
+                                                scale_min=rnd.scale_min, agree_at=agree_at(rnd))
+        except ValueError:
+            groups = {}
+    proposals = data.proposals(rnd)
+    return RoundReport(
+        round=rnd, matrix=matrix, items=items, invited=invited, answered=m, drafts=drafts,
+        response_rate=float(delphi.response_rate(invited, m)) if invited else 0.0,
+        item_statistics=stats, consensus=consensus, concordance=concordance,
+        concordance_error=concordance_error, authority=authority, authority_missing=authority_missing,
+        stability=stab, previous_round=previous, rule=rule, proposals=list(proposals), groups=groups,
+        consensus_error=consensus_error, settings=settings, concordance_midrank=concordance_midrank,
+        concordance_levels=levels)
+
+
+def agree_at(rnd: Round) -> float:
+    """The "agree" cut of ``rnd``: stored in its consensus rule (e.g. 7 for COMET's 7–9)."""
+    return settings_of(rnd).rule.agree_cut(rnd.scale_min, rnd.scale_max)
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def pair_stability(pair: AlignedPair, settings: RoundSettings) -> delphi.StabilityResult | None:
+    """``delphi.stability`` of an aligned pair with the round's α and Wilcoxon options."""
+    if len(pair.experts) < 2:
+        return None
+    try:
+        return delphi.stability(pair.previous.ratings, pair.current.ratings, alpha=settings.alpha,
+                                min_paired=settings.min_paired, **settings.wilcoxon)
+    except ValueError:
+        return None
+
+
+def history(study: Study, upto: Round, *, upto_report: RoundReport | None = None,
+            data: RoundData | None = None) -> list[RoundReport]:
+    """Reports of the study's non-draft Delphi rounds up to ``upto`` (for trends).
+
+    ``upto_report``: the report of ``upto`` when the caller already has it (not computed again).
+    """
+    data = data or RoundData(study)
+    return [upto_report if upto_report is not None and r.id == upto.id else round_report(r, data=data)
+            for r in data.rounds_upto(upto)]
+
+
+def stop_decision(rnd: Round, *, data: RoundData | None = None) -> delphi.StopDecision | None:
+    """``delphi.stopping`` over the study's rounds so far, on this round's items,
+    with this round's settings and the aligned pair of the last two rounds."""
+    data = data or RoundData(rnd.study)
+    settings = settings_of(rnd)
+    rounds = data.rounds_upto(rnd)
+    nodes = data.nodes(rnd)
+    matrices = [data.matrix(r, nodes=nodes) for r in rounds]
+    if not matrices or matrices[-1].ratings.shape[0] < 2:
+        return None
+    hist = []
+    for r, mat in zip(rounds, matrices):
+        if mat.ratings.shape[0] < 2:
+            continue
+        hist.append(delphi.item_stats(mat.ratings, scale_max=r.scale_max, scale_min=r.scale_min,
+                                      agree_at=agree_at(r)))
+    stab = pair_stability(data.pair(rounds[-2], rounds[-1], nodes), settings) if len(rounds) >= 2 else None
+    return delphi.stopping(hist, settings.rule, max_rounds=rnd.study.max_rounds, stability=stab)

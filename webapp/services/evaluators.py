@@ -1,0 +1,136 @@
+"""Evaluators invited by link: assignment, their scores with evidence, the objects' mean scores.
+
+Each evaluator scores the leaves of their assigned objects; an object's score of a leaf is the
+mean over the evaluators who scored it (stored as the evaluation's score, source "evaluators").
+Refused input raises ``EvaluationError`` before anything is written.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import EvaluatedObject, EvaluationScore, Evaluator, EvaluatorAssignment, EvaluatorScore, utcnow
+from webapp.services import audit
+from webapp.services.evaluations import EvaluationError, _check_open, settings_of, tree_of
+
+MAX_EVIDENCE = 2000
+
+
+@dataclass(frozen=True)
+class Invitation:
+    evaluator: Evaluator
+    token: str
+
+
+def evaluators_of(evaluation) -> list[Evaluator]:
+    return list(db.session.scalars(select(Evaluator).where(Evaluator.evaluation_id == evaluation.id)
+                                   .order_by(Evaluator.id)))
+
+
+def add_evaluator(evaluation, name: str, object_ids) -> Invitation:
+    _check_open(evaluation)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise EvaluationError(_("Give the evaluator's name (at most 200 characters)."))
+    mine = {o.id: o for o in evaluation.objects}
+    chosen = [mine[i] for i in dict.fromkeys(object_ids) if i in mine]
+    if not chosen or len(chosen) != len(set(object_ids)):
+        raise EvaluationError(_("Assign at least one of this evaluation's objects."))
+    evaluator = Evaluator(evaluation=evaluation, name=name)
+    token = evaluator.issue_token()
+    evaluator.assignments = [EvaluatorAssignment(object=o) for o in chosen]
+    db.session.add(evaluator)
+    db.session.flush()
+    audit.record("evaluation.evaluator_add", study=evaluation.study, target=f"evaluator:{evaluator.id}",
+                 details={"objects": [o.id for o in chosen]})
+    return Invitation(evaluator, token)
+
+
+def revoke(evaluator: Evaluator) -> None:
+    evaluator.revoked_at = utcnow()
+    db.session.flush()
+    audit.record("evaluation.evaluator_revoke", study=evaluator.evaluation.study, target=f"evaluator:{evaluator.id}")
+
+
+def assigned_object(evaluator: Evaluator, object_id: int) -> EvaluatedObject | None:
+    return next((o for o in evaluator.objects if o.id == object_id), None)
+
+
+def scores_of(evaluator: Evaluator, obj: EvaluatedObject) -> dict:
+    """``{code: EvaluatorScore}`` of this evaluator for this object."""
+    rows = db.session.scalars(select(EvaluatorScore).where(EvaluatorScore.evaluator_id == evaluator.id,
+                                                           EvaluatorScore.object_id == obj.id))
+    return {r.code: r for r in rows}
+
+
+def progress(evaluator: Evaluator, obj: EvaluatedObject) -> int:
+    return sum(1 for r in scores_of(evaluator, obj).values() if r.value is not None)
+
+
+def save_scores(evaluator: Evaluator, obj: EvaluatedObject, values: dict, evidence: dict) -> int:
+    """Store an evaluator's scores of one object (empty = not scored) and update the object's means."""
+    evaluation = evaluator.evaluation
+    _check_open(evaluation)
+    if evaluator.is_revoked or assigned_object(evaluator, obj.id) is None:
+        raise EvaluationError(_("This object is not assigned to you."))
+    leaves = tree_of(evaluation).leaves
+    low, high = settings_of(evaluation)["scale"]
+    clean: dict[str, float | None] = {}
+    for code in leaves:
+        raw = (values.get(code) or "").strip().replace(",", ".")
+        if not raw:
+            clean[code] = None
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or not low <= number <= high:
+            raise EvaluationError(_("%(code)s: give a score from %(low)s to %(high)s.", code=code,
+                                    low=f"{low:g}", high=f"{high:g}"))
+        clean[code] = number
+    notes = {code: (evidence.get(code) or "").strip() for code in leaves}
+    if any(len(n) > MAX_EVIDENCE for n in notes.values()):
+        raise EvaluationError(_("An evidence note may have at most %(n)s characters.", n=MAX_EVIDENCE))
+    current = scores_of(evaluator, obj)
+    for code in leaves:
+        row = current.get(code)
+        if clean[code] is None and not notes[code]:
+            if row is not None:
+                db.session.delete(row)
+            continue
+        if row is None:
+            row = EvaluatorScore(evaluator_id=evaluator.id, object_id=obj.id, code=code)
+            db.session.add(row)
+        row.value, row.evidence = clean[code], notes[code]
+    db.session.flush()
+    _update_means(obj, leaves)
+    audit.record("evaluation.evaluator_scores", study=evaluation.study, target=f"evaluated_object:{obj.id}",
+                 actor=f"evaluator:{evaluator.id}",
+                 details={"scored": sum(v is not None for v in clean.values())})
+    return sum(v is not None for v in clean.values())
+
+
+def _update_means(obj: EvaluatedObject, leaves) -> None:
+    """The object's score of each leaf = mean of the evaluators' scores (only leaves evaluators scored)."""
+    rows = db.session.scalars(select(EvaluatorScore).where(EvaluatorScore.object_id == obj.id,
+                                                           EvaluatorScore.value.is_not(None)))
+    sums: dict[str, list[float]] = {}
+    for r in rows:
+        sums.setdefault(r.code, []).append(r.value)
+    existing = {s.code: s for s in obj.scores}
+    for code in leaves:
+        row = existing.get(code)
+        if code in sums:
+            mean = math.fsum(sums[code]) / len(sums[code])
+            if row is None:
+                obj.scores.append(EvaluationScore(code=code, value=mean, source="evaluators"))
+            else:
+                row.value, row.source = mean, "evaluators"
+        elif row is not None and row.source == "evaluators":
+            obj.scores.remove(row)
+    db.session.flush()
