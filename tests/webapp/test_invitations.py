@@ -49,11 +49,11 @@ def test_a_token_is_the_hmac_of_the_expert_and_generation_and_only_its_hash_is_s
 def test_links_can_be_shown_again_without_changing_them(app, study_id, coordinator_client, make_expert):
     a_id, a_token = make_expert(study_id, name="A", email="a@example.org")
     b_id, b_token = make_expert(study_id, name="B")
-    before = snapshot(app)["experts"]
+    before = snapshot(app)["expert"]
     first = links_page(coordinator_client, study_id)
     second = links_page(coordinator_client, study_id)
     assert links_in(first) == links_in(second) == [f"http://localhost/i#{a_token}", f"http://localhost/i#{b_token}"]
-    assert snapshot(app)["experts"] == before  # nothing reissued
+    assert snapshot(app)["expert"] == before  # nothing reissued
     assert open_link(app.test_client(), links_in(first)[0]).status_code == 302
     # filtered to the experts just added
     assert links_in(links_page(coordinator_client, study_id, experts=str(b_id))) == [f"http://localhost/i#{b_token}"]

@@ -17,6 +17,7 @@ from webapp.extensions import db
 from webapp.forms.expert import questionnaire_form, scale_values, target_choices
 from webapp.forms.steering import DeadlineForm
 from webapp.models import Round, RoundKind, utcnow
+from webapp import presentation
 from webapp.services import questionnaire, steering, timezones, wording
 from webapp.services.feedback import feedback_for
 from webapp.services.round_lifecycle import RoundError
@@ -38,12 +39,12 @@ def round_preview(study_id: int, round_id: int):
     # without any expert's own answer.
     expert = SimpleNamespace(id=-1, pseudonym="E00", name="", study=study, locale=None)
     targets = target_choices(questionnaire.proposal_targets(rnd), current_locale())
-    form = questionnaire_form(rnd, data={}, kind_labels=questionnaire.proposal_kind_labels(), targets=targets)
+    form = questionnaire_form(rnd, data={}, kind_labels=presentation.proposal_kind_labels(), targets=targets)
     return render_template(
         "expert/questionnaire.html", expert=expert, study=study, rnd=rnd, form=form, response=None,
         sections=questionnaire.sections(rnd), feedback=feedback_for(expert, rnd),
         progress=questionnaire.progress(None, rnd), scale=scale_values(rnd), proposals=[],
-        kind_labels=questionnaire.proposal_kind_labels(), proposal_status=questionnaire.proposal_status_labels(),
+        kind_labels=presentation.proposal_kind_labels(), proposal_status=presentation.proposal_status_labels(),
         error=None, missing_ids=set(), now=utcnow(), preview=True, changes=wording.changes(rnd),
         relative=lambda delta: format_timedelta(delta, add_direction=True),
         preview_url=url_for("coordinator.round_preview", study_id=study.id, round_id=rnd.id),

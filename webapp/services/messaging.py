@@ -4,11 +4,13 @@ welcome text, and the recipients of an invitation batch. Sending is in
 ``notifications`` and ``mail``."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import DeliveryStatus, Expert, Message, MessageKind, Study
+from webapp.models import AuditEvent, DeliveryStatus, Expert, Message, MessageKind, Study, utcnow
 from webapp.services import audit
 
 
@@ -79,10 +81,6 @@ def recipients(study: Study, mode: str, chosen: list[int] | None = None) -> list
 def problems(study: Study, *, days: int = 7) -> dict:
     """What went wrong lately for this study, for the banner on its pages: the scheduler's
     failed steps (audit ``scheduler.failed``) and the e-mails that failed."""
-    from datetime import timedelta
-
-    from webapp.models import AuditEvent, utcnow
-
     since = utcnow() - timedelta(days=days)
     failures = list(db.session.scalars(select(AuditEvent).where(
         AuditEvent.study_id == study.id, AuditEvent.action == "scheduler.failed", AuditEvent.at >= since)

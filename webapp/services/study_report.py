@@ -19,7 +19,7 @@ from markupsafe import Markup
 import ahp
 from webapp.models import ItemDecision, RoundKind, RoundStatus, Study, utcnow
 from webapp.presentation import familiarity_label, group_label, rule_in_words
-from webapp.services import audit, weight_sets
+from webapp.services import audit, profile_labels, weight_sets
 from webapp.services.delphi_items import round_report
 from webapp.services.round_data import round_matrix
 from webapp.services.round_settings import study_rule
@@ -96,8 +96,6 @@ def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
         (_("Years of experience"), [_experience_band(e.years_experience) for e in experts]),
         (_("Familiarity with the subject"), [familiarity_label(e.familiarity) or _("not given") for e in experts]),
     ]
-    from webapp.services import profile_labels
-
     return ([(label, sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))) for label, values in dims]
             + profile_labels.makeup(experts))
 
