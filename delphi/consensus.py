@@ -54,7 +54,7 @@ PRESETS = {
 #: Preset name -> where the thresholds come from.
 PRESET_SOURCES = {
     "cn-standard": (
-        "Chinese Delphi screening rule (界值法): keep an indicator when its mean > 3.5 and its "
+        "Chinese Delphi screening rule with fixed thresholds (固定阈值): keep an indicator when its mean > 3.5 and its "
         "CV < 0.25 on a 5-point importance scale; the usual textbook rule of Chinese indicator "
         "studies (e.g. 王春枝 & 斯琴 2011 as summarised by SPSSAU). Both comparisons strict."
     ),

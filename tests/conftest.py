@@ -145,11 +145,12 @@ def make_study(app, make_coordinator):
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
-    def make(owner: int | None = None, *, title: str = "Seed study", seed: bool = True):
+    def make(owner: int | None = None, *, title: str = "Seed study", seed: bool = True, time_zone: str = "UTC"):
+        """A Chinese study; its time zone is UTC unless given (so typed times read as UTC)."""
         with app.app_context():
             if owner is None:
                 owner = make_coordinator(f"owner{uuid.uuid4().hex[:6]}")
-            study = studies.create_study(db.session.get(User, owner), title=title)
+            study = studies.create_study(db.session.get(User, owner), title=title, time_zone=time_zone)
             if seed:
                 studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
             db.session.commit()

@@ -42,35 +42,110 @@ class SchedulerLocked(RuntimeError):
 class SweepResult:
     opened: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
-    reminded: dict[int, int] = field(default_factory=dict)  # round id -> reminders delivered
+    reminded: dict[int, int] = field(default_factory=dict)  # round id -> reminders the server took
+    failed: dict[int, str] = field(default_factory=dict)  # study id -> the error of its step
 
     def __str__(self) -> str:
-        return (f"opened {len(self.opened)} round(s), closed {len(self.closed)}, "
+        text = (f"opened {len(self.opened)} round(s), closed {len(self.closed)}, "
                 f"reminded {sum(self.reminded.values())} expert(s) in {len(self.reminded)} round(s)")
+        return text + (f", {len(self.failed)} study(ies) failed" if self.failed else "")
+
+
+def _studies_with_due_rounds(now: datetime) -> list[int]:
+    from sqlalchemy import and_, or_, select
+
+    from webapp.extensions import db
+    from webapp.models import Round, RoundStatus
+
+    due_open = and_(Round.status == RoundStatus.draft, Round.opens_at.is_not(None), Round.opens_at <= now)
+    due_close = and_(Round.status == RoundStatus.open, Round.closes_at.is_not(None), Round.closes_at <= now)
+    return list(db.session.scalars(select(Round.study_id).where(or_(due_open, due_close))
+                                   .distinct().order_by(Round.study_id)))
+
+
+def _isolated(result: SweepResult, study_id: int | None, step: str, work) -> bool:
+    """Run one study's (or one round's) step in its own transaction: on an error roll
+    back only this step, log it and record it for the study's coordinator."""
+    from webapp.extensions import db
+    from webapp.models import Study
+    from webapp.services import audit
+    from webapp.services.mail import header_safe
+
+    try:
+        work()
+        db.session.commit()
+        return True
+    except Exception as exc:  # noqa: BLE001 - one study's failure never stops the others
+        db.session.rollback()
+        log.exception("sweep: %s of study %s failed and was rolled back", step, study_id)
+        error = header_safe(f"{type(exc).__name__}: {exc}", limit=500)
+        if study_id is not None:
+            result.failed[study_id] = error
+            try:
+                audit.record("scheduler.failed", study=db.session.get(Study, study_id), actor="system",
+                             details={"step": step, "error": error})
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - the log has it
+                db.session.rollback()
+                log.exception("sweep: could not record the failure of study %s", study_id)
+        return False
 
 
 def sweep(app: Flask, *, now: datetime | None = None) -> SweepResult:
-    """One pass: open due rounds, close expired ones, send due reminders; one commit.
+    """One pass: open due rounds, close expired ones, send due reminders.
 
-    On any error the whole sweep is rolled back (and raised): the next sweep
-    does it again. Reminders go last, so after an e-mail only the commit is left.
+    Each study's opening/closing and each round's reminder run in a transaction of
+    their own, so one study's failure (a mail server refusing a header, a constraint)
+    is rolled back, logged and shown to that study's coordinator (audit event
+    ``scheduler.failed``) while every other study is served. Messages are queued and
+    committed before they are sent (at most once), then their outcome is committed.
     """
     from webapp.extensions import db
+    from webapp.models import Round, utcnow
     from webapp.services import notifications, round_lifecycle
 
     with app.app_context():
         try:
+            now = now or utcnow()
             result = SweepResult()
-            result.opened = round_lifecycle.open_due_rounds(now=now)
-            result.closed = round_lifecycle.close_expired_rounds(now=now)
-            result.reminded = {o.round_id: o.delivered for o in notifications.send_due_reminders(now=now)}
-            db.session.commit()
+
+            for study_id in _studies_with_due_rounds(now):
+                opened: list[int] = []
+
+                def open_and_close(study_id=study_id, opened=opened):
+                    opened += round_lifecycle.open_due_rounds(now=now, study_id=study_id)
+                    result.closed.extend(round_lifecycle.close_expired_rounds(now=now, study_id=study_id))
+
+                _isolated(result, study_id, "open/close", open_and_close)
+                result.opened.extend(opened)
+                for round_id in opened:
+                    _notify(result, db.session.get(Round, round_id), notifications.queue_round_open,
+                            "round-open notice")
+
+            for round_id in notifications.due_reminder_rounds(now):
+                rnd = db.session.get(Round, round_id)
+                outcome = _notify(result, rnd, lambda r: notifications.queue_due_reminder(r, now=now),
+                                  "reminder")
+                if outcome is not None:
+                    result.reminded[round_id] = outcome.sent + outcome.not_sent
             return result
-        except Exception:
-            db.session.rollback()
-            raise
         finally:
             db.session.remove()
+
+
+def _notify(result: SweepResult, rnd, queue, step: str):
+    """Queue (commit), then deliver and record (commit), each isolated."""
+    from webapp.services import notifications
+
+    study_id = rnd.study_id
+    box = {}
+    if not _isolated(result, study_id, step, lambda: box.setdefault("outcome", queue(rnd))):
+        return None
+    outcome = box.get("outcome")
+    if outcome is None:
+        return None
+    _isolated(result, study_id, step, lambda: notifications.finish(outcome, study=rnd.study, actor="system"))
+    return outcome
 
 
 class SchedulerLock:

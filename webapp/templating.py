@@ -5,6 +5,7 @@ import markdown as md
 import nh3
 from flask import Flask, request, url_for
 from flask_babel import get_locale
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from webapp.i18n import HTML_LANG
@@ -56,6 +57,11 @@ def init_app(app: Flask) -> None:
         status_label=status_label,
     )
     app.jinja_env.add_extension("jinja2.ext.loopcontrols")
+    from webapp.services import timezones
+
+    # A time in the study's time zone, the zone named: {{ rnd.closes_at|study_time(study) }}.
+    app.jinja_env.filters["study_time"] = lambda value, study: timezones.format_in(
+        value, getattr(study, "time_zone", None))
 
     @app.template_filter("local_name")
     def local_name(node):
@@ -83,8 +89,27 @@ def init_app(app: Flask) -> None:
             return "–"
         return f"{100 * float(value):.{digits}f}%"
 
-    @app.template_filter("datetime")
-    def fmt_datetime(value):
-        from flask_babel import format_datetime
+    @app.template_filter("when")
+    @pass_context
+    def fmt_when(context, value, study=None):
+        """Like ``datetime`` inside a <time> that static/js/localtime.js completes with the
+        reader's own local time when their zone differs (experts abroad, travelling)."""
+        from flask_babel import gettext
 
-        return format_datetime(value, "yyyy-MM-dd HH:mm") + " UTC" if value else "–"
+        study = study if study is not None else context.get("study")
+        zone = getattr(study, "time_zone", None) or "UTC"
+        if value is None:
+            return "–"
+        offset = timezones.to_local(value, zone).utcoffset()
+        return Markup('<time datetime="{iso}" data-local-time data-zone-offset="{off}" data-local-label="{label}">'
+                      '{text}</time>').format(
+            iso=value.isoformat(), off=int(offset.total_seconds() // 60) if offset is not None else 0,
+            label=gettext("your time: %(time)s", time="{time}"), text=timezones.format_in(value, zone))
+
+    @app.template_filter("datetime")
+    @pass_context
+    def fmt_datetime(context, value, study=None):
+        """In the study's time zone (the template's ``study`` unless given), the zone named;
+        UTC where no study is in sight."""
+        study = study if study is not None else context.get("study")
+        return timezones.format_in(value, getattr(study, "time_zone", None) or "UTC")

@@ -24,6 +24,12 @@ def stored_values(app, pseudonym, round_id):
         return {node: value for node, value in rows}
 
 
+def no_prefill(app, round_id):
+    with app.app_context():
+        db.session.get(Round, round_id).prefill_answers = False
+        db.session.commit()
+
+
 def item_ids(page):
     return page.locator("article.q-item").evaluate_all("els => els.map(e => Number(e.dataset.node))")
 
@@ -42,6 +48,7 @@ def checked_value(page, node_id):
 def test_answers_survive_a_closed_tab_and_a_dropped_connection(live_demo, phone_zh, browser):
     app = live_demo.app
     round_id = open_round_id(app)
+    no_prefill(app, round_id)  # this test starts from empty answers (prefill: test_prefill_browser.py)
     page = phone_zh.new_page()
     page.goto(live_demo.expert_links["E06"])        # E06 has not started round 2
     page.goto(f"{live_demo.url}/expert/rounds/{round_id}")
@@ -96,6 +103,7 @@ def test_answers_survive_a_closed_tab_and_a_dropped_connection(live_demo, phone_
 def test_submitting_in_the_browser_then_answers_are_read_only(live_demo, desktop_en):
     app = live_demo.app
     round_id = open_round_id(app)
+    no_prefill(app, round_id)
     page = desktop_en.new_page()
     page.goto(live_demo.expert_links["E07"])
     page.goto(f"{live_demo.url}/expert/rounds/{round_id}?lang=en")

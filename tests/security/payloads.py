@@ -14,6 +14,8 @@ NOT_FREE_TEXT = {
     ("audit_event", "actor"), ("audit_event", "action"), ("audit_event", "target"),
     ("weight_set", "payload_text"), ("weight_set", "checksum"), ("study", "api_key_hash"),
     ("evaluation_score", "code"), ("evaluation_score", "source"), ("evaluator", "token_hash"), ("weight_answer", "method"), ("weight_answer", "role"),
+    ("study", "time_zone"),  # an IANA zone name chosen from a list and checked (services/timezones.py)
+    ("message", "locale"),   # "en" / "zh", set by the app
 }
 
 

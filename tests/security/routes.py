@@ -22,6 +22,7 @@ PUBLIC = {
     "auth.logout": "ends whatever session the browser has",
     "auth.expert_leave": "ends whatever session the browser has",
     "auth.invitation": "exchanges an invitation token for an expert session (the token is the credential)",
+    "auth.enter": "the page of an /i#<token> link: posts the token from the URL fragment (same exchange)",
     "api.health": "liveness probe, no data",
     "api.fresh_csrf_token": "a CSRF token for the caller's own session",
     "evaluator.invitation": "exchanges an evaluator's link token for an evaluator session (the token is the credential)",

@@ -70,7 +70,14 @@ def create(client, sid, **overrides):
 
 # --- create and edit ---------------------------------------------------------------------------
 
+def beijing(app, study_id):
+    with app.app_context():
+        db.session.get(Study, study_id).time_zone = "Asia/Shanghai"
+        db.session.commit()
+
+
 def test_create_a_round_stores_settings_in_utc(app, coordinator_client, study_id):
+    beijing(app, study_id)
     page = coordinator_client.get(f"/studies/{study_id}/rounds/new?lang=en")
     assert page.status_code == 200 and b"New Delphi round" in page.data
     scale_free_rule(app, study_id)
@@ -82,20 +89,21 @@ def test_create_a_round_stores_settings_in_utc(app, coordinator_client, study_id
     assert rnd.status is RoundStatus.draft and rnd.title == "First round"
     assert (rnd.scale_min, rnd.scale_max, rnd.rated_level, rnd.reminder_hours) == (1, 9, 1, 24)
     assert rnd.allow_proposals is False and rnd.allow_comments is True
-    # 8 hours east of UTC: the stored UTC moment is 8 hours earlier than the typed time
+    # typed in the study's zone, Beijing time: the stored UTC moment is 8 hours earlier
     assert rnd.closes_at == closes_local.replace(tzinfo=timezone.utc) - timedelta(hours=8)
     with app.app_context():
         codes = [i.node.code for i in db.session.get(Round, rnd.id).items]
     assert codes == ["A", "B", "C", "D"]
 
 
-def test_edit_page_shows_items_and_times_in_the_chosen_zone(app, coordinator_client, study_id):
+def test_edit_page_shows_items_and_times_in_the_studys_zone(app, coordinator_client, study_id):
+    beijing(app, study_id)
     closes_local = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0, tzinfo=None)
     create(coordinator_client, study_id, tz_offset="480", closes_at=local(closes_local))
     rnd = the_round(app)
     html = coordinator_client.get(f"/studies/{study_id}/rounds/{rnd.id}/edit?lang=en").get_data(as_text=True)
-    assert local(closes_local) in html  # shown back in UTC+08:00, as typed
-    assert "UTC+08:00" in html and 'name="nodes"' in html
+    assert local(closes_local) in html  # shown back in Beijing time, as typed
+    assert "Asia/Shanghai (UTC+08:00)" in html and 'name="nodes"' in html
     assert html.count('name="nodes"') == 4
 
 

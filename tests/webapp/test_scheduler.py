@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 import subprocess
 import sys
 from datetime import timedelta
@@ -13,37 +12,35 @@ from sqlalchemy import func, select, update
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, Round, RoundStatus, Study, User, utcnow
-from webapp.services import answers, notifications, round_lifecycle, round_scope
+from tests.webapp.smtp_server import free_port, smtp_server  # noqa: F401 (fixture)
+from webapp.services import answers, between_rounds, notifications, round_lifecycle, round_scope, tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class FakeSMTP:
-    """Stands in for smtplib.SMTP: records every message instead of sending it."""
+class RealSMTP:
+    """A real SMTP server in this process (aiosmtpd): ``sent`` is what it received;
+    ``fail_connect`` points the app at a closed port instead."""
 
-    sent: list = []
-    connections: list = []
-    fail_connect = False
+    def __init__(self, app, inbox):
+        self.app, self.inbox = app, inbox
 
-    def __init__(self, host, port=0, timeout=None):
-        if FakeSMTP.fail_connect:
-            raise ConnectionRefusedError(111, "Connection refused")
-        FakeSMTP.connections.append((host, port))
+    @property
+    def sent(self):
+        return self.inbox.messages
 
-    def send_message(self, msg):
-        FakeSMTP.sent.append(msg)
-        return {}
+    @property
+    def fail_connect(self):
+        return self.app.config["SMTP_PORT"] != self.inbox.port
 
-    def quit(self):
-        pass
+    @fail_connect.setter
+    def fail_connect(self, value):
+        self.app.config["SMTP_PORT"] = free_port() if value else self.inbox.port
 
 
 @pytest.fixture
-def fake_smtp(app, monkeypatch):
-    FakeSMTP.sent, FakeSMTP.connections, FakeSMTP.fail_connect = [], [], False
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    app.config.update(SMTP_HOST="mail.example.org", SMTP_PORT=2525, SMTP_FROM="concordia@example.org")
-    return FakeSMTP
+def fake_smtp(app, smtp_server):
+    return RealSMTP(app, smtp_server)
 
 
 @pytest.fixture
@@ -94,6 +91,17 @@ def status_of(app, round_id):
 
 # --- the sweep ------------------------------------------------------------------------------------
 
+def test_a_due_round_nobody_can_answer_stays_a_draft(app, make_study):
+    from webapp.scheduler import sweep
+
+    sid = make_study()
+    with app.app_context():
+        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, opens_at=utcnow() - timedelta(minutes=1))
+        db.session.commit()
+        rid = rnd.id
+    assert sweep(app).opened == [] and status_of(app, rid) is RoundStatus.draft
+
+
 def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, make_expert):
     from webapp.scheduler import sweep
 
@@ -129,62 +137,130 @@ def test_one_sweep_opens_a_due_round_and_closes_an_expired_one(app, make_study, 
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "round.open")) == 2
 
 
-def test_a_failing_sweep_rolls_back_everything(app, make_study, monkeypatch):
+def test_a_failing_study_is_rolled_back_alone_and_shown_to_its_coordinator(app, make_study, make_expert,
+                                                                           monkeypatch, caplog, coordinator_client):
+    """Issue 15: one study's error used to roll back the whole sweep, so no other study's
+    round ever opened. Now each study's step has its own transaction."""
     from webapp.scheduler import sweep
 
-    sid = make_study()
+    with app.app_context():
+        alice = db.session.scalar(select(User.id).where(User.username == "alice"))
+    broken_sid, fine_sid = make_study(alice, title="Broken"), make_study(title="Fine")
+    for sid in (broken_sid, fine_sid):
+        make_expert(sid)  # a round opens only with somebody to answer it
     now = utcnow()
     with app.app_context():
-        rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))
+        broken = round_scope.create_delphi_round(db.session.get(Study, broken_sid), rated_level=1,
+                                     opens_at=now - timedelta(minutes=1))
+        fine = round_scope.create_delphi_round(db.session.get(Study, fine_sid), rated_level=1, opens_at=now - timedelta(minutes=1))
         db.session.commit()
-        rid = rnd.id
+        broken_id, fine_id = broken.id, fine.id
+    real_open = round_lifecycle.open_due_rounds
 
-    def boom(**_kwargs):
-        raise RuntimeError("mail queue on fire")
+    def open_due(*, now=None, study_id=None):
+        opened = real_open(now=now, study_id=study_id)
+        if study_id == broken_sid:
+            raise RuntimeError("constraint violated in study Broken")
+        return opened
 
-    monkeypatch.setattr(notifications, "send_due_reminders", boom)
-    with pytest.raises(RuntimeError):
-        sweep(app)
-    assert status_of(app, rid) is RoundStatus.draft
+    monkeypatch.setattr(round_lifecycle, "open_due_rounds", open_due)
+    result = sweep(app)
+    assert result.opened == [fine_id] and list(result.failed) == [broken_sid]
+    assert status_of(app, fine_id) is RoundStatus.open
+    assert status_of(app, broken_id) is RoundStatus.draft  # its own step rolled back
+    assert "constraint violated in study Broken" in caplog.text
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "scheduler.failed")).all()
+        assert event.study_id == broken_sid and "constraint violated" in event.details["error"]
+    page = coordinator_client.get(f"/studies/{broken_sid}?lang=en").get_data(as_text=True)
+    assert "The scheduler could not complete “open/close” for this study" in page
+    assert "constraint violated in study Broken" in page
+
+
+def test_a_line_break_in_a_title_or_name_no_longer_stops_the_sweep(app, make_study, make_expert, fake_smtp):
+    """Issue 15: a line break in a study title or an expert's name made the reminder raise
+    (header injection refused) and rolled back every study's sweep. Header values are now
+    folded into one line, and the other study's round opens and is announced."""
+    from webapp.scheduler import sweep
+
+    odd_sid, other_sid = make_study(title="Line\r\nBcc: victim@example.org"), make_study(title="Other")
+    make_expert(odd_sid, name="Wang\nFang", email="wang@example.org")
+    make_expert(other_sid, name="Li", email="li@example.org")
+    now = utcnow()
+    with app.app_context():
+        odd = round_scope.create_delphi_round(db.session.get(Study, odd_sid), rated_level=1, closes_at=now + timedelta(hours=10),
+                                  reminder_hours=24)
+        round_lifecycle.open_round(odd, now=now)
+        other = round_scope.create_delphi_round(db.session.get(Study, other_sid), rated_level=1,
+                                    opens_at=now - timedelta(minutes=1))
+        db.session.commit()
+        odd_id, other_id = odd.id, other.id
+    result = sweep(app)
+    assert result.failed == {}
+    assert status_of(app, other_id) is RoundStatus.open and result.reminded == {odd_id: 1}
+    reminder = fake_smtp.inbox.to("wang@example.org")[0]
+    assert "\n" not in reminder["Subject"] and "Line Bcc: victim@example.org" in reminder["Subject"]
+    assert "Wang Fang" in str(reminder["To"])
+    assert all("victim@example.org" not in str(m["To"]) + str(m.get("Bcc", "")) for m in fake_smtp.sent)
+    assert len(fake_smtp.inbox.to("li@example.org")) == 1  # round-open notice of the other study
+    sweep(app)
+    assert len(fake_smtp.sent) == 2  # nothing twice
+
+
+def test_one_refused_message_does_not_stop_the_others(app, study_id, fake_smtp):
+    from webapp.models import DeliveryStatus, Message
+    from webapp.scheduler import sweep
+
+    fake_smtp.inbox.refuse = {"wang@example.org"}
+    rid = open_round(app, study_id)
+    assert sweep(app).reminded == {rid: 1}
+    assert [str(m["To"]) for m in fake_smtp.sent] == ["Olivia Chen <olivia@example.org>"]
+    with app.app_context():
+        rows = {r.recipient: r for r in db.session.scalars(select(Message))}
+        assert rows["wang@example.org"].status is DeliveryStatus.failed
+        assert "550" in rows["wang@example.org"].error and "mailbox unavailable" in rows["wang@example.org"].error
+        assert rows["olivia@example.org"].status is DeliveryStatus.sent
 
 
 # --- reminders ------------------------------------------------------------------------------------
 
-def test_reminders_go_to_the_log_without_smtp_exactly_once(app, study_id, caplog):
+def test_without_smtp_nothing_is_sent_and_nothing_claims_it_was(app, study_id, caplog):
+    from webapp.models import DeliveryStatus, Message
     from webapp.scheduler import sweep
 
     rid = open_round(app, study_id)
-    caplog.set_level(logging.INFO, logger="webapp")
     result = sweep(app)
     assert result.reminded == {rid: 2}
-    reminders = [r for r in caplog.records if "reminder (no SMTP_HOST" in r.getMessage()]
-    text = "\n".join(r.getMessage() for r in reminders)
-    assert len(reminders) == 2
-    assert "wang@example.org" in text and "olivia@example.org" in text
-    assert "li@example.org" not in text and "gone@example.org" not in text  # submitted, revoked
-    assert "E04" in caplog.text and "no e-mail address" in caplog.text
-    assert "第 1 轮" in text and "Round 1 of the expert consultation" in text  # each in their language
-    assert "https://" not in text and "/invite/" not in text  # the link is never in a reminder
     with app.app_context():
+        rows = db.session.scalars(select(Message).order_by(Message.id)).all()
+        assert [(r.recipient, r.status) for r in rows] == [("wang@example.org", DeliveryStatus.not_sent),
+                                                           ("olivia@example.org", DeliveryStatus.not_sent)]
+        # E03 submitted, E04 has no e-mail, E05 is revoked
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.remind"))
+        assert event.details == {"sent": 0, "not_sent": 2, "failed": 0, "without_email": 1}
         assert db.session.get(Round, rid).reminded_at is not None
-    caplog.clear()
     assert sweep(app).reminded == {}
-    assert "reminder (no SMTP_HOST" not in caplog.text
 
 
-def test_reminders_by_smtp_exactly_once(app, study_id, fake_smtp):
+def test_reminders_by_smtp_exactly_once_with_the_link(app, study_id, fake_smtp):
+    from webapp.models import Expert
     from webapp.scheduler import sweep
 
-    rid = open_round(app, study_id)
+    with app.app_context():
+        db.session.get(Study, study_id).time_zone = "Asia/Shanghai"
+        db.session.commit()
+    open_round(app, study_id)
     sweep(app)
-    assert fake_smtp.connections == [("mail.example.org", 2525)]
-    by_to = {m["To"]: m for m in fake_smtp.sent}
     assert len(fake_smtp.sent) == 2
-    wang = next(m for to, m in by_to.items() if "wang@example.org" in to)
-    olivia = next(m for to, m in by_to.items() if "olivia@example.org" in to)
-    assert "提醒" in wang["Subject"] and "北京时间" in wang.get_content()
-    assert olivia["Subject"].startswith("Reminder: round 1") and "invitation e-mail" in olivia.get_content()
+    [wang] = fake_smtp.inbox.to("wang@example.org")
+    [olivia] = fake_smtp.inbox.to("olivia@example.org")
+    assert "提醒" in wang["Subject"] and "(Asia/Shanghai, UTC+08:00)" in wang.get_content()
+    assert olivia["Subject"].startswith("Reminder: round 1") and "Please answer by" in olivia.get_content()
     assert wang["From"] == "concordia@example.org"
+    with app.app_context():  # each reminder carries the expert's current link
+        for msg, email in ((wang, "wang@example.org"), (olivia, "olivia@example.org")):
+            expert = db.session.scalar(select(Expert).where(Expert.email == email))
+            assert f"/i#{expert.current_token()}" in msg.get_content()
     sweep(app)
     sweep(app)
     assert len(fake_smtp.sent) == 2
@@ -204,19 +280,27 @@ def test_a_reminder_is_not_due_before_its_time(app, study_id, fake_smtp):
         assert db.session.get(Round, rid).reminded_at is not None
 
 
-def test_an_unreachable_mail_server_leaves_the_reminder_for_the_next_sweep(app, study_id, fake_smtp, caplog):
+def test_an_unreachable_mail_server_is_recorded_for_the_coordinator_not_retried_every_minute(
+        app, study_id, fake_smtp, coordinator_client):
+    from webapp.models import DeliveryStatus, Message
     from webapp.scheduler import sweep
 
     rid = open_round(app, study_id)
     fake_smtp.fail_connect = True
     result = sweep(app)
-    assert result.reminded == {}
-    assert "not sent" in caplog.text
+    assert result.reminded == {rid: 0}
     with app.app_context():
-        assert db.session.get(Round, rid).reminded_at is None
+        rows = db.session.scalars(select(Message)).all()
+        assert len(rows) == 2 and all(r.status is DeliveryStatus.failed for r in rows)
+        assert all("127.0.0.1" in r.error for r in rows)  # the connection error, as the server gave it
+        alice = db.session.scalar(select(User).where(User.username == "alice"))
+        db.session.get(Study, study_id).owner_id = alice.id  # the coordinator_client's study
+        db.session.commit()
     fake_smtp.fail_connect = False
     sweep(app)
-    assert len(fake_smtp.sent) == 2
+    assert fake_smtp.sent == []  # at most once: the coordinator decides ("Remind now")
+    page = coordinator_client.get(f"/studies/{study_id}/messages?lang=en").get_data(as_text=True)
+    assert page.count("failed") >= 2 and "127.0.0.1" in page
 
 
 def test_two_sweeps_racing_send_once(app, db_url, tmp_path, study_id, fake_smtp):
@@ -260,8 +344,10 @@ def test_send_reminder_now_button(app, client, make_coordinator, make_study, mak
     assert len(fake_smtp.sent) == 4
 
 
-def test_reminder_button_when_the_server_is_down(app, client, make_coordinator, make_study, make_expert, fake_smtp):
+def test_reminder_button_when_the_server_is_down(app, client, make_coordinator, make_study, make_expert, fake_smtp,
+                                                monkeypatch):
     from tests.conftest import login
+    from webapp.services import mail
 
     owner = make_coordinator("alice")
     login(client)
@@ -270,10 +356,20 @@ def test_reminder_button_when_the_server_is_down(app, client, make_coordinator, 
     rid = open_round(app, sid, submitted=())
     fake_smtp.fail_connect = True
     response = client.post(f"/studies/{sid}/rounds/{rid}/remind?lang=en", follow_redirects=True)
-    assert "could not be sent" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "could not be sent" in response.get_data(as_text=True)
+    assert "Reminder sent" not in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Round, rid).reminded_at is None
-        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "round.remind")) == 0
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.remind"))
+        assert event.details["sent"] == 0 and event.details["failed"] == 1
+
+    # "Remind now" never answers 500, whatever breaks while sending
+    def boom(rows):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(mail, "deliver", boom)
+    fake_smtp.fail_connect = False
+    response = client.post(f"/studies/{sid}/rounds/{rid}/remind?lang=en", follow_redirects=True)
+    assert response.status_code == 200 and "could not be sent" in response.get_data(as_text=True)
 
 
 # --- one scheduler only -----------------------------------------------------------------------------
@@ -344,8 +440,9 @@ def test_scheduler_command_runs_one_sweep_job_a_minute(app, runner, lock_file, m
     SchedulerLock(app).acquire().release()  # released on the way out
 
 
-def test_sweep_command(app, runner, make_study):
+def test_sweep_command(app, runner, make_study, make_expert):
     sid = make_study()
+    make_expert(sid)
     now = utcnow()
     with app.app_context():
         rnd = round_scope.create_delphi_round(db.session.get(Study, sid), rated_level=1, opens_at=now - timedelta(minutes=1))

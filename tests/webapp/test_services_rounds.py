@@ -220,12 +220,13 @@ def test_due_rounds_open(study):
     assert rnd.status is RoundStatus.open and s.status is StudyStatus.running
 
 
-def test_two_workers_closing_the_same_expired_round_close_it_once(db_url, tmp_path, app, make_study):
+def test_two_workers_closing_the_same_expired_round_close_it_once(db_url, tmp_path, app, make_study, make_expert):
     """Two app instances on one database stand for two processes (scheduler and a web worker)."""
     from tests.conftest import make_app
     from webapp.models import AuditEvent
 
     study_id = make_study()
+    make_expert(study_id)  # a round opens only with somebody to answer it
     now = utcnow()
     with app.app_context():
         s = db.session.get(Study, study_id)

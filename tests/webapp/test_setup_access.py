@@ -42,8 +42,13 @@ def urls(study_id: int, node: int, expert: int, token: str):
         ("GET", f"{s}/panel", None),
         ("POST", f"{s}/panel/add", {"name": "Mallory", "email": "m@example.org"}),
         ("POST", f"{s}/panel/import", {"text": "Mallory, m@example.org, Evil"}),
-        ("POST", f"{s}/panel/new-links.csv", {"token": token}),
-        ("POST", f"{s}/panel/links.csv", {"confirm": "y"}),
+        ("GET", f"{s}/panel/links", None),
+        ("GET", f"{s}/panel/links.csv", None),
+        ("GET", f"{s}/panel/{expert}/sheet", None),
+        ("GET", f"{s}/invitations", None),
+        ("POST", f"{s}/invitations", {"recipients": "all", "action": "send"}),
+        ("GET", f"{s}/messages", None),
+        ("GET", f"{s}/messages/copy?ids=1", None),
         ("GET", f"{s}/panel/{expert}", None),
         ("POST", f"{s}/panel/{expert}", {"name": "Renamed"}),
         ("POST", f"{s}/panel/{expert}/reissue", {}),
@@ -97,7 +102,8 @@ def test_a_post_without_a_csrf_token_runs_nothing(app, coordinator_client, setup
         if method == "POST":
             response = coordinator_client.post(path, data=data, csrf=False, content_type="multipart/form-data")
             assert response.status_code in (200, 400), path  # 200/400: a form re-rendered with the data kept
-            assert "/i/" not in response.get_data(as_text=True).replace('href="/i/', ""), path
+            body = response.get_data(as_text=True)
+            assert "/i/" not in body.replace('href="/i/', "") and "/i#" not in body, path
     assert snapshot(app) == before
 
 
@@ -126,6 +132,8 @@ def test_pages_render_in_english_and_chinese(app, coordinator_client, setup, pat
 
 def test_the_links_page_and_errors_render_in_chinese(app, coordinator_client, setup):
     study_id, _node, _expert, _token = setup
-    response = coordinator_client.post(f"/studies/{study_id}/panel/add?lang=zh", data={"name": "李四"})
+    response = coordinator_client.post(f"/studies/{study_id}/panel/add?lang=zh", data={"name": "李四"},
+                                       follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "E02" in page and "邀请链接" in page and "下载这些链接" in page
+    assert response.status_code == 200 and "E02" in page and "邀请链接" in page and "下载全部链接" in page
+    assert "用于微信等即时通讯工具的消息" in page and "可打印的邀请函" in page

@@ -131,9 +131,10 @@ MALFORMED = [
                 ).encode(), "indicator A: the code appears twice"),
     ("cycle", "tree.csv",
      b"code,parent_code,name_zh,name_en\nG,,Goal,Goal\nA,G,A,A\nX,Y,X,X\nY,X,Y,Y\n", "Line 4: indicator X is part of a cycle"),
-    ("wrong extension", "tree.xlsx", b"PK\x03\x04 not a hierarchy", "Upload a .json (hierarchy/1) or a .csv file."),
-    ("not UTF-8", "tree.csv", "code,parent_code,name_zh,name_en\nG,,目标,Goal\nA,G,基础条件,A\n".encode("gbk"),
-     "must be UTF-8"),
+    ("wrong extension", "tree.txt", b"code,parent_code", "Upload a .json (hierarchy/1), .csv or .xlsx file."),
+    ("broken xlsx", "tree.xlsx", b"PK\x03\x04 not a workbook", "The .xlsx file cannot be read"),
+    ("neither UTF-8 nor GBK", "tree.csv", b"code,parent_code,name_zh\nG,,\x81\x20\xff\n",
+     "neither UTF-8 nor GBK/GB18030"),
     ("no name", "tree.json", json.dumps({"code": "G", "name": "Goal", "children": [{"code": "A"}]}).encode(),
      "indicator A: the name is missing"),
 ]
@@ -153,7 +154,7 @@ def test_upload_without_a_file_is_refused(app, coordinator_client, empty_study):
     before = snapshot(app)
     response = coordinator_client.post(f"/studies/{empty_study}/indicators/import?lang=en", data={},
                                        content_type="multipart/form-data")
-    assert response.status_code == 400 and "Choose a .json or .csv file" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Choose a .json, .csv or .xlsx file" in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 

@@ -63,7 +63,20 @@ def children_codes(app, study_id: int, code: str) -> list[str]:
 
 
 def links_in(html: str) -> list[str]:
-    return re.findall(r'value="(http://localhost/i/[^"]+)"', html)
+    """The invitation links shown on a page (``http://localhost/i#<token>``)."""
+    return re.findall(r'value="(http://localhost/i#[^"]+)"', html)
+
+
+def open_link(client, url: str):
+    """Open an invitation link as a browser does: ``/i#<token>`` loads ``/i`` (the fragment
+    stays in the browser) and the page's script posts the token; ``/i/<token>`` (older
+    links) is a plain GET."""
+    path = url.replace("http://localhost", "")
+    if "#" in path:
+        page, token = path.split("#", 1)
+        assert client.get(page).status_code == 200
+        return client.post(page, data={"token": token})
+    return client.get(path)
 
 
 def test_snapshot_sees_a_change(app, make_study):

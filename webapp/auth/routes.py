@@ -7,7 +7,7 @@ from flask_login import current_user, login_user
 
 from webapp.auth.blueprint import bp
 from webapp.extensions import db
-from webapp.forms.auth import LoginForm
+from webapp.forms.auth import EnterForm, LoginForm
 from webapp.forms.base import CsrfOnlyForm
 from webapp.models import Expert, utcnow
 from webapp.security import (
@@ -71,23 +71,44 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/i", methods=["GET", "POST"])
+@keeps_data_on_csrf_failure
+def enter():
+    """The invitation link ``/i#<token>``: the token travels in the fragment, which the
+    browser never sends, so no access log or proxy records it. This page's script
+    (``static/js/enter.js``) posts it; without JavaScript the expert pastes the link."""
+    if request.method == "GET":
+        return render_template("auth/enter.html", form=EnterForm()), 200
+    form = EnterForm(request.form)
+    if not form.validate():
+        return render_template("auth/enter.html", form=form), 400
+    return _sign_in_with(form.token_value(), in_form=True)
+
+
 @bp.route("/i/<token>", methods=["GET", "POST"])
 def invitation(token: str):
-    """Exchange an invitation token for a session, then leave the token-free URL.
+    """Links issued before the fragment form (``/i/<token>``) keep working; the server's
+    access log redacts their path (``webapp/accesslog.py``)."""
+    return _sign_in_with(token, in_form=False)
+
+
+def _sign_in_with(token: str, *, in_form: bool):
+    """Exchange an invitation token for a session, then leave for the token-free URL.
 
     A coordinator who opens an expert's link is asked first (the page posts back to
     continue): the two never share one browser session silently.
     """
-    if len(token) > 100:
-        abort(404)
+    if not token or len(token) > 100:
+        return render_template("auth/invitation_invalid.html", reason="unknown"), 404
     expert = Expert.by_token(token)
     if expert is None:
         return render_template("auth/invitation_invalid.html", reason="unknown"), 404
     if expert.is_revoked:
         return render_template("auth/invitation_invalid.html", reason="revoked"), 403
     if current_user.is_authenticated:
-        if request.method != "POST":
-            return render_template("auth/invitation_confirm.html", token=token, expert=expert)
+        confirmed = request.method == "POST" and (not in_form or request.form.get("confirmed") == "1")
+        if not confirmed:
+            return render_template("auth/invitation_confirm.html", token=token, expert=expert, in_form=in_form)
         end_coordinator_session()
     sign_in_expert(expert)
     if expert.locale or expert.study.default_locale:

@@ -14,7 +14,7 @@ from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.forms.ahp import AhpRoundForm
 from webapp.models import RoundKind, RoundStatus, utcnow
-from webapp.services import ahp_dashboard, ahp_exports, ahp_rounds, round_lifecycle
+from webapp.services import ahp_dashboard, ahp_exports, ahp_rounds, round_lifecycle, timezones
 from webapp.services.round_lifecycle import RoundError
 
 
@@ -31,14 +31,15 @@ def _ahp_round_or_404(study_id: int, round_id: int):
 def _render_form(study, form, *, rnd=None, error=None, status=200):
     groups = ahp_rounds.sibling_groups(study)
     return render_template("coordinator/ahp/form.html", study=study, rnd=rnd, form=form, groups=groups,
-                           error=error, busy=round_lifecycle.busy_round(study) if rnd is None else None), status
+                           error=error, busy=round_lifecycle.busy_round(study) if rnd is None else None,
+                           tz_name=timezones.zone_label(study.time_zone), now=utcnow()), status
 
 
 @bp.route("/<int:study_id>/rounds/new-ahp", methods=["GET", "POST"])
 def ahp_round_new(study_id: int):
     study = get_study_or_404(study_id)
     groups = ahp_rounds.sibling_groups(study)
-    form = AhpRoundForm(request.form if request.method == "POST" else None, groups=groups)
+    form = AhpRoundForm(request.form if request.method == "POST" else None, groups=groups, zone=study.time_zone)
     if request.method == "GET":
         form.blocks.data = [p.id for p, _kids in groups]
         return _render_form(study, form)
@@ -61,9 +62,10 @@ def ahp_round_edit(study_id: int, round_id: int):
     if rnd.status is not RoundStatus.draft:
         flash(_("The settings of an opened round are frozen."), "error")
         return redirect(url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
-    form = AhpRoundForm(request.form if request.method == "POST" else None, groups=ahp_rounds.sibling_groups(study))
+    form = AhpRoundForm(request.form if request.method == "POST" else None, groups=ahp_rounds.sibling_groups(study),
+                        zone=study.time_zone)
     if request.method == "GET":
-        form.load(rnd, ahp_rounds.options_of(rnd), 0)
+        form.load(rnd, ahp_rounds.options_of(rnd))
         return _render_form(study, form, rnd=rnd)
     if not form.validate():
         return _render_form(study, form, rnd=rnd, status=400)

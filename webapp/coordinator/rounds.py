@@ -8,13 +8,16 @@ scheduler runs.
 """
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+import logging
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from webapp import presentation
 from webapp.actions import act, attempt
 from webapp.coordinator.blueprint import bp
+from webapp.coordinator.invitations import after_sending
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.forms.base import CsrfOnlyForm
@@ -24,13 +27,15 @@ from webapp.forms.rounds import (
     RoundItemsForm,
     StoppingRuleForm,
     decisions_form,
-    offset_name,
 )
 from webapp.models import ProposalKind, ProposalStatus, RoundKind, RoundStatus, utcnow
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import between_rounds, notifications, round_lifecycle, round_scope, tree
+from webapp.services import between_rounds, notifications, round_lifecycle, round_scope, steering, timezones, tree
 from webapp.services.delphi_items import round_report, stop_decision
+from webapp.services.round_lifecycle import RoundError
 from webapp.templating import current_locale
+
+log = logging.getLogger("webapp.coordinator")
 
 # --- template helpers ---------------------------------------------------------------------
 
@@ -98,17 +103,6 @@ def _formdata():
     return request.form if request.method == "POST" else None
 
 
-def _tz_preference() -> int:
-    stored = session.get("tz_offset")
-    if isinstance(stored, int):
-        return stored
-    return 480 if current_locale() == "zh" else 0
-
-
-def _remember_tz(form: RoundForm) -> None:
-    session["tz_offset"] = form.offset_minutes
-
-
 def _scope_choices(study, rnd=None):
     has_previous = round_lifecycle.latest_closed_round(study, before=rnd) is not None
     keys = (["carry"] if has_previous else []) + ["all", "1", "2", "3"]
@@ -134,7 +128,7 @@ def _render_form(study, form, *, rnd=None, items_form=None, error=None, preview=
         "coordinator/rounds/form.html", study=study, rnd=rnd, form=form, items_form=items_form,
         candidates=candidates, ticked=ticked, depths=depths, error=error, preview=preview,
         busy=round_lifecycle.busy_round(study) if rnd is None else None,
-        tz_name=offset_name(form.offset_minutes), now=utcnow(),
+        tz_name=timezones.zone_label(study.time_zone), now=utcnow(),
     ), status
 
 
@@ -142,22 +136,19 @@ def _render_form(study, form, *, rnd=None, items_form=None, error=None, preview=
 @keeps_data_on_csrf_failure
 def round_new(study_id: int):
     study = get_study_or_404(study_id)
-    form = RoundForm(_formdata(), scopes=_scope_choices(study))
+    form = RoundForm(_formdata(), scopes=_scope_choices(study), zone=study.time_zone)
     if request.method == "GET":
         previous = round_lifecycle.latest_closed_round(study)
         if previous is not None:
-            form.load(previous, "carry", _tz_preference())
+            form.load(previous, "carry")
             form.title.data = ""
             form.opens_at.data = form.closes_at.data = None
-        else:
-            form.tz_offset.data = str(_tz_preference())
         return _render_form(study, form)
     if "preview" in request.form:
         form.validate()
         return _render_form(study, form, preview=form.instructions.data or "")
     if not form.validate():
         return _render_form(study, form, status=400)
-    _remember_tz(form)
     rnd, refusal = attempt(lambda: round_scope.create_round_in_scope(study, form.scope.data, **form.settings()))
     if refusal:
         return _render_form(study, form, error=refusal, status=400)
@@ -173,16 +164,15 @@ def round_edit(study_id: int, round_id: int):
     if rnd.status is not RoundStatus.draft:
         flash(_("Round %(n)s is no longer a draft; its settings cannot change.", n=rnd.number), "warning")
         return _back_to_round(rnd)
-    form = RoundForm(_formdata(), scopes=_scope_choices(study, rnd))
+    form = RoundForm(_formdata(), scopes=_scope_choices(study, rnd), zone=study.time_zone)
     if request.method == "GET":
-        form.load(rnd, round_scope.round_scope(rnd), _tz_preference())
+        form.load(rnd, round_scope.round_scope(rnd))
         return _render_form(study, form, rnd=rnd)
     if "preview" in request.form:
         form.validate()
         return _render_form(study, form, rnd=rnd, preview=form.instructions.data or "")
     if not form.validate():
         return _render_form(study, form, rnd=rnd, status=400)
-    _remember_tz(form)
     _done, refusal = attempt(lambda: round_scope.update_round_in_scope(rnd, form.scope.data, **form.settings()))
     if refusal:
         return _render_form(study, form, rnd=rnd, error=refusal, status=400)
@@ -199,8 +189,8 @@ def round_items(study_id: int, round_id: int):
         return _back_to_round(rnd)
     candidates = round_scope.candidate_nodes(rnd)
     items_form = RoundItemsForm(request.form, candidates=candidates)
-    form = RoundForm(scopes=_scope_choices(study, rnd))
-    form.load(rnd, round_scope.round_scope(rnd), _tz_preference())
+    form = RoundForm(scopes=_scope_choices(study, rnd), zone=study.time_zone)
+    form.load(rnd, round_scope.round_scope(rnd))
     if not items_form.validate():
         return _render_form(study, form, rnd=rnd, items_form=items_form, status=400)
     nodes, refusal = attempt(lambda: round_scope.set_round_items_by_ids(rnd, items_form.nodes.data))
@@ -260,7 +250,7 @@ def _between_rounds(study, rnd, accept_forms, decisions, stopping_form):
             if parent is not None:
                 form.parent.data = parent.id
                 form.code.data = between_rounds.suggest_code(parent)
-            if current_locale() == "zh":
+            if steering.is_chinese(proposal.text):  # the proposal's language, not the page's
                 form.name_zh.data = proposal.text[:300]
             else:
                 form.name_en.data = proposal.text[:300]
@@ -288,8 +278,34 @@ def _round_url(rnd, anchor: str | None = None) -> str:
 @bp.route("/<int:study_id>/rounds/<int:round_id>/open", methods=["POST"])
 def round_open(study_id: int, round_id: int):
     _study, rnd = _round_or_404(study_id, round_id)
-    return act(lambda: round_lifecycle.open_round(rnd), to=_round_url(rnd),
-               done=_("Round %(n)s is open: the experts can answer with their invitation links.", n=rnd.number))
+    _done, refusal = attempt(lambda: round_lifecycle.open_round(rnd), RoundError)
+    if refusal:
+        flash(refusal, "error")
+        return _back_to_round(rnd)
+    flash(_("Round %(n)s is open: the experts can answer with their invitation links.", n=rnd.number), "success")
+    return _notify_round_open(_study, rnd)
+
+
+def _notify_round_open(study, rnd):
+    """Every expert with an active link gets "round n is open" with their link; without a
+    mail server the coordinator is told to send the messages (and gets them to copy)."""
+    outcome = notifications.queue_round_open(rnd)
+    if not outcome.rows:
+        if outcome.without_email:
+            flash(_("No expert has an e-mail address: send them their links yourself (Expert panel → "
+                    "Invitation links)."), "warning")
+        return _back_to_round(rnd)
+    db.session.commit()
+    try:
+        notifications.finish(outcome, study=study)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the round is open; the page says the e-mails failed
+        db.session.rollback()
+        log.exception("round-open notices of round %s of study %s failed", rnd.number, study.id)
+        flash(_("The e-mails announcing the round could not be sent; see the messages page."), "error")
+        return _back_to_round(rnd)
+    return after_sending(study, outcome, _("%(n)s experts were e-mailed that the round is open.", n=outcome.sent),
+                         back=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
 
 
 @bp.route("/<int:study_id>/rounds/<int:round_id>/close", methods=["POST"])
@@ -309,20 +325,29 @@ def round_delete(study_id: int, round_id: int):
                done=_("Draft round %(n)s deleted.", n=rnd.number))
 
 
-def _reminder_message(outcome) -> str:
-    message = _("Reminder sent to %(n)s experts.", n=outcome.delivered)
-    if outcome.without_email:
-        message += " " + _("%(n)s without an e-mail address were not reminded.", n=outcome.without_email)
-    if outcome.failed:
-        message += " " + _("%(n)s were refused by the mail server.", n=outcome.failed)
-    return message
-
-
 @bp.route("/<int:study_id>/rounds/<int:round_id>/remind", methods=["POST"])
 def round_remind(study_id: int, round_id: int):
-    _study, rnd = _round_or_404(study_id, round_id)
-    return act(lambda: notifications.send_reminders_now(rnd), to=_round_url(rnd), done=_reminder_message,
-               category=lambda outcome: "warning" if outcome.without_email or outcome.failed else "success")
+    study, rnd = _round_or_404(study_id, round_id)
+    try:
+        outcome = notifications.queue_reminders_now(rnd)
+        db.session.commit()  # queued (and the automatic reminder claimed): nothing goes twice
+    except RoundError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back_to_round(rnd)
+    try:
+        notifications.finish(outcome, study=study, manual=True)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - never a 500: the page says what happened
+        db.session.rollback()
+        log.exception("reminders of round %s of study %s: delivery failed", rnd.number, study.id)
+        flash(_("The reminders could not be sent; see the messages page."), "error")
+        return _back_to_round(rnd)
+    if outcome.sent == 0 and outcome.failed:
+        flash(_("The reminders could not be sent: %(why)s", why="; ".join(outcome.errors[:3])), "error")
+        return _back_to_round(rnd)
+    return after_sending(study, outcome, _("Reminder sent to %(n)s experts.", n=outcome.sent),
+                         back=url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id))
 
 
 @bp.route("/<int:study_id>/rounds/finish", methods=["POST"])

@@ -30,9 +30,15 @@ def index():
 def new_study():
     form = StudyForm(request.form)
     if request.method == "POST" and form.validate():
-        study = studies.create_study(current_user, title=form.title.data,
-                                     description=form.description.data or "",
-                                     default_locale=form.default_locale.data)
+        try:
+            study = studies.create_study(current_user, title=form.title.data,
+                                         description=form.description.data or "",
+                                         default_locale=form.default_locale.data,
+                                         time_zone=form.time_zone.data or None)
+        except studies.StudyError as exc:
+            db.session.rollback()
+            form.time_zone.errors = [str(exc)]
+            return render_template("coordinator/study_form.html", form=form), 400
         db.session.commit()
         flash(_("Study created. Next, import its indicator hierarchy."), "success")
         return redirect(url_for("coordinator.study", study_id=study.id))

@@ -1,8 +1,7 @@
 """Study set-up pages: the indicator system, the study settings and the expert panel.
 
 Views are thin: parse a form, call one service, commit once, flash, redirect.
-Invitation links are the exception to the redirect: only their hash is
-stored, so the page that (re)issues them shows them once, in the POST's answer.
+Invitation links can be shown again at any time (``coordinator/invitations.py``).
 """
 from __future__ import annotations
 
@@ -23,14 +22,13 @@ from webapp.forms.setup import (
     HierarchyUploadForm,
     NodeEditForm,
     NodeForm,
-    ReissueAllForm,
 )
 import delphi
 from webapp import presentation
 from webapp.actions import act, attempt
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import hierarchy_edit, hierarchy_io, panel, studies
-from webapp.services.demo import seed_hierarchy_bytes
+from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, profile_labels, studies
+from webapp.services.hierarchy_io import seed_hierarchy_bytes
 from webapp.services.hierarchy_io import HierarchyError
 from webapp.services.panel import PanelError
 from webapp.services.studies import StudyError
@@ -207,7 +205,7 @@ def _locale() -> str:
 # --- settings ---------------------------------------------------------------------------------
 
 def _preset_choices():
-    titles = {"cn-standard": _("Chinese screening rule (界值法)"),
+    titles = {"cn-standard": _("Chinese screening rule (fixed thresholds)"),
               "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%"),
               "comet": _("COMET (agreement on 7–9)")}
     names = sorted(delphi.ConsensusRule.presets(), key=lambda n: (n != studies.DEFAULT_CONSENSUS_PRESET, n))
@@ -221,7 +219,7 @@ def _render_settings(study, *, general=None, consensus=None, authority=None, sta
     basis, familiarity = studies.authority_tables_of(study)
     if general is None:
         general = StudyForm(title=study.title, description=study.description,
-                            default_locale=study.default_locale)
+                            default_locale=study.default_locale, time_zone=study.time_zone)
     if consensus is None:
         consensus = ConsensusRuleForm(data=ConsensusRuleForm.data_for(rule), presets=_preset_choices())
     if authority is None:
@@ -247,7 +245,7 @@ def settings(study_id: int):
     if form.validate():
         _done, refusal = attempt(lambda: studies.update_study(
             study, title=form.title.data, description=form.description.data or "",
-            default_locale=form.default_locale.data), StudyError)
+            default_locale=form.default_locale.data, time_zone=form.time_zone.data or None), StudyError)
         if refusal:
             form.title.errors = [refusal]
         else:
@@ -298,30 +296,24 @@ def settings_authority_reset(study_id: int):
 
 # --- panel ---------------------------------------------------------------------------------
 
-def _render_panel(study, *, add_form=None, list_form=None, reissue_form=None, status=200):
+def _render_panel(study, *, add_form=None, list_form=None, status=200):
     experts = panel.experts_of(study)
     return render_template(
         "coordinator/setup/panel.html", study=study, experts=experts,
         summary=panel.panel_summary(study),
         completeness={e.id: panel.profile_completeness(e) for e in experts},
         missing={e.id: panel.profile_missing(e) for e in experts},
+        deliveries=messaging.latest_by_expert(study),
+        makeup=profile_labels.makeup([e for e in experts if not e.is_revoked]),
         add_form=add_form or ExpertForm(), list_form=list_form or ExpertListForm(),
-        reissue_form=reissue_form or ReissueAllForm(),
     ), status
 
 
-def invitation_link(token: str) -> str:
-    """The link an expert opens; PUBLIC_BASE_URL (when set) wins over the request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for("auth.invitation", token=token)
-    return url_for("auth.invitation", token=token, _external=True)
-
-
-def _render_links(study, invitations, *, title: str, status=200):
-    """The only time these links are ever shown (only their hash is kept)."""
-    rows = [(inv.expert, inv.token, invitation_link(inv.token)) for inv in invitations]
-    return render_template("coordinator/setup/links.html", study=study, rows=rows, title=title), status
+def _to_links(study, invitations, message: str):
+    """After adding experts: their links, on the page that can show them again."""
+    flash(message, "success")
+    return redirect(url_for("coordinator.panel_links", study_id=study.id,
+                            experts=",".join(str(inv.expert.id) for inv in invitations)))
 
 
 @bp.route("/<int:study_id>/panel")
@@ -341,8 +333,8 @@ def panel_add(study_id: int):
         if refusal:
             form.email.errors = [refusal]
         else:
-            return _render_links(study, [invitation], title=_("%(pseudonym)s added to the panel",
-                                                              pseudonym=invitation.expert.pseudonym))
+            return _to_links(study, [invitation], _("%(pseudonym)s added to the panel",
+                                                    pseudonym=invitation.expert.pseudonym))
     return _render_panel(study, add_form=form, status=400)
 
 
@@ -352,50 +344,19 @@ def panel_import(study_id: int):
     study = get_study_or_404(study_id)
     form = ExpertListForm(_posted())
     if form.validate():
-        invitations, refusal = attempt(lambda: panel.add_experts(study, panel.parse_expert_list(
-            panel.decode_list(form.file.data.read()) if form.has_file() else form.text.data)), PanelError)
+        invitations, refusal = attempt(lambda: panel.add_experts(study, panel_lists.parse_expert_list(
+            panel_lists.decode_list(form.file.data.read(), form.file.data.filename) if form.has_file()
+            else form.text.data)), PanelError)
         if refusal:
             (form.file if form.has_file() else form.text).errors = [refusal]
         else:
-            return _render_links(study, invitations, title=_("%(n)s experts added to the panel",
-                                                             n=len(invitations)))
+            return _to_links(study, invitations, _("%(n)s experts added to the panel", n=len(invitations)))
     return _render_panel(study, list_form=form, status=400)
-
-
-@bp.route("/<int:study_id>/panel/new-links.csv", methods=["POST"])
-def panel_links_csv(study_id: int):
-    """The CSV of links just shown: the page posts its tokens back (nothing is kept)."""
-    study = get_study_or_404(study_id)
-    try:
-        invitations = panel.invitations_for_tokens(study, request.form.getlist("token"))
-    except PanelError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("coordinator.panel_page", study_id=study.id))
-    return _links_csv_response(study, invitations, "new-invitation-links")
-
-
-@bp.route("/<int:study_id>/panel/links.csv", methods=["POST"])
-def panel_reissue_all(study_id: int):
-    """All links as CSV: every active link is reissued (the old ones stop working)."""
-    study = get_study_or_404(study_id)
-    form = ReissueAllForm(request.form)
-    if not form.validate():
-        return _render_panel(study, reissue_form=form, status=400)
-    invitations, refusal = attempt(lambda: panel.reissue_all(study), PanelError)
-    if refusal:
-        form.confirm.errors = [refusal]
-        return _render_panel(study, reissue_form=form, status=400)
-    return _links_csv_response(study, invitations, "invitation-links")
 
 
 def _update_expert(expert, form) -> None:
     panel.update_contact(expert, **form.contact_data())
     panel.update_profile(expert, form.profile_data())
-
-
-def _links_csv_response(study, invitations, name: str) -> Response:
-    return Response(panel.links_csv(invitations, invitation_link), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="study-{study.id}-{name}.csv"'})
 
 
 @bp.route("/<int:study_id>/panel/<int:expert_id>", methods=["GET", "POST"])
@@ -426,10 +387,11 @@ def expert_edit(study_id: int, expert_id: int):
 def expert_reissue(study_id: int, expert_id: int):
     study = get_study_or_404(study_id)
     expert = _expert_or_404(study, expert_id)
-    token = panel.reissue(expert)
+    panel.reissue(expert)
     db.session.commit()
-    return _render_links(study, [studies.Invitation(expert, token)],
-                         title=_("New link for %(pseudonym)s", pseudonym=expert.pseudonym))
+    flash(_("New link for %(pseudonym)s: the previous link no longer works.", pseudonym=expert.pseudonym),
+          "success")
+    return redirect(url_for("coordinator.panel_links", study_id=study.id, experts=str(expert.id)))
 
 
 @bp.route("/<int:study_id>/panel/<int:expert_id>/revoke", methods=["POST"])

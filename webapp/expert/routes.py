@@ -6,7 +6,7 @@ An expert reaches only their own study's rounds: any other round id is a 404.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 
@@ -17,7 +17,7 @@ from webapp.forms.setup import ExpertProfileForm
 from webapp.models import RoundKind, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import answers, panel, questionnaire
+from webapp.services import answers, panel, questionnaire, wording
 from webapp.services.feedback import feedback_for
 from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
@@ -51,16 +51,32 @@ def _round_or_404(round_id: int):
 
 def _form_for(rnd, *, formdata=None, response=None):
     targets = target_choices(questionnaire.proposal_targets(rnd), current_locale())
-    return questionnaire_form(rnd, formdata=formdata,
-                              data=None if formdata is not None else initial_data(questionnaire.own_ratings(response)),
+    data = None
+    if formdata is None:
+        own = questionnaire.own_ratings(response)
+        prefill = _prefill(rnd, response)[0] if response is None or not response.is_submitted else {}
+        data = initial_data({**prefill, **own})
+    return questionnaire_form(rnd, formdata=formdata, data=data,
                               kind_labels=presentation.proposal_kind_labels(), targets=targets)
+
+
+def _prefill(rnd, response):
+    """This expert's previous answers preselected (not yet answered in this round)."""
+    if "prefill" not in g:
+        ratings, previous = questionnaire.prefill_ratings(current_expert(), rnd)
+        own = set(questionnaire.own_ratings(response))
+        g.prefill = ({nid: r for nid, r in ratings.items() if nid not in own}, previous)
+    return g.prefill
 
 
 def _render_questionnaire(rnd, form, *, response, status=200, error=None, missing_ids=()):
     expert = current_expert()
     feedback = feedback_for(expert, rnd)
+    prefilled, previous = _prefill(rnd, response) if status == 200 else ({}, None)
     return render_template(
         "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
+        prefilled=set(prefilled), prefill_round=previous,
+        changes=wording.changes(rnd),
         response=response, sections=questionnaire.sections(rnd), feedback=feedback,
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd),

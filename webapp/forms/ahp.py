@@ -16,8 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from webapp.forms.base import BaseForm, choices
-from webapp.forms.rounds import DATETIME_FORMAT, from_utc, offset_choices, to_utc
-from webapp.services import ahp_settings
+from webapp.forms.rounds import DATETIME_FORMAT
+from webapp.services import ahp_settings, timezones
 
 
 def _pairs(mapping):
@@ -51,21 +51,13 @@ class AhpRoundForm(BaseForm):
     stop_change = FloatField(_l("and no group weight changes by more than"), default=0.02,
                              validators=[Optional(), NumberRange(0, 1)])
     stop_rounds = IntegerField(_l("or after this many AHP rounds"), default=3, validators=[Optional(), NumberRange(1, 20)])
-    tz_offset = SelectField(_l("Time zone of the times below"), default="0")
     closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()])
     reminder_hours = IntegerField(_l("Reminder e-mail, hours before closing"), validators=[Optional(), NumberRange(1, 720)])
 
-    def __init__(self, *args, groups=(), **kwargs):
+    def __init__(self, *args, groups=(), zone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
         self.blocks.choices = choices([(p.id, p.code) for p, _kids in groups])
-        self.tz_offset.choices = offset_choices()
-
-    @property
-    def offset_minutes(self) -> int:
-        try:
-            return int(self.tz_offset.data)
-        except (TypeError, ValueError):
-            return 0
+        self.zone = zone  # the study's time zone: times are typed and shown in it
 
     def manual(self) -> dict:
         out = {}
@@ -94,10 +86,10 @@ class AhpRoundForm(BaseForm):
 
     def schedule(self) -> dict:
         return {"title": (self.title.data or "").strip(), "instructions": self.instructions.data or "",
-                "closes_at": to_utc(self.closes_at.data, self.offset_minutes),
+                "closes_at": timezones.to_utc(self.closes_at.data, self.zone),
                 "reminder_hours": self.reminder_hours.data}
 
-    def load(self, rnd, options: dict, offset_minutes: int) -> None:
+    def load(self, rnd, options: dict) -> None:
         self.title.data, self.instructions.data = rnd.title, rnd.instructions
         self.blocks.data = [item.node_id for item in rnd.items]
         self.method.data = options.get("method", "ahp")
@@ -108,6 +100,6 @@ class AhpRoundForm(BaseForm):
         b, s = options["bootstrap"], options["stopping"]
         self.resamples.data, self.seed.data, self.noise.data = b["resamples"], b["seed"], b["noise"]
         self.stop_s_star.data, self.stop_change.data, self.stop_rounds.data = s["s_star"], s["max_change"], s["max_rounds"]
-        self.tz_offset.data = str(offset_minutes)
-        self.closes_at.data = from_utc(rnd.closes_at, offset_minutes)
+        local = timezones.to_local(rnd.closes_at, self.zone)
+        self.closes_at.data = local.replace(tzinfo=None) if local is not None else None
         self.reminder_hours.data = rnd.reminder_hours

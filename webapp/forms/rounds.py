@@ -1,7 +1,7 @@
 """Forms of the round pages: the round's settings, its items, between-round decisions."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -18,33 +18,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.forms.base import BaseForm, choices
+from webapp.services import timezones
 
 SCALES = {"1-5": (1, 5), "1-9": (1, 9), "0-10": (0, 10)}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def _offset_label(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "−"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{mins:02d}" if minutes else "UTC"
-
-
-def offset_choices():
-    """Time-zone offsets in minutes: whole and half hours, and the quarter-hour zones in use."""
-    minutes = sorted(set(range(-12 * 60, 14 * 60 + 1, 30)) | {345, 525, 765})
-    pairs = []
-    for m in minutes:
-        label = _offset_label(m)
-        if m == 0:
-            label = _l("UTC (coordinated universal time)")
-        elif m == 480:
-            label = _l("UTC+08:00 — China (Beijing time)")
-        pairs.append((str(m), label))
-    return choices(pairs)
-
-
-def offset_name(minutes: int) -> str:
-    return _offset_label(minutes)
+def _naive(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=None) if value is not None else None
 
 
 def _check_year(field) -> None:
@@ -53,18 +34,6 @@ def _check_year(field) -> None:
         raise ValidationError(_l("Choose a date between the years 2000 and 2999."))
 
 
-def to_utc(value: datetime | None, offset_minutes: int) -> datetime | None:
-    """A naive ``datetime-local`` value, read in the given offset, as aware UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone(timedelta(minutes=offset_minutes))).astimezone(timezone.utc)
-
-
-def from_utc(value: datetime | None, offset_minutes: int) -> datetime | None:
-    """An aware UTC datetime as the naive local time of the given offset (for the input)."""
-    if value is None:
-        return None
-    return value.astimezone(timezone(timedelta(minutes=offset_minutes))).replace(tzinfo=None)
 
 
 class RoundForm(BaseForm):
@@ -88,7 +57,9 @@ class RoundForm(BaseForm):
         description=_l("Counts as a missing answer, not as a rating."))
     drop_consensus_items = BooleanField(
         _l("Indicators that reached consensus in the previous round leave this round"), default=False)
-    tz_offset = SelectField(_l("Time zone of the times below"), default="0")
+    prefill_answers = BooleanField(
+        _l("Preselect each expert's answer of the previous round (marked; they can change it)"), default=True,
+        description=_l("From round 2 on. Experts then only change what they want to revise."))
     opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()],
                                   description=_l("Empty: open it with the button. Otherwise the scheduler opens it then."))
     closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()],
@@ -98,10 +69,10 @@ class RoundForm(BaseForm):
         _l("Reminder e-mail, hours before closing"), validators=[Optional(), NumberRange(1, 720)],
         description=_l("Experts who have not submitted get one reminder. Empty: no automatic reminder."))
 
-    def __init__(self, *args, scopes=(), **kwargs):
+    def __init__(self, *args, scopes=(), zone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
         self.scope.choices = choices(scopes)
-        self.tz_offset.choices = offset_choices()
+        self.zone = zone  # the study's time zone: times are typed and shown in it
 
     def validate_scale_max(self, field):
         if self.scale.data == "custom":
@@ -119,17 +90,9 @@ class RoundForm(BaseForm):
         if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
             raise ValidationError(_l("The round must open before it closes."))
 
-    @property
-    def offset_minutes(self) -> int:
-        try:
-            return int(self.tz_offset.data)
-        except (TypeError, ValueError):
-            return 0
-
     def settings(self) -> dict:
         """The service's keyword arguments, times converted to aware UTC."""
         lo, hi = SCALES.get(self.scale.data, (self.scale_min.data, self.scale_max.data))
-        offset = self.offset_minutes
         return {
             "title": (self.title.data or "").strip(),
             "instructions": self.instructions.data or "",
@@ -138,12 +101,13 @@ class RoundForm(BaseForm):
             "allow_proposals": bool(self.allow_proposals.data),
             "allow_no_opinion": bool(self.allow_no_opinion.data),
             "drop_consensus_items": bool(self.drop_consensus_items.data),
-            "opens_at": to_utc(self.opens_at.data, offset),
-            "closes_at": to_utc(self.closes_at.data, offset),
+            "prefill_answers": bool(self.prefill_answers.data),
+            "opens_at": timezones.to_utc(self.opens_at.data, self.zone),
+            "closes_at": timezones.to_utc(self.closes_at.data, self.zone),
             "reminder_hours": self.reminder_hours.data,
         }
 
-    def load(self, rnd, scope: str, offset_minutes: int) -> None:
+    def load(self, rnd, scope: str) -> None:
         """Fill the form from a stored round (GET of the edit page)."""
         self.title.data = rnd.title
         self.instructions.data = rnd.instructions
@@ -151,11 +115,11 @@ class RoundForm(BaseForm):
         self.scale.data = key if key in SCALES else "custom"
         self.scale_min.data, self.scale_max.data = rnd.scale_min, rnd.scale_max
         self.scope.data = scope
-        for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items"):
+        for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items",
+                     "prefill_answers"):
             getattr(self, name).data = getattr(rnd, name)
-        self.tz_offset.data = str(offset_minutes)
-        self.opens_at.data = from_utc(rnd.opens_at, offset_minutes)
-        self.closes_at.data = from_utc(rnd.closes_at, offset_minutes)
+        self.opens_at.data = _naive(timezones.to_local(rnd.opens_at, self.zone))
+        self.closes_at.data = _naive(timezones.to_local(rnd.closes_at, self.zone))
         self.reminder_hours.data = rnd.reminder_hours
 
 

@@ -16,6 +16,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -40,9 +41,10 @@ class FileRequired:
 # --- indicator system -----------------------------------------------------------------------
 
 class HierarchyUploadForm(BaseForm):
-    file = FileField(_l("Hierarchy file (.json or .csv)"),
-                     validators=[FileRequired(_l("Choose a .json or .csv file to import."))],
-                     render_kw={"accept": ".json,.csv,application/json,text/csv"})
+    file = FileField(_l("Hierarchy file (.json, .csv or .xlsx)"),
+                     validators=[FileRequired(_l("Choose a .json, .csv or .xlsx file to import."))],
+                     render_kw={"accept": ".json,.csv,.xlsx,application/json,text/csv,"
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 
 
 class NodeForm(BaseForm):
@@ -214,13 +216,14 @@ class ExpertListForm(BaseForm):
 
     text = TextAreaField(
         _l("Paste a list"), validators=[Length(max=200_000)],
-        description=_l("One expert per line: name, e-mail, organisation and optionally the group "
-                       "(regulator, platform, enterprise, academia, other). Commas or tabs (pasted "
-                       "from Excel) separate the columns."),
+        description=_l("One expert per line: name, e-mail, organisation and optionally the group. "
+                       "Tabs (pasted from Excel), commas or spaces separate the columns; the e-mail "
+                       "address is recognised wherever it stands."),
         render_kw={"rows": 6, "placeholder": "王建国, wang@example.org, 广州海关技术中心, regulator\n"
                                              "Olivia Chen, olivia@example.com, Pearl River Instruments, enterprise"})
-    file = FileField(_l("…or upload a CSV or text file (UTF-8)"),
-                     render_kw={"accept": ".csv,.txt,text/csv,text/plain"})
+    file = FileField(_l("…or upload a file (.xlsx, or CSV/text in UTF-8 or GBK)"),
+                     render_kw={"accept": ".csv,.txt,.xlsx,text/csv,text/plain,"
+                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -233,9 +236,20 @@ class ExpertListForm(BaseForm):
         return isinstance(self.file.data, FileStorage) and bool(self.file.data.filename)
 
 
-class ReissueAllForm(BaseForm):
-    confirm = BooleanField(_l("I understand: every current link stops working and is replaced by a new one."),
-                           validators=[DataRequired(_l("Tick the box to confirm that all links are replaced."))])
+class InvitationForm(BaseForm):
+    """The invitation e-mail: its welcome text and to whom (preview first, then send)."""
+
+    welcome_text = TextAreaField(
+        _l("Welcome text"), validators=[Optional(), Length(max=4000)],
+        description=_l("Plain text at the top of the invitation, e.g. the purpose of the study, what is asked "
+                       "and how long it takes. The personal link, the deadline and the expert number are "
+                       "added for each expert."))
+    recipients = RadioField(_l("Send to"), choices=choices([
+        ("new", _l("Experts not invited by e-mail yet")),
+        ("all", _l("Every expert with an active link")),
+        ("chosen", _l("The experts ticked below")),
+    ]), default="new")
+    experts = SelectMultipleField(_l("Experts"), coerce=int, validate_choice=False)
 
 
 # --- expert profile (shared with the experts' self-assessment) ---------------------------
@@ -253,9 +267,18 @@ class ExpertProfileForm(BaseForm):
                                     render_kw={"min": 0, "max": 80, "inputmode": "numeric"})
     stakeholder_group = RadioField(_l("Stakeholder group"), validators=[Optional()])
     familiarity = RadioField(_l("Familiarity with the subject of the consultation"), validators=[Optional()])
+    title = SelectField(_l("Professional title (职称)"), validators=[Optional()], default="")
+    education = SelectField(_l("Education (学历)"), validators=[Optional()], default="")
+    age_band = SelectField(_l("Age"), validators=[Optional()], default="")
+    organisation_type = SelectField(_l("Type of organisation"), validators=[Optional()], default="")
 
     def __init__(self, *args, require_authority: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        from webapp.services import profile_labels
+
+        for key, (codes, labels) in profile_labels.FIELDS.items():
+            names = labels()
+            getattr(self, key).choices = choices([("", _l("not given"))] + [(c, names[c]) for c in codes])
 
         self.require_authority = require_authority
         self.stakeholder_group.choices = choices(list(group_labels().items()))
@@ -305,12 +328,15 @@ class ExpertProfileForm(BaseForm):
             "stakeholder_group": self.stakeholder_group.data or None,
             "familiarity": self.familiarity.data or None,
             "basis": basis or None,
+            "title": self.title.data or None, "education": self.education.data or None,
+            "age_band": self.age_band.data or None, "organisation_type": self.organisation_type.data or None,
         }
 
     @staticmethod
     def data_for(profile: dict) -> dict:
         """Initial data from ``panel.profile_of(expert)``."""
-        data = {k: v for k, v in profile.items() if k != "basis"}
+        data = {k: (v if v is not None else "") if k in ("title", "education", "age_band", "organisation_type") else v
+                for k, v in profile.items() if k != "basis"}
         for source, level in (profile.get("basis") or {}).items():
             data[f"basis_{source}"] = level
         return data

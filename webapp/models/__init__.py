@@ -10,6 +10,7 @@ from webapp.models.evaluation import (
     EvaluationScore,
     EvaluationStatus,
 )
+from webapp.models.message import DeliveryStatus, Message, MessageKind
 from webapp.models.response import (
     Judgment,
     Proposal,
@@ -38,9 +39,9 @@ from webapp.models.weight_answer import WeightAnswer
 from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawal
 
 __all__ = [
-    "AuditEvent", "BASIS_LEVELS", "BlockNote", "EvaluatedObject", "Evaluation", "EvaluationKind",
-    "EvaluationScore", "EvaluationStatus", "Evaluator", "EvaluatorAssignment", "EvaluatorScore",
-    "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS",
+    "AuditEvent", "BASIS_LEVELS", "BlockNote", "DeliveryStatus", "EvaluatedObject", "Evaluation",
+    "EvaluationKind", "EvaluationScore", "EvaluationStatus", "Evaluator", "EvaluatorAssignment",
+    "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message", "MessageKind",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",

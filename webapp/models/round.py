@@ -64,6 +64,8 @@ class Round(db.Model):
     allow_proposals: Mapped[bool] = mapped_column(default=True)
     allow_no_opinion: Mapped[bool] = mapped_column(default=True)
     drop_consensus_items: Mapped[bool] = mapped_column(default=False)
+    # From round 2: each expert's previous answer preselected (marked, changeable).
+    prefill_answers: Mapped[bool] = mapped_column(default=True, server_default="1")
     # Reminders to experts who have not submitted, this many hours before closing.
     reminder_hours: Mapped[int | None]
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -194,6 +196,25 @@ class RoundItem(db.Model):
              length=16, validate_strings=True)
     )
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    # The wording the round asked, kept when it opens (None while a draft: the
+    # indicator's current wording). Rewording later never changes what was asked.
+    asked_name_zh: Mapped[str | None] = mapped_column(String(300))
+    asked_name_en: Mapped[str | None] = mapped_column(String(300))
+    asked_description_zh: Mapped[str | None] = mapped_column(Text)
+    asked_description_en: Mapped[str | None] = mapped_column(Text)
 
     round = relationship("Round", back_populates="items")
     node = relationship("Node", lazy="joined")  # every use of an item shows its indicator
+
+    def asked(self) -> dict[str, str]:
+        """The wording this item asked (its indicator's current wording until the round opened)."""
+        node = self.node
+        keep = self.asked_name_zh is not None or self.asked_name_en is not None
+        return {"name_zh": self.asked_name_zh if keep else node.name_zh,
+                "name_en": self.asked_name_en if keep else node.name_en,
+                "description_zh": (self.asked_description_zh or "") if keep else node.description_zh,
+                "description_en": (self.asked_description_en or "") if keep else node.description_en}
+
+    def asked_name(self, locale: str) -> str:
+        w = self.asked()
+        return (w["name_zh"] or w["name_en"]) if locale == "zh" else (w["name_en"] or w["name_zh"])

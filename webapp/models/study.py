@@ -1,8 +1,10 @@
 """Study, its indicator hierarchy, and the expert panel."""
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
@@ -51,6 +53,10 @@ class Study(db.Model):
     default_locale: Mapped[str] = mapped_column(String(5), default="zh")
     # Stopping rule: the round limit (delphi.stopping) and the stability test level.
     max_rounds: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Every time entered or shown for this study is in this IANA zone (named beside it).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # The welcome text of the invitation e-mail (plain text; the link and deadline are added).
+    welcome_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     stability_alpha: Mapped[float] = mapped_column(default=0.05, server_default="0.05")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -156,10 +162,34 @@ class StakeholderGroup(str, enum.Enum):
 FAMILIARITY_LEVELS = ("very", "familiar", "moderate", "little", "unfamiliar")
 BASIS_SOURCES = ("practice", "theory", "literature", "intuition")
 BASIS_LEVELS = ("high", "medium", "low")
+# What Chinese Delphi papers report about their panels (codes; labels in services/profile_labels.py).
+TITLES = ("senior", "associate", "intermediate", "junior", "other")            # 职称
+EDUCATION_LEVELS = ("doctorate", "master", "bachelor", "other")              # 学历
+AGE_BANDS = ("under30", "30-39", "40-49", "50-59", "60plus")
+ORGANISATION_TYPES = ("government", "university", "research", "testing", "enterprise", "other")
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def invitation_token(expert_id: int, generation: int) -> str:
+    """The invitation token of one expert's link of one generation.
+
+    token = base64url(HMAC-SHA256(K, "concordia-invitation/1:<expert id>:<generation>")),
+    K = SHA-256("concordia-invitation-links:" + SECRET_KEY). Unguessable without the
+    secret key (256-bit MAC), so only its SHA-256 is stored and the coordinator's page
+    can compute the current link again at any time. Reissuing moves to the next
+    generation: the earlier link's hash no longer matches. Rotating SECRET_KEY changes
+    every link (reissue them all then).
+    """
+    from flask import current_app
+
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    key = hashlib.sha256(b"concordia-invitation-links:" + secret).digest()
+    mac = hmac.new(key, f"concordia-invitation/1:{expert_id}:{generation}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
 
 class Expert(db.Model):
@@ -177,6 +207,7 @@ class Expert(db.Model):
                         name="years_experience"),
         CheckConstraint("locale IS NULL OR locale IN ('en', 'zh')", name="locale"),
         CheckConstraint("length(pseudonym) > 0", name="pseudonym_not_empty"),
+        CheckConstraint("token_generation >= 0", name="token_generation"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,8 +218,11 @@ class Expert(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     organisation: Mapped[str] = mapped_column(String(300), default="")
     # Only the SHA-256 of the invitation token is stored.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: hash_token(
+        "unissued:" + secrets.token_urlsafe(32)))  # until issue_token(), a hash no token matches
     token_issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The generation of the current link (see invitation_token); reissue = next generation.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(5))
@@ -200,6 +234,11 @@ class Expert(db.Model):
              create_constraint=True, length=16, validate_strings=True)
     )
     familiarity: Mapped[str | None] = mapped_column(String(16))
+    # Descriptive profile (reported as counts, never with names): 职称, 学历, age band, organisation type.
+    title: Mapped[str | None] = mapped_column(String(16))
+    education: Mapped[str | None] = mapped_column(String(16))
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    organisation_type: Mapped[str | None] = mapped_column(String(16))
     basis: Mapped[dict | None] = mapped_column(JSONText)  # {practice: high, ...}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -210,12 +249,26 @@ class Expert(db.Model):
         return self.revoked_at is not None
 
     def issue_token(self) -> str:
-        """Give a fresh invitation token; the previous link stops working."""
-        token = secrets.token_urlsafe(32)
+        """Move to the next link generation; the previous link stops working.
+
+        The expert needs an id (flush first): the token is derived from it.
+        """
+        if self.id is None:
+            raise InvalidTransition("flush the expert before issuing its link")
+        self.token_generation = (self.token_generation or 0) + 1
+        token = invitation_token(self.id, self.token_generation)
         self.token_hash = hash_token(token)
         self.token_issued_at = utcnow()
         self.revoked_at = None
         return token
+
+    def current_token(self) -> str | None:
+        """The token of the active link, computed again; None when revoked (or a link
+        issued before links could be shown again, which a reissue replaces)."""
+        if self.is_revoked or self.id is None:
+            return None
+        token = invitation_token(self.id, self.token_generation or 0)
+        return token if hmac.compare_digest(hash_token(token), self.token_hash) else None
 
     def revoke(self) -> None:
         self.revoked_at = utcnow()

@@ -160,7 +160,8 @@ def set_stopping_rule(study: Study, *, max_rounds: int, stability_alpha: float) 
 
 
 NEXT_ROUND_SETTINGS = ("instructions", "scale_min", "scale_max", "rated_level", "allow_comments",
-                       "allow_proposals", "allow_no_opinion", "drop_consensus_items", "reminder_hours")
+                       "allow_proposals", "allow_no_opinion", "drop_consensus_items", "reminder_hours",
+                       "prefill_answers")
 
 
 def create_next_round(previous: Round, *, now: datetime | None = None) -> Round:

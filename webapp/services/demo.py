@@ -90,7 +90,6 @@ def load_demo() -> DemoLogins:
     experts = []
     for i, (name, organisation, group, familiarity, basis) in enumerate(DEMO_PANEL, start=1):
         pseudonym = f"E{i:02d}"
-        token = _derived_secret(f"study{study.id}:{pseudonym}", 43)
         expert = db.session.scalar(select(Expert).where(Expert.study_id == study.id,
                                                         Expert.pseudonym == pseudonym))
         if expert is None:
@@ -99,9 +98,8 @@ def load_demo() -> DemoLogins:
                 email=f"expert{i:02d}@example.org", stakeholder_group=group, familiarity=familiarity,
                 basis=basis, years_experience=5 + 3 * i, field="检验检测 / testing and inspection")
             expert = invitation.expert
-            expert.token_hash = hash_token(token)
             created = True
-        experts.append((pseudonym, token if expert.token_hash == hash_token(token) else None))
+        experts.append((pseudonym, expert.current_token()))
     db.session.flush()
     if not study.rounds:
         simulate_rounds(study)

@@ -15,7 +15,7 @@ from importlib import resources
 
 from flask_babel import gettext as _
 
-from webapp.services import spreadsheet
+from webapp.services import spreadsheet, uploads
 from webapp.services.inputs import JsonInputError, clean_line, clean_text, loads_json
 
 MAX_NODES = 2000
@@ -151,9 +151,9 @@ def parse_csv(raw: bytes | str) -> ParsedNode:
     description_zh, description_en). One row has no parent: the goal."""
     if isinstance(raw, bytes):
         try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise HierarchyError(_("The CSV file must be UTF-8 encoded.")) from exc
+            raw = uploads.decode_text(raw)[0]  # UTF-8, else GBK/GB18030 (Excel on Chinese Windows)
+        except uploads.UploadError as exc:
+            raise HierarchyError(str(exc)) from exc
     try:
         return _parse_csv_text(clean_text(raw))
     except csv.Error as exc:  # e.g. a cell over the csv module's field limit
@@ -252,7 +252,13 @@ def parse_upload(filename: str, raw: bytes) -> ParsedNode:
         return validate_tree(parse_json(raw))
     if name.endswith(".csv"):
         return validate_tree(parse_csv(raw))
-    raise HierarchyError(_("Upload a .json (hierarchy/1) or a .csv file."))
+    if name.endswith(".xlsx"):
+        try:
+            text = uploads.table_text(filename, raw)
+        except uploads.UploadError as exc:
+            raise HierarchyError(str(exc)) from exc
+        return validate_tree(parse_csv(text))  # the sheet has the CSV's columns
+    raise HierarchyError(_("Upload a .json (hierarchy/1), .csv or .xlsx file."))
 
 
 # --- export (set-up pages): the study's tree as hierarchy/1 JSON or CSV ------------------

@@ -1,54 +1,78 @@
-"""Reminder e-mails to experts who have not submitted a round yet.
-
-Invitation tokens are stored hashed, so a reminder cannot carry the expert's
-link: it asks them to use the link from their invitation e-mail (or to ask
-the coordinator for a new one).
+"""Reminders to experts who have not submitted a round yet, and the notice that a
+new round is open; composed and delivered by ``webapp.services.mail`` (each
+message carries the expert's current link, re-displayable since links are HMACs).
 
 Sending is claimed before it happens: ``reminded_at`` is set by a conditional
 UPDATE (``WHERE reminded_at IS NULL``), so of two sweeps racing over the same
-round exactly one sends. With no ``SMTP_HOST`` configured every reminder is
-written to the application log instead. Services flush; the caller commits.
+round exactly one sends. Each step is two-phase so the caller can commit in
+between: ``queue_*`` claims and writes the queued rows (commit: from then on
+nothing is sent twice), ``finish`` delivers them and records the outcome. With
+no ``SMTP_HOST`` nothing is sent and the outcome says so (``not_sent``); the
+coordinator copies the messages. Services flush; the caller commits.
 """
 from __future__ import annotations
 
 import logging
-import smtplib
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from webapp.extensions import db
-from webapp.models import Expert, Response, ResponseStatus, Round, RoundStatus, utcnow
-from webapp.services import audit
+from webapp.models import (
+    DeliveryStatus,
+    Expert,
+    Message,
+    MessageKind,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundStatus,
+    utcnow,
+)
+from webapp.services import audit, mail
 from webapp.services.round_lifecycle import RoundError
 
 
 log = logging.getLogger("webapp.notifications")
 
-BEIJING = timezone(timedelta(hours=8))
-
-
-class DeliveryError(RuntimeError):
-    """The mail server could not be reached: nothing was sent."""
-
 
 @dataclass
 class Outcome:
-    round_id: int
-    sent: int = 0
-    logged: int = 0
+    """What happened to one batch: ``sent`` counts only messages the mail server took."""
+
+    round_id: int | None
+    kind: MessageKind
+    rows: list[Message] = field(default_factory=list)
     without_email: int = 0
-    failed: int = 0
+
+    def _count(self, status: DeliveryStatus) -> int:
+        return sum(1 for row in self.rows if row.status is status)
+
+    @property
+    def sent(self) -> int:
+        return self._count(DeliveryStatus.sent)
+
+    @property
+    def not_sent(self) -> int:
+        return self._count(DeliveryStatus.not_sent)
+
+    @property
+    def failed(self) -> int:
+        return self._count(DeliveryStatus.failed)
 
     @property
     def delivered(self) -> int:
-        return self.sent + self.logged
+        return self.sent
+
+    @property
+    def errors(self) -> list[str]:
+        return sorted({row.error for row in self.rows if row.status is DeliveryStatus.failed and row.error})
+
+    def to_dict(self) -> dict:
+        return {"sent": self.sent, "not_sent": self.not_sent, "failed": self.failed,
+                "without_email": self.without_email}
 
 
 # --- who and when -------------------------------------------------------------------------
@@ -88,154 +112,84 @@ def _unclaim(rnd: Round, now: datetime) -> None:
     db.session.refresh(rnd)
 
 
-# --- the scheduler's job ------------------------------------------------------------------
+# --- reminders ----------------------------------------------------------------------------------
 
-def send_due_reminders(*, now: datetime | None = None) -> list[Outcome]:
-    """Remind the pending experts of every open round whose reminder time has come, once."""
-    now = now or utcnow()
+def due_reminder_rounds(now: datetime) -> list[int]:
+    """Ids of the open rounds whose automatic reminder is due and not yet claimed."""
     candidates = db.session.scalars(select(Round).where(
         Round.status == RoundStatus.open, Round.reminder_hours.is_not(None), Round.reminded_at.is_(None),
-        Round.closes_at.is_not(None), Round.closes_at > now)).all()
-    outcomes = []
-    for rnd in candidates:
-        if not is_reminder_due(rnd, now) or not _claim(rnd, now):
-            continue
-        try:
-            outcome = _deliver(rnd, pending_experts(rnd))
-        except DeliveryError as exc:
-            _unclaim(rnd, now)  # the next sweep tries again
-            log.error("reminders for round %s of study %s not sent: %s", rnd.number, rnd.study_id, exc)
-            continue
-        audit.record("round.remind", study=rnd.study, target=f"round:{rnd.number}", actor="system",
-                     details={"sent": outcome.delivered, "without_email": outcome.without_email,
-                              "failed": outcome.failed})
-        outcomes.append(outcome)
-    return outcomes
+        Round.closes_at.is_not(None), Round.closes_at > now).order_by(Round.id)).all()
+    return [rnd.id for rnd in candidates if is_reminder_due(rnd, now)]
 
 
-# --- the coordinator's button ---------------------------------------------------------------
+def _queue(kind: MessageKind, rnd: Round | None, experts: list[Expert]) -> Outcome:
+    outcome = Outcome(round_id=rnd.id if rnd is not None else None, kind=kind)
+    for expert in experts:
+        if not expert.email:
+            outcome.without_email += 1
+    outcome.rows = mail.queue(kind, experts, rnd)
+    return outcome
 
-def send_reminders_now(rnd: Round, *, now: datetime | None = None) -> Outcome:
-    """Remind the pending experts of an open round at once.
 
-    When the automatic reminder is already due it counts as sent, so the
-    scheduler does not repeat it a minute later.
-    """
+def queue_due_reminder(rnd: Round, *, now: datetime) -> Outcome | None:
+    """Claim the automatic reminder of this round and queue it (None: not due, or
+    another sweep has it). Commit, then ``finish``."""
+    if not is_reminder_due(rnd, now) or not _claim(rnd, now):
+        return None
+    return _queue(MessageKind.reminder, rnd, pending_experts(rnd))
+
+
+def queue_reminders_now(rnd: Round, *, now: datetime | None = None) -> Outcome:
+    """The coordinator's "Remind now": the pending experts of an open round. When the
+    automatic reminder is due it counts as sent, so the scheduler does not repeat it."""
     now = now or utcnow()
     if not rnd.accepts_answers(now):
         raise RoundError(_("Reminders go out only while the round is open."))
     experts = pending_experts(rnd)
     if not experts:
         raise RoundError(_("Every expert has submitted: nobody to remind."))
-    claimed = is_reminder_due(rnd, now) and _claim(rnd, now)
-    try:
-        outcome = _deliver(rnd, experts)
-    except DeliveryError as exc:
-        if claimed:
-            _unclaim(rnd, now)
-        raise RoundError(_("The reminders could not be sent: %(why)s", why=str(exc))) from exc
-    audit.record("round.remind", study=rnd.study, target=f"round:{rnd.number}",
-                 details={"sent": outcome.delivered, "without_email": outcome.without_email,
-                          "failed": outcome.failed, "manual": True})
+    if is_reminder_due(rnd, now):
+        _claim(rnd, now)
+    return _queue(MessageKind.reminder, rnd, experts)
+
+
+def queue_round_open(rnd: Round) -> Outcome:
+    """"Round n is open" to every expert with an active link (commit, then ``finish``)."""
+    experts = [e for e in sorted(rnd.study.experts, key=lambda e: e.pseudonym) if not e.is_revoked]
+    return _queue(MessageKind.round_open, rnd, experts)
+
+
+def queue_invitations(study, experts: list[Expert]) -> Outcome:
+    """Invitation e-mails to the chosen experts (commit, then ``finish``)."""
+    rnd = db.session.scalar(select(Round).where(Round.study_id == study.id, Round.status == RoundStatus.open)
+                            .order_by(Round.number.desc()).limit(1))
+    return _queue(MessageKind.invitation, rnd, [e for e in experts if not e.is_revoked])
+
+
+def finish(outcome: Outcome, *, study, actor: str | None = None, manual: bool = False) -> Outcome:
+    """Deliver the queued rows and audit the outcome (flushes; the caller commits)."""
+    mail.deliver(outcome.rows)
+    target = None
+    if outcome.round_id is not None:
+        rnd = db.session.get(Round, outcome.round_id)
+        target = f"round:{rnd.number}" if rnd is not None else None
+    action = {MessageKind.reminder: "round.remind", MessageKind.round_open: "round.notify_open",
+              MessageKind.invitation: "expert.invitations_sent"}[outcome.kind]
+    details = outcome.to_dict() | ({"manual": True} if manual else {})
+    if outcome.errors:
+        details["errors"] = outcome.errors[:5]
+    audit.record(action, study=study, target=target, actor=actor, details=details)
     return outcome
 
 
-# --- composing and delivering -----------------------------------------------------------------
-
-def _deadline_text(closes_at: datetime, locale: str) -> str:
-    utc = closes_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-    if locale == "zh":
-        beijing = closes_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-        return _("%(local)s Beijing time (%(utc)s UTC)", local=beijing, utc=utc)
-    return _("%(utc)s UTC", utc=utc)
-
-
-def compose(rnd: Round, expert: Expert) -> EmailMessage:
-    """The reminder for one expert, in their language (else the study's)."""
-    locale = expert.locale or rnd.study.default_locale or "en"
-    with force_locale(locale):
-        deadline = _deadline_text(rnd.closes_at, locale) if rnd.closes_at else _("soon")
-        greeting = (_("Dear %(name)s,", name=expert.name) if expert.name
-                    else _("Dear expert %(pseudonym)s,", pseudonym=expert.pseudonym))
-        subject = _("Reminder: round %(n)s of “%(study)s” closes %(deadline)s",
-                    n=rnd.number, study=rnd.study.title, deadline=deadline)
-        body = "\n\n".join([
-            greeting,
-            _("Round %(n)s of the expert consultation “%(study)s” closes on %(deadline)s, "
-              "and we have not received your questionnaire yet.", n=rnd.number, study=rnd.study.title,
-              deadline=deadline),
-            _("Please open the questionnaire with the personal link in your invitation e-mail. "
-              "Answers you have already given are saved; finish the remaining items and submit."),
-            _("For your anonymity the link is not repeated in this e-mail. If you cannot find it, "
-              "reply to this message and the coordinator will send you a new link."),
-            _("Thank you for your expertise."),
-            _("Your expert number: %(pseudonym)s", pseudonym=expert.pseudonym),
-        ]) + "\n"
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = current_app.config.get("SMTP_FROM") or "concordia@localhost"
-    msg["To"] = formataddr((expert.name or expert.pseudonym, expert.email or ""))
-    owner_email = getattr(rnd.study.owner, "email", None)
-    if owner_email:
-        msg["Reply-To"] = owner_email
-    msg["Message-ID"] = make_msgid(domain="concordia")
-    msg.set_content(body)
-    return msg
-
-
-def _deliver(rnd: Round, experts: list[Expert]) -> Outcome:
-    outcome = Outcome(round_id=rnd.id)
-    messages = []
-    for expert in experts:
-        if not expert.email:
-            outcome.without_email += 1
-            log.warning("round %s of study %s: expert %s has no e-mail address and is not reminded",
-                        rnd.number, rnd.study_id, expert.pseudonym)
-            continue
-        messages.append((expert, compose(rnd, expert)))
-    config = current_app.config
-    host = config.get("SMTP_HOST")
-    if not host:
-        for expert, msg in messages:
-            log.warning("reminder (no SMTP_HOST set, not e-mailed) for expert %s of study %s, round %s\n"
-                     "To: %s\nSubject: %s\n\n%s", expert.pseudonym, rnd.study_id, rnd.number,
-                     msg["To"], msg["Subject"], msg.get_content())
-            outcome.logged += 1
-        return outcome
-    if not messages:
-        return outcome
-    try:
-        smtp = smtplib.SMTP(host, int(config.get("SMTP_PORT") or 25), timeout=30)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"{host}: {exc}") from exc
-    try:
-        try:
-            if config.get("SMTP_STARTTLS"):
-                smtp.starttls()
-            if config.get("SMTP_USERNAME"):
-                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
-        except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"{host}: {exc}") from exc
-        for expert, msg in messages:
-            try:
-                smtp.send_message(msg)
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                outcome.failed += 1
-                log.warning("reminder to expert %s of study %s refused by the mail server: %s",
-                            expert.pseudonym, rnd.study_id, exc)
-                continue
-            except (OSError, smtplib.SMTPException) as exc:
-                if outcome.sent == 0:
-                    raise DeliveryError(f"{host}: {exc}") from exc
-                outcome.failed += 1
-                log.warning("reminder to expert %s of study %s not sent: %s", expert.pseudonym, rnd.study_id, exc)
-                continue
-            outcome.sent += 1
-            log.info("reminder e-mailed to expert %s of study %s, round %s", expert.pseudonym, rnd.study_id,
-                     rnd.number)
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
-    return outcome
+def send_due_reminders(*, now: datetime | None = None) -> list[Outcome]:
+    """Every due reminder at once, without commits in between (tests, one-off scripts);
+    the scheduler uses ``queue_due_reminder`` and ``finish`` per round instead."""
+    now = now or utcnow()
+    outcomes = []
+    for round_id in due_reminder_rounds(now):
+        rnd = db.session.get(Round, round_id)
+        outcome = queue_due_reminder(rnd, now=now)
+        if outcome is not None:
+            outcomes.append(finish(outcome, study=rnd.study, actor="system"))
+    return outcomes

@@ -1,17 +1,10 @@
-"""The expert panel: adding experts (one, or a pasted/uploaded list), invitation links,
-contact details and the profile that feeds the authority coefficient Cr.
+"""The expert panel: adding experts (one, or a pasted/uploaded list), reissuing and
+revoking links, contact details and the profile that feeds the authority coefficient Cr.
 
-Only the SHA-256 of an invitation token is stored, so a link can be shown only
-at the moment it is (re)issued: the functions that issue tokens return them,
-and the caller shows them once.
-"""
+Links are re-displayable (``webapp/services/invitations.py``)."""
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -26,10 +19,8 @@ from webapp.models import (
     Expert,
     StakeholderGroup,
     Study,
-    hash_token,
 )
-from webapp.services import audit, spreadsheet, studies
-from webapp.services.inputs import clean_line
+from webapp.services import audit, profile_labels, studies
 from webapp.services.studies import Invitation
 
 MAX_LIST_LINES = 500
@@ -75,6 +66,7 @@ def experts_of(study: Study) -> list[Expert]:
 
 
 PROFILE_ITEMS = ("field", "years_experience", "stakeholder_group", "familiarity", "basis")
+DESCRIPTIVE = tuple(profile_labels.FIELDS)  # 职称, 学历, age band, organisation type: optional, counted only
 
 
 def profile_missing(expert: Expert) -> list[str]:
@@ -121,9 +113,10 @@ def panel_summary(study: Study) -> dict:
     }
 
 
-# --- invitation links ---------------------------------------------------------------------
+# --- invitation links (shown, downloaded and printed by services/invitations.py) ------------
 
 def reissue(expert: Expert) -> str:
+    """The next link generation: the previous link is refused from now on."""
     token = studies.reissue_link(expert)
     db.session.flush()
     return token
@@ -136,59 +129,9 @@ def revoke(expert: Expert) -> None:
     db.session.flush()
 
 
-def reissue_all(study: Study) -> list[Invitation]:
-    """A new link for every expert whose link is active; every old link stops working."""
-    invitations = [Invitation(expert, expert.issue_token()) for expert in experts_of(study)
-                   if not expert.is_revoked]
-    if not invitations:
-        raise PanelError(_("No expert has an active link."))
-    db.session.flush()
-    audit.record("expert.reissue_all_links", study=study, details={"experts": len(invitations)})
-    return invitations
-
-
-def invitations_for_tokens(study: Study, tokens: list[str]) -> list[Invitation]:
-    """The just-issued links posted back by the page that showed them (for their CSV).
-
-    Each token must still be the active link of an expert of this study.
-    """
-    invitations = []
-    for token in tokens:
-        if not token or len(token) > 100:
-            raise PanelError(_("These links are no longer valid; reissue them from the panel."))
-        expert = db.session.scalar(select(Expert).where(Expert.study_id == study.id,
-                                                        Expert.token_hash == hash_token(token)))
-        if expert is None or expert.is_revoked:
-            raise PanelError(_("These links are no longer valid; reissue them from the panel."))
-        invitations.append(Invitation(expert, token))
-    if not invitations:
-        raise PanelError(_("These links are no longer valid; reissue them from the panel."))
-    return invitations
-
-
-def links_csv(invitations: list[Invitation], link_for: Callable[[str], str]) -> bytes:
-    """pseudonym, name, e-mail, organisation, link — UTF-8 with BOM so Excel reads Chinese.
-
-    ``link_for(token)``: the invitation link of a token (built by the view, which knows the
-    public address)."""
-    header = [_("Expert number"), _("Name"), _("E-mail"), _("Organisation"), _("Invitation link")]
-    rows = ([invitation.expert.pseudonym, invitation.expert.name, invitation.expert.email or "",
-             invitation.expert.organisation, link_for(invitation.token)] for invitation in invitations)
-    return spreadsheet.csv_bytes(header, rows)
-
-
 # --- adding experts ------------------------------------------------------------------
 
-@dataclass
-class ParsedExpert:
-    line: int
-    name: str
-    email: str | None
-    organisation: str
-    group: StakeholderGroup | None = None
-
-
-def _check_contact(name: str, email: str | None, organisation: str, where: str) -> None:
+def check_contact(name: str, email: str | None, organisation: str, where: str) -> None:
     if not name:
         raise PanelError(_("%(where)s: the name is missing.", where=where))
     if len(name) > 200:
@@ -208,68 +151,9 @@ def _email_owner(study: Study, email: str | None, exclude: Expert | None = None)
     return db.session.scalar(query)
 
 
-def decode_list(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise PanelError(_("The file must be UTF-8 encoded (in Excel: save as “CSV UTF-8”).")) from exc
-
-
-_HEADER_WORDS = {"name", "姓名", "名字", "专家", "expert", "email", "e-mail", "邮箱", "电子邮箱", "电子邮件"}
-
-
-def parse_expert_list(text: str) -> list[ParsedExpert]:
-    """One expert per line: name, e-mail, organisation[, group] — comma- or tab-separated,
-    CSV quoting allowed, blank lines and a header line ignored. Errors name the line."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    if "\t" in text:
-        delimiter = "\t"
-    elif "," not in text and "，" in text:
-        delimiter = "，"  # a list typed with Chinese commas
-    else:
-        delimiter = ","
-    rows = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
-    entries: list[ParsedExpert] = []
-    seen: dict[str, int] = {}
-    try:
-        for cells in rows:
-            line = rows.line_num
-            cells = [clean_line(c).strip() for c in cells]
-            if not any(cells):
-                continue
-            if not entries and (cells[0].lower() in _HEADER_WORDS
-                                or (len(cells) > 1 and cells[1].lower() in _HEADER_WORDS)):
-                continue
-            where = _("Line %(line)s", line=line)
-            if len(cells) > 4:
-                raise PanelError(_("%(where)s has %(n)s columns; expected name, e-mail, organisation "
-                                   "and optionally the group.", where=where, n=len(cells)))
-            cells += [""] * (4 - len(cells))
-            name, email, organisation, group_text = cells
-            email = email or None
-            _check_contact(name, email, organisation, where)
-            group = parse_group(group_text)
-            if group_text and group is None:
-                raise PanelError(_("%(where)s: unknown group “%(group)s”; use regulator, platform, "
-                                   "enterprise, academia or other.", where=where, group=group_text[:40]))
-            if email:
-                key = email.lower()
-                if key in seen:
-                    raise PanelError(_("%(where)s: the e-mail %(email)s already appears on line %(other)s.",
-                                       where=where, email=email, other=seen[key]))
-                seen[key] = line
-            entries.append(ParsedExpert(line, name, email, organisation, group))
-            if len(entries) > MAX_LIST_LINES:
-                raise PanelError(_("A list may add at most %(n)s experts at once.", n=MAX_LIST_LINES))
-    except csv.Error as exc:
-        raise PanelError(_("Line %(line)s cannot be read: %(reason)s", line=rows.line_num, reason=str(exc))) from exc
-    if not entries:
-        raise PanelError(_("The list is empty: write one expert per line."))
-    return entries
-
-
-def add_experts(study: Study, entries: list[ParsedExpert]) -> list[Invitation]:
-    """Add a parsed list: all or nothing. An e-mail already on the panel is refused."""
+def add_experts(study: Study, entries: list) -> list[Invitation]:
+    """Add a parsed list (``panel_lists.parse_expert_list``): all or nothing. An e-mail
+    already on the panel is refused."""
     for entry in entries:
         owner = _email_owner(study, entry.email)
         if owner is not None:
@@ -286,7 +170,7 @@ def add_one(study: Study, *, name: str, email: str | None = None, organisation: 
             stakeholder_group: str | None = None) -> Invitation:
     name, organisation = (name or "").strip(), (organisation or "").strip()
     email = (email or "").strip() or None
-    _check_contact(name, email, organisation, _("New expert"))
+    check_contact(name, email, organisation, _("New expert"))
     owner = _email_owner(study, email)
     if owner is not None:
         raise PanelError(_("%(email)s is already on the panel (%(pseudonym)s).",
@@ -301,7 +185,7 @@ def add_one(study: Study, *, name: str, email: str | None = None, organisation: 
 def update_contact(expert: Expert, *, name: str, email: str | None = None, organisation: str = "") -> None:
     name, organisation = (name or "").strip(), (organisation or "").strip()
     email = (email or "").strip() or None
-    _check_contact(name, email, organisation, expert.pseudonym)
+    check_contact(name, email, organisation, expert.pseudonym)
     owner = _email_owner(expert.study, email, exclude=expert)
     if owner is not None:
         raise PanelError(_("%(email)s is already on the panel (%(pseudonym)s).",
@@ -321,6 +205,7 @@ def profile_of(expert: Expert) -> dict:
         "stakeholder_group": expert.stakeholder_group.value if expert.stakeholder_group else None,
         "familiarity": expert.familiarity,
         "basis": dict(expert.basis) if expert.basis else None,
+        **{key: getattr(expert, key) for key in DESCRIPTIVE},
     }
 
 
@@ -383,6 +268,12 @@ def update_profile(expert: Expert, data: dict, *, by_expert: bool = False) -> No
                 if bad:
                     raise PanelError(_("Unknown influence level %(value)s.", value=str(bad[0])[:40]))
         changes["basis"] = basis
+    for key, (codes, _labels) in profile_labels.FIELDS.items():
+        if key in data:
+            value = data[key] or None
+            if value is not None and value not in codes:
+                raise PanelError(_("Unknown value %(value)s.", value=str(value)[:40]))
+            changes[key] = value
     for key, value in changes.items():
         setattr(expert, key, value)
     db.session.flush()

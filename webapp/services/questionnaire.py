@@ -28,6 +28,7 @@ from webapp.models import (
     RoundItem,
     RoundKind,
     RoundStatus,
+    StudyStatus,
     utcnow,
 )
 from webapp.services import ahp_blocks, round_lifecycle, tree
@@ -99,6 +100,7 @@ class Welcome:
     last_closed: Round | None        # the latest closed round (when none is open)
     last_closed_submitted: bool
     past: list[PastRound] = field(default_factory=list)
+    ended: bool = False              # finished, or the round limit reached: no invitation to promise
 
 
 def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
@@ -121,7 +123,18 @@ def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
                    progress=progress(response, current) if current is not None else None,
                    last_closed=last_closed,
                    last_closed_submitted=bool(last_response is not None and last_response.is_submitted),
-                   past=past)
+                   past=past, ended=consultation_ended(expert.study, all_rounds))
+
+
+def consultation_ended(study, all_rounds) -> bool:
+    """No further round to promise: the study is finished, or its last round reached the
+    round limit (``Study.max_rounds``) and no draft round waits."""
+    if study.status is StudyStatus.finished:
+        return True
+    if any(r.status is not RoundStatus.closed for r in study.rounds):
+        return False
+    numbers = [r.number for r in all_rounds]
+    return bool(numbers) and max(numbers) >= (study.max_rounds or 0)
 
 
 def own_ratings(response: Response | None) -> dict[int, Rating]:
@@ -212,3 +225,24 @@ __all__ = [
     "own_ratings", "progress", "proposal_targets",
     "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
 ]
+
+
+def prefill_ratings(expert: Expert, rnd: Round) -> tuple[dict[int, Rating], Round | None]:
+    """The expert's own submitted answers of the previous Delphi round, for the items this
+    round asks again: preselected (marked, changeable) when the round says so
+    (``Round.prefill_answers``). ({node id: Rating}, the previous round)."""
+    if not rnd.prefill_answers:
+        return {}, None
+    previous = db.session.scalar(select(Round).where(
+        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number < rnd.number,
+        Round.status == RoundStatus.closed).order_by(Round.number.desc()).limit(1))
+    if previous is None:
+        return {}, None
+    own = response_of(expert, previous)
+    if own is None or not own.is_submitted:
+        return {}, previous
+    asked = {item.node_id for item in rnd.items}
+    in_scale = set(range(rnd.scale_min, rnd.scale_max + 1))
+    ratings = {r.node_id: r for r in own.ratings if r.node_id in asked
+               and (r.no_opinion and rnd.allow_no_opinion or r.value in in_scale)}
+    return ratings, previous

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import (
+    Expert,
     Node,
     Response,
     ResponseStatus,
@@ -30,7 +31,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.study import InvalidTransition
-from webapp.services import audit, round_settings
+from webapp.services import audit, round_settings, wording
 
 
 class RoundError(ValueError):
@@ -39,7 +40,7 @@ class RoundError(ValueError):
 
 ROUND_SETTINGS = ("title", "instructions", "scale_min", "scale_max", "rated_level", "allow_comments",
                   "allow_proposals", "allow_no_opinion", "drop_consensus_items", "opens_at", "closes_at",
-                  "reminder_hours")
+                  "reminder_hours", "prefill_answers")
 
 
 def check_settings(settings: dict, now: datetime, *, rule_scale=None) -> None:
@@ -166,6 +167,9 @@ def _refusal_to_open(rnd: Round, now: datetime) -> str | None:
         scale = round_settings.study_rule(rnd.study).scale
         if scale is not None and (float(rnd.scale_min), float(rnd.scale_max)) != tuple(scale):
             return _("the study's consensus rule is written for another rating scale.")
+    if not db.session.scalar(select(Expert.id).where(Expert.study_id == rnd.study_id,
+                                                     Expert.revoked_at.is_(None)).limit(1)):
+        return _("no expert has an active invitation link. Add experts to the panel first.")
     return None
 
 
@@ -182,6 +186,7 @@ def open_round(rnd: Round, *, now: datetime | None = None, actor: str | None = N
         why = _("it is not a draft.")
     if why is not None:
         raise RoundError(_("This round cannot be opened: %(why)s", why=why))
+    wording.snapshot(rnd)  # the wording this round asks, kept whatever is reworded later
     _start_study(rnd.study)
     db.session.flush()
     audit.record("round.open", study=rnd.study, target=f"round:{rnd.number}", actor=actor,
@@ -216,24 +221,27 @@ def close_if_expired(rnd: Round, *, now: datetime | None = None) -> bool:
     return close_round(rnd, now=now, actor="system", only_if_expired=True)
 
 
-def close_expired_rounds(*, now: datetime | None = None) -> list[int]:
+def close_expired_rounds(*, now: datetime | None = None, study_id: int | None = None) -> list[int]:
     now = now or utcnow()
-    due = db.session.scalars(select(Round).where(
-        Round.status == RoundStatus.open, Round.is_past_deadline(now))).all()
+    query = select(Round).where(Round.status == RoundStatus.open, Round.is_past_deadline(now))
+    due = db.session.scalars(query if study_id is None else query.where(Round.study_id == study_id)).all()
     return [r.id for r in due if close_round(r, now=now, actor="system", only_if_expired=True)]
 
 
-def open_due_rounds(*, now: datetime | None = None) -> list[int]:
-    """Open draft rounds whose opening time has come (the scheduler's job)."""
+def open_due_rounds(*, now: datetime | None = None, study_id: int | None = None) -> list[int]:
+    """Open draft rounds whose opening time has come (the scheduler's job); a round
+    nobody could answer (no active expert) stays a draft (the round page says why)."""
     now = now or utcnow()
-    due = db.session.scalars(select(Round).where(
+    query = select(Round).where(
         Round.status == RoundStatus.draft, Round.opens_at.is_not(None), Round.opens_at <= now,
-        ~Round.is_past_deadline(now))).all()
+        ~Round.is_past_deadline(now))
+    due = db.session.scalars(query if study_id is None else query.where(Round.study_id == study_id)).all()
     opened = []
     for rnd in due:
         if _refusal_to_open(rnd, now) is not None:
             continue
         if rnd.open_if_draft(db.session, now, settings=round_settings.settings_to_freeze(rnd)):
+            wording.snapshot(rnd)
             _start_study(rnd.study)
             audit.record("round.open", study=rnd.study, target=f"round:{rnd.number}", actor="system",
                          details={"settings": rnd.settings})

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import ItemDecision, Node, Round, RoundItem, Study, StudyStatus, utcnow
+from webapp.models import ItemDecision, Node, Proposal, ProposalStatus, Round, RoundItem, Study, StudyStatus, utcnow
 from webapp.services.delphi_items import round_report
 from webapp.services.round_lifecycle import (
     RoundError,
@@ -48,8 +48,10 @@ def create_delphi_round(study: Study, *, nodes: list[Node] | None = None, now: d
 def next_round_nodes(study: Study, previous: Round, *, drop_consensus: bool = False,
                      rated_level: int | None = None) -> list[Node]:
     """What round k+1 asks: round k's items that were not dropped (and, when
-    ``drop_consensus``, that did not reach consensus), plus indicators added
-    since (accepted proposals), in questionnaire order."""
+    ``drop_consensus``, that did not reach consensus), plus the indicators created
+    from accepted proposals and never asked yet, in questionnaire order. Indicators
+    no round has asked (e.g. the levels below a first-level round) are not new: the
+    coordinator adds them to the draft if wanted."""
     dropped = dropped_ids(study)
     reached: set[int] = set()
     if drop_consensus:
@@ -59,7 +61,11 @@ def next_round_nodes(study: Study, previous: Round, *, drop_consensus: bool = Fa
                and item.node_id not in reached}
     ever_asked = set(db.session.scalars(
         select(RoundItem.node_id).join(Round).where(Round.study_id == study.id)))
-    new = {n.id for n in rateable_nodes(study, rated_level) if n.id not in ever_asked}
+    proposed = set(db.session.scalars(
+        select(Proposal.created_node_id).join(Round, Proposal.round_id == Round.id)
+        .where(Round.study_id == study.id, Proposal.status == ProposalStatus.accepted,
+               Proposal.created_node_id.is_not(None))))
+    new = {n.id for n in rateable_nodes(study, rated_level) if n.id in proposed and n.id not in ever_asked}
     wanted = carried | new
     return [n for n in questionnaire_order(study) if n.id in wanted]
 

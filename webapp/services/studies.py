@@ -24,7 +24,7 @@ from webapp.models import (
     User,
 )
 from webapp import presentation
-from webapp.services import audit, round_settings
+from webapp.services import audit, round_settings, timezones
 from webapp.services.hierarchy_io import HierarchyError, ParsedNode
 
 
@@ -42,9 +42,18 @@ def owned_study(user: User, study_id: int) -> Study | None:
     return db.session.scalar(select(Study).where(Study.id == study_id, Study.owner_id == user.id))
 
 
-def create_study(owner: User, *, title: str, description: str = "", default_locale: str = "zh") -> Study:
+def create_study(owner: User, *, title: str, description: str = "", default_locale: str = "zh",
+                 time_zone: str | None = None) -> Study:
+    """A draft study. Its time zone: ``time_zone`` (the coordinator's browser's, when the
+    form has it), else Asia/Shanghai for a Chinese study, else UTC."""
+    if time_zone:
+        try:
+            time_zone = timezones.check_zone(time_zone)
+        except timezones.TimeZoneError as exc:
+            raise StudyError(str(exc)) from exc
     study = Study(owner=owner, title=title.strip(), description=description, default_locale=default_locale,
-                  status=StudyStatus.draft)
+                  status=StudyStatus.draft,
+                  time_zone=time_zone or ("Asia/Shanghai" if default_locale == "zh" else "UTC"))
     db.session.add(study)
     db.session.flush()
     audit.record("study.create", study=study, target=f"study:{study.id}")
@@ -106,8 +115,9 @@ def add_expert(study: Study, *, name: str = "", email: str | None = None, organi
                pseudonym: str | None = None, **profile) -> Invitation:
     expert = Expert(study=study, pseudonym=pseudonym or next_pseudonym(study), name=name.strip(),
                     email=(email or "").strip() or None, organisation=organisation.strip(), **profile)
-    token = expert.issue_token()
     db.session.add(expert)
+    db.session.flush()  # the link is derived from the expert's id
+    token = expert.issue_token()
     db.session.flush()
     audit.record("expert.invite", study=study, target=f"expert:{expert.pseudonym}")
     return Invitation(expert, token)
@@ -145,12 +155,18 @@ def refuse_while_a_round_is_open(study: Study) -> None:
                            "A change applies to the rounds opened after it.", n=number))
 
 
-def update_study(study: Study, *, title: str, description: str = "", default_locale: str = "zh") -> None:
+def update_study(study: Study, *, title: str, description: str = "", default_locale: str = "zh",
+                 time_zone: str | None = None) -> None:
     title = (title or "").strip()
     if not title:
         raise StudyError(_("The title cannot be empty."))
     if default_locale not in ("en", "zh"):
         raise StudyError(_("Choose English or Chinese as the experts' default language."))
+    if time_zone:
+        try:
+            study.time_zone = timezones.check_zone(time_zone)
+        except timezones.TimeZoneError as exc:
+            raise StudyError(str(exc)) from exc
     study.title = title[:300]
     study.description = description or ""
     study.default_locale = default_locale

@@ -19,7 +19,7 @@ from markupsafe import Markup
 import ahp
 from webapp.models import ItemDecision, RoundKind, RoundStatus, Study, utcnow
 from webapp.presentation import familiarity_label, group_label, rule_in_words
-from webapp.services import audit, weight_sets
+from webapp.services import audit, profile_labels, weight_sets
 from webapp.services.delphi_items import round_report
 from webapp.services.round_data import round_matrix
 from webapp.services.round_settings import study_rule
@@ -96,10 +96,8 @@ def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
         (_("Years of experience"), [_experience_band(e.years_experience) for e in experts]),
         (_("Familiarity with the subject"), [familiarity_label(e.familiarity) or _("not given") for e in experts]),
     ]
-    for attr, label in (("title", _("Professional title")), ("seniority", _("Seniority"))):
-        if experts and hasattr(experts[0], attr):
-            dims.append((label, [str(getattr(e, attr) or "") or _("not given") for e in experts]))
-    return [(label, sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))) for label, values in dims]
+    return ([(label, sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))) for label, values in dims]
+            + profile_labels.makeup(experts))
 
 
 def round_row(rnd) -> RoundRow:

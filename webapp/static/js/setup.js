@@ -45,6 +45,14 @@
         copy(input.value, button);
       });
     });
+    // A message (instant-message text, or a whole e-mail to copy): the textarea beside it.
+    document.querySelectorAll("[data-copy-text]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var area = button.parentNode.querySelector("textarea");
+        copy(area.value, button);
+      });
+    });
     var all = document.querySelector("[data-copy-all]");
     if (all) {
       all.hidden = false;
