@@ -53,6 +53,11 @@ def test_readme_postgresql_commands_run_as_written(db_url, tmp_path):
             except OSError:
                 assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()
                 time.sleep(0.3)
+        # the scheduler starts beside the workers; give it time to announce itself on a busy machine
+        while "sweeping every" not in "".join(p.read_text() for p in tmp_path.glob("*.log")):
+            if process.poll() is not None or time.monotonic() > deadline + 60:
+                break
+            time.sleep(0.3)
     finally:
         os.killpg(process.pid, 15)
         output = process.communicate(timeout=60)[0]
