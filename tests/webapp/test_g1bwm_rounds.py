@@ -182,6 +182,7 @@ def test_g1_refusals_store_nothing(app, client, panel, make_study, make_expert):
     assert (snapshot(app), stored(app)) == before
     # another study's round: 404, nothing stored
     other_study = make_study(title="Other")
+    make_expert(other_study, name="Q")  # a round opens only with an active expert
     other_round, other_blocks, _ = open_ahp(app, other_study, method="g1")
     before = snapshot(app), stored(app)
     r = client.post(url(other_round), json={"blocks": [good]})
