@@ -170,7 +170,7 @@ def test_parallel_guesses_get_at_most_the_limit_of_password_checks(app, make_coo
     for t in threads:
         t.join()
     assert len(checks) <= app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    assert sorted(set(statuses)) <= [401, 429, 503]
+    assert set(statuses) <= {401, 429, 503}, statuses  # a subset: refused, throttled or busy
 
 
 def test_an_unknown_username_costs_a_password_check_too(app, client, make_coordinator, monkeypatch):
