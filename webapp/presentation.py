@@ -28,7 +28,7 @@ def status_label(value: str) -> str:
     labels = {
         "draft": _("Draft"), "running": _("Running"), "finished": _("Finished"),
         "open": _("Open"), "closed": _("Closed"), "submitted": _("Submitted"),
-        "delphi": _("Delphi"), "ahp": _("AHP"),
+        "delphi": _("Delphi"), "ahp": _("AHP"), "proposals": _("Open proposals"),
     }
     return labels.get(value, value)
 
@@ -45,11 +45,12 @@ def decision_label(decision: str | None) -> str:
 
 def proposal_kind_labels() -> dict[str, str]:
     return {"add": _("Add an indicator"), "merge": _("Merge indicators"), "drop": _("Drop an indicator"),
-            "reword": _("Reword an indicator")}
+            "reword": _("Reword an indicator"), "comment": _("General comment")}
 
 
 def proposal_status_labels() -> dict[str, str]:
-    return {"pending": _("Received"), "accepted": _("Accepted"), "rejected": _("Not adopted")}
+    return {"pending": _("Received"), "accepted": _("Accepted"), "rejected": _("Not adopted"),
+            "merged": _("Merged with a similar proposal")}
 
 
 # --- the panel's profile ----------------------------------------------------------------------

@@ -3,7 +3,14 @@ changed, and the submitted questionnaire stores exactly what the page showed."""
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.test_questionnaire_browser import checked_value, item_ids, open_round_id, rate, stored_values
+from tests.e2e.test_questionnaire_browser import (
+    checked_value,
+    item_ids,
+    no_prefill,
+    open_round_id,
+    rate,
+    stored_values,
+)
 from webapp.extensions import db
 from webapp.models import Expert, Rating, Response, Round, RoundStatus
 
@@ -53,9 +60,7 @@ def test_round_two_preselects_the_experts_round_one_answers(live_demo, phone_zh)
 def test_without_prefill_nothing_is_preselected(live_demo, phone_zh):
     app = live_demo.app
     round_id = open_round_id(app)
-    with app.app_context():
-        db.session.get(Round, round_id).prefill_answers = False
-        db.session.commit()
+    no_prefill(app, round_id)
     page = phone_zh.new_page()
     page.goto(live_demo.expert_links["E06"])
     page.goto(f"{live_demo.url}/expert/rounds/{round_id}")

@@ -5,6 +5,7 @@ from webapp.coordinator import setup  # noqa: F401  (indicator system, settings,
 from webapp.coordinator import invitations  # noqa: F401  (links, QR, sheets, invitation e-mails)
 from webapp.coordinator import steering  # noqa: F401  (preview, deadlines, reopening)
 from webapp.coordinator import rounds  # noqa: F401  (round management, between rounds)
+from webapp.coordinator import round_zero  # noqa: F401  (round 0: open proposals)
 from webapp.coordinator import ahp  # noqa: F401  (AHP rounds: form, dashboard, exports)
 from webapp.coordinator import g1bwm  # noqa: F401  (G1 and BWM rounds: dashboard, exports)
 from webapp.coordinator import evaluations  # noqa: F401  (evaluations with a published weight set)

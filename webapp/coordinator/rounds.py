@@ -48,6 +48,8 @@ def round_dashboard_url(rnd) -> str:
     """The dashboard of a round (served by the dashboard pages once they exist)."""
     if rnd.kind is RoundKind.ahp:
         return url_for("coordinator.ahp_dashboard_page", study_id=rnd.study_id, round_id=rnd.id)
+    if rnd.kind is RoundKind.proposals:
+        return url_for("coordinator.round_zero_proposals", study_id=rnd.study_id, round_id=rnd.id)
     try:
         return url_for("coordinator.dashboard", study_id=rnd.study_id, round_id=rnd.id)
     except BuildError:

@@ -24,9 +24,9 @@ from webapp.services.round_lifecycle import RoundError
 from webapp.templating import current_locale
 
 
-def _delphi_round_or_404(study, round_id: int) -> Round:
+def _delphi_round_or_404(study, round_id: int, kinds=(RoundKind.delphi,)) -> Round:
     rnd = db.session.get(Round, round_id)
-    if rnd is None or rnd.study_id != study.id or rnd.kind is not RoundKind.delphi:
+    if rnd is None or rnd.study_id != study.id or rnd.kind not in kinds:
         abort(404)
     return rnd
 
@@ -55,7 +55,7 @@ def round_preview(study_id: int, round_id: int):
 
 def _steer(study_id: int, round_id: int, action):
     study = get_study_or_404(study_id)
-    rnd = _delphi_round_or_404(study, round_id)
+    rnd = _delphi_round_or_404(study, round_id, kinds=(RoundKind.delphi, RoundKind.proposals))
     back = url_for("coordinator.round_detail", study_id=study.id, round_id=rnd.id, _anchor="steering")
     form = DeadlineForm(request.form, zone=study.time_zone)
     if not form.validate():

@@ -44,6 +44,8 @@ def _round_or_404(round_id: int):
         other = answers.expert_round(current_expert(), round_id)
         if other is not None and other.kind is RoundKind.ahp:  # one link for every round kind
             abort(redirect(url_for("expert.ahp_round_page", round_id=round_id)))
+        if other is not None and other.kind is RoundKind.proposals:
+            abort(redirect(url_for("expert.round_zero_page", round_id=round_id)))
         abort(404)
     db.session.commit()  # keep a lazy close
     return rnd

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.forms.base import BaseForm, choices
-from webapp.services import timezones
+from webapp.services import round_settings, timezones
 
 SCALES = {"1-5": (1, 5), "1-9": (1, 9), "0-10": (0, 10)}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -115,9 +115,9 @@ class RoundForm(BaseForm):
         self.scale.data = key if key in SCALES else "custom"
         self.scale_min.data, self.scale_max.data = rnd.scale_min, rnd.scale_max
         self.scope.data = scope
-        for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items",
-                     "prefill_answers"):
+        for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items"):
             getattr(self, name).data = getattr(rnd, name)
+        self.prefill_answers.data = round_settings.settings_of(rnd).prefill_answers
         self.opens_at.data = _naive(timezones.to_local(rnd.opens_at, self.zone))
         self.closes_at.data = _naive(timezones.to_local(rnd.closes_at, self.zone))
         self.reminder_hours.data = rnd.reminder_hours

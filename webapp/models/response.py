@@ -122,12 +122,14 @@ class ProposalKind(str, enum.Enum):
     merge = "merge"
     drop = "drop"
     reword = "reword"
+    comment = "comment"  # a general comment (round 0), about no indicator in particular
 
 
 class ProposalStatus(str, enum.Enum):
     pending = "pending"
     accepted = "accepted"
     rejected = "rejected"
+    merged = "merged"  # a duplicate, decided with the proposal it was merged into
 
 
 class Proposal(db.Model):
@@ -148,6 +150,7 @@ class Proposal(db.Model):
     node_id: Mapped[int | None] = mapped_column(ForeignKey("node.id", ondelete="SET NULL"))
     parent_node_id: Mapped[int | None] = mapped_column(ForeignKey("node.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")  # of a new indicator
     rationale: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ProposalStatus] = mapped_column(
         Enum(ProposalStatus, name="proposal_status", native_enum=False, create_constraint=True,
@@ -155,9 +158,13 @@ class Proposal(db.Model):
         default=ProposalStatus.pending,
     )
     created_node_id: Mapped[int | None] = mapped_column(ForeignKey("node.id", ondelete="SET NULL"))
+    # The coordinator's note (why it was rejected) and, for a duplicate, the proposal it joined.
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     round = relationship("Round")
     expert = relationship("Expert")
     node = relationship("Node", foreign_keys=[node_id])
     parent_node = relationship("Node", foreign_keys=[parent_node_id])
+    merged_into = relationship("Proposal", remote_side=[id])

@@ -16,6 +16,8 @@ from webapp.models.study import InvalidTransition
 class RoundKind(str, enum.Enum):
     delphi = "delphi"
     ahp = "ahp"
+    # Round 0: experts propose indicators and comments before anything is rated.
+    proposals = "proposals"
 
 
 class RoundStatus(str, enum.Enum):
@@ -28,7 +30,10 @@ class Round(db.Model):
     __tablename__ = "round"
     __table_args__ = (
         UniqueConstraint("study_id", "number"),
-        CheckConstraint("number >= 1", name="number_positive"),
+        # Round 0 is the open proposals round (one per study, by the unique number);
+        # every other round kind is numbered from 1.
+        CheckConstraint("(kind = 'proposals' AND number = 0) OR (kind <> 'proposals' AND number >= 1)",
+                        name="number_by_kind"),
         CheckConstraint("scale_min >= 0 AND scale_max <= 10 AND scale_min < scale_max", name="scale"),
         CheckConstraint("closes_at IS NULL OR opens_at IS NULL OR opens_at < closes_at",
                         name="opens_before_closes"),
@@ -64,8 +69,6 @@ class Round(db.Model):
     allow_proposals: Mapped[bool] = mapped_column(default=True)
     allow_no_opinion: Mapped[bool] = mapped_column(default=True)
     drop_consensus_items: Mapped[bool] = mapped_column(default=False)
-    # From round 2: each expert's previous answer preselected (marked, changeable).
-    prefill_answers: Mapped[bool] = mapped_column(default=True, server_default="1")
     # Reminders to experts who have not submitted, this many hours before closing.
     reminder_hours: Mapped[int | None]
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -116,10 +119,11 @@ class Round(db.Model):
     def open_if_draft(self, session: Session, now: datetime, *, settings: dict) -> bool:
         """Open this draft round (with its frozen ``settings``) in one conditional UPDATE.
 
-        Opens only a draft that has items and whose closing time is still ahead;
-        True if this call opened it. Of several processes, exactly one wins.
+        Opens only a draft that has items (round 0, which rates nothing, needs none)
+        and whose closing time is still ahead; True if this call opened it. Of
+        several processes, exactly one wins.
         """
-        has_items = exists().where(RoundItem.round_id == Round.id)
+        has_items = or_(Round.kind == RoundKind.proposals, exists().where(RoundItem.round_id == Round.id))
         result = session.execute(
             update(Round).where(Round.id == self.id, Round.status == RoundStatus.draft, has_items,
                                 or_(Round.closes_at.is_(None), Round.closes_at > now))

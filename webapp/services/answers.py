@@ -75,6 +75,9 @@ def _writable_response(expert: Expert, rnd: Round, now: datetime) -> Response:
     return response
 
 
+writable_response = _writable_response  # for other round kinds' answer services
+
+
 def _closed_or_submitted(expert: Expert, rnd: Round) -> AnswerError:
     response = response_of(expert, rnd)
     if response is not None and response.is_submitted:

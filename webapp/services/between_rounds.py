@@ -22,7 +22,7 @@ from webapp.models import (
     RoundStatus,
     Study,
 )
-from webapp.services import audit
+from webapp.services import audit, round_settings
 from webapp.services.round_lifecycle import RoundError, create_round, open_round_of
 from webapp.services.round_scope import consensus_node_ids, next_round_nodes
 from webapp.services.tree import dropped_ids, node_depths, tree_order
@@ -160,8 +160,7 @@ def set_stopping_rule(study: Study, *, max_rounds: int, stability_alpha: float) 
 
 
 NEXT_ROUND_SETTINGS = ("instructions", "scale_min", "scale_max", "rated_level", "allow_comments",
-                       "allow_proposals", "allow_no_opinion", "drop_consensus_items", "reminder_hours",
-                       "prefill_answers")
+                       "allow_proposals", "allow_no_opinion", "drop_consensus_items", "reminder_hours")
 
 
 def create_next_round(previous: Round, *, now: datetime | None = None) -> Round:
@@ -173,6 +172,7 @@ def create_next_round(previous: Round, *, now: datetime | None = None) -> Round:
     if later is not None:
         raise RoundError(_("Round %(n)s already follows this round.", n=later))
     settings = {key: getattr(previous, key) for key in NEXT_ROUND_SETTINGS}
+    settings["prefill_answers"] = round_settings.settings_of(previous).prefill_answers
     drop = bool(settings.pop("drop_consensus_items"))
     level = settings.pop("rated_level")
     if drop:

@@ -31,16 +31,17 @@ from webapp.models import (
     StudyStatus,
     utcnow,
 )
-from webapp.services import ahp_blocks, round_lifecycle, tree
+from webapp.services import ahp_blocks, round_lifecycle, round_settings, tree
 from webapp.services.answers import AnswerError, add_proposal, expert_round, missing_items, response_of, save_answers, submit_response
 
 
 # --- reading ---------------------------------------------------------------------------
 
 def visible_rounds(expert: Expert) -> list[Round]:
-    """The rounds (Delphi and AHP) of the expert's study that are not drafts, newest first."""
+    """The rounds (round 0, Delphi and AHP) of the expert's study that are not drafts, newest first."""
     return list(db.session.scalars(
-        select(Round).where(Round.study_id == expert.study_id, Round.kind.in_([RoundKind.delphi, RoundKind.ahp]),
+        select(Round).where(Round.study_id == expert.study_id,
+                            Round.kind.in_([RoundKind.delphi, RoundKind.ahp, RoundKind.proposals]),
                             Round.status != RoundStatus.draft)
         .order_by(Round.number.desc())))
 
@@ -78,6 +79,11 @@ def progress(response: Response | None, rnd: Round) -> Progress:
         given = len(response.judgments) if response is not None else 0
         return Progress(answered=min(given, total), total=total,
                         submitted=bool(response is not None and response.is_submitted), started=given > 0)
+    if rnd.kind is RoundKind.proposals:  # round 0: counted in proposals and comments made
+        made = len(db.session.scalars(select(Proposal.id).where(
+            Proposal.round_id == rnd.id, Proposal.expert_id == response.expert_id)).all()) if response else 0
+        return Progress(answered=made, total=made, submitted=bool(response is not None and response.is_submitted),
+                        started=made > 0)
     total = len(rnd.items)
     missing = len(missing_items(response, rnd))
     return Progress(answered=total - missing, total=total,
@@ -230,8 +236,8 @@ __all__ = [
 def prefill_ratings(expert: Expert, rnd: Round) -> tuple[dict[int, Rating], Round | None]:
     """The expert's own submitted answers of the previous Delphi round, for the items this
     round asks again: preselected (marked, changeable) when the round says so
-    (``Round.prefill_answers``). ({node id: Rating}, the previous round)."""
-    if not rnd.prefill_answers:
+    (the round's setting ``prefill_answers``). ({node id: Rating}, the previous round)."""
+    if not round_settings.settings_of(rnd).prefill_answers:
         return {}, None
     previous = db.session.scalar(select(Round).where(
         Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number < rnd.number,

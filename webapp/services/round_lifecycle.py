@@ -38,9 +38,12 @@ class RoundError(ValueError):
     """A refused change to a round; the message is shown to the coordinator."""
 
 
-ROUND_SETTINGS = ("title", "instructions", "scale_min", "scale_max", "rated_level", "allow_comments",
-                  "allow_proposals", "allow_no_opinion", "drop_consensus_items", "opens_at", "closes_at",
-                  "reminder_hours", "prefill_answers")
+ROUND_COLUMNS = ("title", "instructions", "scale_min", "scale_max", "rated_level", "allow_comments",
+                 "allow_proposals", "allow_no_opinion", "drop_consensus_items", "opens_at", "closes_at",
+                 "reminder_hours")
+#: Options kept in ``Round.settings`` (frozen at open) but set with the columns above.
+ROUND_OPTIONS = ("prefill_answers",)
+ROUND_SETTINGS = ROUND_COLUMNS + ROUND_OPTIONS
 
 
 def check_settings(settings: dict, now: datetime, *, rule_scale=None) -> None:
@@ -104,10 +107,14 @@ def create_round(study: Study, *, nodes: list[Node], kind: RoundKind = RoundKind
         raise RoundError(_("Round %(n)s is not closed yet: close it (or delete the draft) first.", n=busy.number))
     check_settings(settings, now, rule_scale=round_settings.study_rule(study).scale
                    if kind is RoundKind.delphi else None)
-    if not nodes:
+    if not nodes and kind is not RoundKind.proposals:
         raise RoundError(_("There are no indicators left to ask about."))
-    number = (db.session.scalar(select(func.max(Round.number)).where(Round.study_id == study.id)) or 0) + 1
+    if kind is RoundKind.proposals:
+        number = 0  # round 0; the caller (round_zero) checks that no round has opened yet
+    else:
+        number = (db.session.scalar(select(func.max(Round.number)).where(Round.study_id == study.id)) or 0) + 1
     settings.setdefault("title", "")
+    analysis = dict(analysis or {}) | {key: bool(settings.pop(key)) for key in ROUND_OPTIONS if key in settings}
     rnd = Round(study=study, number=number, kind=kind, status=RoundStatus.draft,
                 settings=round_settings.initial_settings(study, analysis), **settings)
     rnd.items = [RoundItem(node=node, position=i) for i, node in enumerate(nodes)]
@@ -125,9 +132,12 @@ def update_round(rnd: Round, *, now: datetime | None = None, **settings) -> Roun
     unknown = set(settings) - set(ROUND_SETTINGS)
     if unknown:
         raise TypeError(f"unknown round settings: {sorted(unknown)}")
-    merged = {k: getattr(rnd, k) for k in ROUND_SETTINGS} | settings
+    merged = {k: getattr(rnd, k) for k in ROUND_COLUMNS} | settings
     check_settings(merged, now, rule_scale=round_settings.study_rule(rnd.study).scale
                    if rnd.kind is RoundKind.delphi else None)
+    options = {key: bool(settings.pop(key)) for key in ROUND_OPTIONS if key in settings}
+    if options:
+        round_settings.with_options(rnd, **options)
     for key, value in settings.items():
         setattr(rnd, key, value)
     audit.record("round.update", study=rnd.study, target=f"round:{rnd.number}")
@@ -159,7 +169,7 @@ def delete_draft_round(rnd: Round) -> None:
 def _refusal_to_open(rnd: Round, now: datetime) -> str | None:
     if rnd.status is not RoundStatus.draft:
         return _("it is not a draft.")
-    if not rnd.items:
+    if not rnd.items and rnd.kind is not RoundKind.proposals:
         return _("it has no indicators.")
     if rnd.closes_at is not None and rnd.closes_at <= now:
         return _("its closing time has passed.")

@@ -39,6 +39,7 @@ DELPHI_DEFAULTS: dict = {
     "kendall_missing": "listwise",      # W from experts who rated every item (see kendall_w_missing)
     "min_paired": 6,                    # paired experts needed before an item may be called stable
     "min_feedback_respondents": 3,      # answers needed before experts see the group's result
+    "prefill_answers": True,            # from round 2: each expert's previous answer preselected
 }
 
 #: Keys taken from the study when a round opens (the rest are the round's own).
@@ -132,11 +133,25 @@ class RoundSettings:
         return int(self.raw["min_feedback_respondents"])
 
     @property
+    def prefill_answers(self) -> bool:
+        """Each expert's answer of the previous round preselected (marked, changeable)."""
+        return bool(self.raw.get("prefill_answers", True))
+
+    @property
     def cr_threshold(self) -> float:
         return float(self.raw["cr_threshold"])
 
     def to_dict(self) -> dict:
         return copy.deepcopy(self.raw)
+
+
+def with_options(rnd: Round, **options) -> None:
+    """Change some of a draft round's own options (e.g. ``prefill_answers``); the
+    model refuses once the round has opened."""
+    unknown = set(options) - set(DELPHI_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown round analysis settings: {sorted(unknown)}")
+    rnd.settings = {**(rnd.settings or {}), **options}
 
 
 def settings_of(rnd: Round) -> RoundSettings:
