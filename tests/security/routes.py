@@ -82,6 +82,7 @@ NUMBERED_WITHIN_STUDY = {"version"}
 # Where one endpoint needs another value than ARGUMENTS gives.
 AHP_ROUND = {"round_id": "ahp_round_id"}
 G1_ROUND = {"round_id": "g1_round_id"}
+ZERO_ROUND = {"round_id": "zero_round_id", "proposal_id": "zero_proposal_id"}
 ENDPOINT_ARGUMENTS = {
     "coordinator.ahp_round_edit": AHP_ROUND, "coordinator.ahp_dashboard_page": AHP_ROUND,
     "coordinator.ahp_export_xlsx": AHP_ROUND, "coordinator.ahp_export_csv": {**AHP_ROUND, "table": Const("judgments")},
@@ -89,6 +90,11 @@ ENDPOINT_ARGUMENTS = {
     "coordinator.g1bwm_dashboard_page": G1_ROUND, "coordinator.g1bwm_export_xlsx": G1_ROUND,
     "coordinator.g1bwm_export_csv": {**G1_ROUND, "table": Const("answers")},
     "expert.g1bwm_round_page": G1_ROUND, "api.save_weight_answers": G1_ROUND, "api.submit_weight_answers": G1_ROUND,
+    "coordinator.round_zero_proposals": ZERO_ROUND, "coordinator.round_zero_accept": ZERO_ROUND,
+    "coordinator.round_zero_merge": ZERO_ROUND, "coordinator.round_zero_reject": ZERO_ROUND,
+    "expert.round_zero_page": ZERO_ROUND, "expert.round_zero_propose": ZERO_ROUND,
+    "expert.round_zero_withdraw": ZERO_ROUND, "expert.round_zero_comment": ZERO_ROUND,
+    "expert.round_zero_submit": ZERO_ROUND,
     "coordinator.report_download": {"fmt": Const("docx")},  # pdf/docx only (pdf needs chromium: slow)
     "evaluator.invitation": {"token": "evaluator_token"},
     "coordinator.evaluation_report_file": {"fmt": Const("docx")},

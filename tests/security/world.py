@@ -23,6 +23,8 @@ class Side:
     open_round_id: int = 0     # round 2: open
     ahp_round_id: int = 0      # an AHP round on the first level, closed, with a judgment of the first expert
     g1_round_id: int = 0       # a G1 round on the first level, closed, answered by the first expert
+    zero_round_id: int = 0     # round 0 (open proposals), closed, with a proposal and a comment of the first expert
+    zero_proposal_id: int = 0  # that proposal
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
     proposal_id: int = 0
@@ -39,7 +41,7 @@ class Side:
 
 def build_side(app, make_coordinator, make_study, make_expert, username: str) -> Side:
     from webapp.models import Expert, Node, Round, Study
-    from webapp.services import ahp_answers, ahp_rounds, g1bwm_answers, evaluations, evaluators, round_lifecycle, round_scope, weight_sets
+    from webapp.services import ahp_answers, ahp_rounds, g1bwm_answers, evaluations, evaluators, round_lifecycle, round_scope, round_zero, weight_sets
     from webapp.services.answers import add_proposal, save_answers, submit_response
 
     side = Side(username)
@@ -54,6 +56,15 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
     side.expert_id, side.token = side.experts[0]
     with app.app_context():
         study = db.session.get(Study, side.study_id)
+        zero = round_zero.create_round_zero(study)  # round 0 comes before round 1 opens
+        round_lifecycle.open_round(zero)
+        first_expert = db.session.get(Expert, side.experts[0][0])
+        zero_proposal = round_zero.propose(first_expert, zero, kind="add", text=f"Zero{username}x",
+                                           description="what", parent_node_id=study.root.id)
+        round_zero.save_comment(first_expert, zero, f"ZeroComment{username}x")
+        round_zero.submit(first_expert, zero)
+        round_lifecycle.close_round(zero)
+        side.zero_round_id, side.zero_proposal_id = zero.id, zero_proposal.id
         first = round_scope.create_delphi_round(study, rated_level=1, allow_proposals=True)
         round_lifecycle.open_round(first)
         for k, (expert_id, _token) in enumerate(side.experts):
