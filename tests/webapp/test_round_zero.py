@@ -78,12 +78,18 @@ def test_round_zero_from_proposals_to_round_one(app, coordinator_client, study_w
     with app.app_context():
         rnd = db.session.get(Round, rid)
         assert (rnd.number, rnd.kind, rnd.status) == (0, RoundKind.proposals, RoundStatus.draft)
+    draft_page = coordinator_client.get(f"/studies/{sid}/rounds/{rid}?lang=en").get_data(as_text=True)
+    assert "Open now" in draft_page and "It has no indicators" not in draft_page
     assert coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open").status_code == 302
     with app.app_context():
         assert db.session.get(Round, rid).status is RoundStatus.open
+    open_page = coordinator_client.get(f"/studies/{sid}/rounds/{rid}?lang=en").get_data(as_text=True)
+    assert "Close now" in open_page and f"/studies/{sid}/rounds/{rid}/round-zero" in open_page
 
     a, b, a1 = node_id(app, sid, "A"), node_id(app, sid, "B"), node_id(app, sid, "A1")
     e1, e2 = expert(app, t1), expert(app, t2)
+    welcome = e1.get("/expert/?lang=en").get_data(as_text=True)
+    assert "Round 0: propose indicators and comments before anything is rated." in welcome
     # The expert's link leads to round 0 (one link for every round kind); the page shows the
     # study's aim and the draft indicator system, read-only.
     assert e1.get(f"/expert/rounds/{rid}").headers["Location"].endswith(f"/expert/rounds/{rid}/round-zero")
@@ -109,6 +115,8 @@ def test_round_zero_from_proposals_to_round_one(app, coordinator_client, study_w
             "Add service fees."
 
     assert coordinator_client.post(f"/studies/{sid}/rounds/{rid}/close").status_code == 302
+    closed_page = coordinator_client.get(f"/studies/{sid}/rounds/{rid}?lang=en").get_data(as_text=True)
+    assert "2 of 2 experts submitted." in closed_page
     proposals_page = coordinator_client.get(f"/studies/{sid}/rounds/{rid}/round-zero?lang=en")
     html = proposals_page.get_data(as_text=True)
     assert proposals_page.status_code == 200
