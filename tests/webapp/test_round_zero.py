@@ -5,6 +5,7 @@ nothing."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from tests.helpers import snapshot
 
 from webapp.extensions import db
 from webapp.models import (
+    Message,
+    MessageKind,
     Node,
     NodeStatus,
     Proposal,
@@ -24,6 +27,7 @@ from webapp.models import (
     RoundStatus,
     Study,
     User,
+    utcnow,
 )
 from webapp.services import round_lifecycle, round_zero
 
@@ -285,3 +289,24 @@ def test_a_drop_accepted_in_round_zero_leaves_round_one(app, coordinator_client,
         assert db.session.get(Node, d).status is NodeStatus.dropped
         study = db.session.get(Study, sid)
         assert round_zero.round_zero_of(study).id == rid
+
+
+def test_round_zero_uses_the_shared_deadline_reminder_and_notice_machinery(app, coordinator_client,
+                                                                            study_with_panel):
+    sid, _tokens = study_with_panel
+    closes = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = coordinator_client.post(f"/studies/{sid}/rounds/zero/new", data={
+        "title": "Round 0", "instructions": "", "opens_at": "", "closes_at": closes, "reminder_hours": "24"})
+    rid = int(re.search(r"/rounds/(\d+)", response.headers["Location"]).group(1))
+    assert coordinator_client.post(f"/studies/{sid}/rounds/{rid}/open").status_code == 302
+    with app.app_context():  # "round 0 is open" went to both experts (no mail server: not sent, kept to copy)
+        notices = db.session.scalars(select(Message).where(Message.round_id == rid)).all()
+        assert sorted(m.kind for m in notices) == [MessageKind.round_open] * 2
+    later = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    assert coordinator_client.post(f"/studies/{sid}/rounds/{rid}/extend", data={"until": later}).status_code == 302
+    assert coordinator_client.post(f"/studies/{sid}/rounds/{rid}/remind").status_code == 302
+    with app.app_context():
+        rnd = db.session.get(Round, rid)
+        assert rnd.closes_at.strftime("%Y-%m-%dT%H:%M") == later
+        kinds = sorted(m.kind.value for m in db.session.scalars(select(Message).where(Message.round_id == rid)))
+        assert kinds == ["reminder", "reminder", "round_open", "round_open"]
