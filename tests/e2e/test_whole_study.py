@@ -332,7 +332,7 @@ def stored_judgments(app, pseudonym, round_id):
 
 # --- publishing --------------------------------------------------------------------------------
 
-def publish(page, live, shot, study_id, round_id, version, label) -> dict:
+def publish(page, live, shot, study_id, round_id, version, label, notice=None) -> dict:
     """Preview → publish → download the JSON from the versions table, as the coordinator does."""
     page.goto(f"{live.url}/studies/{study_id}/weights")
     page.select_option("select[name=round_id]", value=str(round_id))
@@ -340,6 +340,8 @@ def publish(page, live, shot, study_id, round_id, version, label) -> dict:
     page.wait_for_load_state()
     assert page.locator(".flash-error").count() == 0, ui.flash_text(page)
     expect(page.locator("h1")).to_have_text(f"Preview of v{version}")
+    if notice:
+        expect(page.locator(".notice").first).to_contain_text(notice)
     shot(page, f"coordinator-weights-v{version}-preview")
     page.get_by_label("Label").fill(label)
     page.get_by_role("button", name=f"Publish v{version}").click()
@@ -352,7 +354,8 @@ def publish(page, live, shot, study_id, round_id, version, label) -> dict:
 
 def publish_and_check(page, live, shot, study_id, delphi_round, ahp_round_id):
     v1 = publish(page, live, shot, study_id, delphi_round, 1, "Delphi round 2")
-    v2 = publish(page, live, shot, study_id, ahp_round_id, 2, "AHP round 3")
+    v2 = publish(page, live, shot, study_id, ahp_round_id, 2, "AHP round 3",
+                 notice="Another method than the previous version: Delphi then, AHP now.")
     shot(page, "coordinator-weights-published")
     schema = json.loads((ui.ROOT / "docs/weight-set.schema.json").read_text(encoding="utf-8"))
     for doc in (v1, v2):
