@@ -216,6 +216,9 @@ def delphi_round_2(page, live, shot, experts, study_id, r1, problems) -> int:
         p.close()
 
     ui.close_round(page, live, study_id, round_id)
+    # five experts: fewer than the six paired answers a Wilcoxon test needs, so not "unstable"
+    expect(page.locator("#advice")).to_contain_text("Stability cannot be judged for 19 of 19 indicators")
+    expect(page.locator("#advice")).not_to_contain_text("Unstable:")
     shot(page, "coordinator-round-2-closed-advice")
     page.goto(f"{live.url}/studies/{study_id}/rounds/{round_id}/dashboard")
     check_delphi_dashboard(page, {p: [experts[p].typed[round_id][c] for c in codes] for p in experts}, codes)
