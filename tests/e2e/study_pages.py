@@ -161,9 +161,11 @@ def delphi_items(page: Page) -> dict[str, int]:
     return dict(pairs)
 
 
-def checked(page: Page, node_id: int) -> str | None:
-    return page.locator(f"#item-{node_id} input[type=radio]:checked").evaluate_all(
-        "els => els.length ? els[0].value : null")
+def checked(page: Page) -> dict[str, str | None]:
+    """Indicator code → the rating shown as chosen (None: nothing chosen), for every item."""
+    return dict(page.locator("article.q-item").evaluate_all(
+        "els => els.map(e => [e.querySelector('.q-code').textContent.trim(), "
+        "(e.querySelector('input[type=radio]:checked') || {}).value || null])"))
 
 
 def rate(page: Page, node_id: int, value: int) -> None:
