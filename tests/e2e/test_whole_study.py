@@ -35,12 +35,15 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def live(tmp_path, monkeypatch):
-    with ui.live_empty_server(tmp_path, monkeypatch) as server:
-        yield server
+    expect.set_options(timeout=SLOW)  # generous waits on conditions on a loaded machine
+    try:
+        with ui.live_empty_server(tmp_path, monkeypatch) as server:
+            yield server
+    finally:
+        expect.set_options(timeout=5_000)  # Playwright's default, for the other browser tests
 
 
 def test_a_whole_study_through_the_pages(live, browser):
-    expect.set_options(timeout=SLOW)
     problems: list[str] = []
     shot = ui.Shots()
     coordinator = browser.new_context(**DESKTOP, locale="en-GB")
@@ -148,7 +151,7 @@ def delphi_round_1(page, live, shot, experts, study_id, problems) -> int:
                 ui.rate(p, ids[code], answers[code])
             ui.wait_saved(p)
             wait_until(lambda: stored_ratings(live.app, pseudonym, round_id) == {c: answers[c] for c in half},
-                       timeout=30, message="E05's autosaved answers")
+                       timeout=60, message="E05's autosaved answers")
             p.close()
             p = expert.page(problems)
             expect(p.locator(".w-progress-text")).to_contain_text("10 of 20 answered")
@@ -255,7 +258,7 @@ def ahp_round(page, live, shot, experts, study_id, problems) -> int:
             expect(blocks[code]).to_have_class(re.compile(r"\bis-done\b"))  # consistent, complete
             if pseudonym == "E04" and k == 0:  # closes the tab after the first block, comes back
                 ui.wait_saved(p)
-                wait_until(lambda: len(stored_judgments(live.app, pseudonym, round_id)) == 6, timeout=30,
+                wait_until(lambda: len(stored_judgments(live.app, pseudonym, round_id)) == 6, timeout=60,
                            message="E04's autosaved judgments")
                 p.close()
                 p = expert.page(problems)
