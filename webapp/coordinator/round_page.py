@@ -61,7 +61,9 @@ def _between_rounds(study, rnd, accept_forms, decisions, stopping_form):
         codes = [item.node.code for item in rnd.items]
         if advice is not None:
             context["pending_codes"] = [codes[i] for i in advice.pending]
-            context["unstable_codes"] = [codes[i] for i in (advice.unstable or ())]
+            unjudged = set(advice.not_judged or ())  # too few paired answers: neither stable nor unstable
+            context["unstable_codes"] = [codes[i] for i in (advice.unstable or ()) if i not in unjudged]
+            context["unjudged_codes"] = [codes[i] for i in sorted(unjudged)]
     context["decisions"] = decisions or decisions_form(rnd.items)
     parents = between_rounds.parent_options(rnd)
     parent_choices = _parent_choices(parents)

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import ItemDecision, NodeStatus, Round, RoundKind, RoundStatus
+from webapp.models import ItemDecision, NodeStatus, Round, RoundItem, RoundKind, RoundStatus
 from webapp.services.round_data import round_matrix
 
 FORMULA = "w_i = mean_i / sum_{j in siblings(i)} mean_j"
@@ -29,13 +29,24 @@ class SourceError(ValueError):
     """The round cannot give a weight set; the message is shown to the coordinator."""
 
 
-def _weighted_nodes(rnd: Round, means: dict[int, float]):
+def _dropped(rnd: Round) -> set[int]:
+    """Indicators the coordinator dropped in this round, or in an earlier Delphi round of the
+    study and not asked again in this one: they are out of the weighted hierarchy."""
+    asked = {item.node_id for item in rnd.items}
+    rows = db.session.execute(
+        select(RoundItem.node_id, RoundItem.round_id).join(Round, RoundItem.round_id == Round.id)
+        .where(Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number <= rnd.number,
+               RoundItem.decision == ItemDecision.drop)).all()
+    return {node_id for node_id, round_id in rows if round_id == rnd.id or node_id not in asked}
+
+
+def _weighted_nodes(rnd: Round, means: dict[int, float], dropped: set[int]):
     """Rated, kept indicators reachable from the goal through rated indicators."""
     study = rnd.study
     root = study.root
     children: dict[int, list] = {}
     for node in study.nodes:
-        if node.parent_id is not None and node.status is NodeStatus.active:
+        if node.parent_id is not None and node.status is NodeStatus.active and node.id not in dropped:
             children.setdefault(node.parent_id, []).append(node)
     included, queue = [], [root]
     while queue:
@@ -58,7 +69,7 @@ def publishable_weights(rnd: Round) -> dict:
     """Weights from the mean importance ratings of a closed Delphi round (see the module)."""
     if rnd.kind is not RoundKind.delphi or rnd.status is not RoundStatus.closed:
         raise SourceError(_("Only a closed Delphi round can give Delphi weights."))
-    dropped = {item.node_id for item in rnd.items if item.decision is ItemDecision.drop}
+    dropped = _dropped(rnd)
     matrix = round_matrix(rnd)
     m = matrix.ratings.shape[0]
     if m == 0:
@@ -68,7 +79,7 @@ def publishable_weights(rnd: Round) -> dict:
         mean = np.where(answered > 0, np.nansum(matrix.ratings, axis=0) / np.maximum(answered, 1), np.nan)
     means = {node.id: float(mean[j]) for j, node in enumerate(matrix.nodes)
              if node.id not in dropped and node.status is NodeStatus.active and answered[j] > 0}
-    nodes = _weighted_nodes(rnd, means)
+    nodes = _weighted_nodes(rnd, means, dropped)
     if not nodes:
         raise SourceError(_("Round %(n)s rated no indicator directly under the goal.", n=rnd.number))
     if any(means[n.id] <= 0 for n in nodes):

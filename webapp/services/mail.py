@@ -29,7 +29,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from webapp.extensions import db
-from webapp.models import DeliveryStatus, Expert, Message, MessageKind, Round, utcnow
+from webapp.models import DeliveryStatus, Expert, Message, MessageKind, Round, RoundKind, utcnow
 from webapp.services import invitations
 
 log = logging.getLogger("webapp.mail")
@@ -81,9 +81,13 @@ def compose(kind: MessageKind, expert: Expert, rnd: Round | None = None) -> Comp
                 parts.append(study.welcome_text.strip())
         elif kind is MessageKind.round_open:
             subject = _("Round %(n)s of “%(study)s” is open", n=rnd.number, study=title)
-            parts.append(_("Round %(n)s of the expert consultation “%(study)s” is open. You will see the "
-                           "group's anonymous results of the previous round beside your own answers.",
-                           n=rnd.number, study=title))
+            if rnd.kind is RoundKind.delphi and rnd.number > 1:  # feedback needs a previous round
+                parts.append(_("Round %(n)s of the expert consultation “%(study)s” is open. You will see the "
+                               "group's anonymous results of the previous round beside your own answers.",
+                               n=rnd.number, study=title))
+            else:
+                parts.append(_("Round %(n)s of the expert consultation “%(study)s” is open.",
+                               n=rnd.number, study=title))
         else:
             subject = (_("Reminder: round %(n)s of “%(study)s” closes %(deadline)s",
                          n=rnd.number, study=title, deadline=deadline) if deadline

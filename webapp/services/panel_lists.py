@@ -63,6 +63,15 @@ def _space_cells(line: str) -> list[str]:
     return [line.strip()]
 
 
+def _comma_cells(line: str) -> list[str] | None:
+    """A comma-separated line with an e-mail inside a list split on tabs (lines pasted from
+    different sources): its cells, or None if it is not one."""
+    cells = [c.strip() for c in re.split(r"[,，]", line)]
+    if len(cells) > 1 and any(_is_email_like(c) for c in cells):
+        return cells
+    return None
+
+
 def _columns(cells: list[str]) -> list[str]:
     """Cells in any order with the e-mail anywhere → [name, e-mail, organisation, group …]."""
     at = next((i for i, cell in enumerate(cells) if _is_email_like(cell)), None)
@@ -98,7 +107,9 @@ def parse_expert_list(text: str) -> list[ParsedExpert]:
                                 or (len(cells) > 1 and cells[1].lower() in _HEADER_WORDS)):
                 continue
             where = _("Line %(line)s", line=line)
-            if len(cells) == 1:
+            if len(cells) == 1 and (split := _comma_cells(cells[0])) is not None:
+                cells = _columns(split)
+            elif len(cells) == 1:
                 cells = _space_cells(cells[0])
             else:
                 cells = _columns(cells)
