@@ -27,7 +27,6 @@ import math
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ import numpy as np
 # registered ahp/ as a namespace package before it had an __init__.py).
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._timing import best_of  # noqa: E402
 import ahp  # noqa: E402
 
 N_MATRICES, N_SIZE = 10_000, 5
@@ -162,16 +162,7 @@ def check_panel(vec, loop):
     np.testing.assert_allclose([vec.global_aip[c] for c in g_aip], list(g_aip.values()), atol=1e-12)
 
 
-# ------------------------------------------------------------------ timing
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times) * 1e3, float(np.median(times)) * 1e3
-
-
+# ------------------------------------------------------------------ checks and main
 def find_hierarchy(path: str | None) -> Path:
     if path:
         return Path(path)

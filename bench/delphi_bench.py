@@ -16,7 +16,6 @@ import argparse
 import math
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from scipy import stats as st
 # Run from anywhere: make the repository root importable (the editable install
 # may have registered delphi/ as a namespace package before it had __init__.py).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._timing import best_of  # noqa: E402
 import delphi  # noqa: E402
 
 N_EXPERTS, N_ITEMS = 1000, 60
@@ -112,16 +112,7 @@ def loop_analyse(r1, r2):
     return s1, s2, w1, w2, c1, c2, stab
 
 
-# ------------------------------------------------------------------- timing
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times) * 1e3, float(np.median(times)) * 1e3
-
-
+# ------------------------------------------------------------------ checks and main
 def check_same(vec, loop):
     s1, _, w1, _, c1, _, stab, _ = vec
     ls1, _, lw1, _, lc1, _, lstab = loop

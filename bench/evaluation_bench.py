@@ -27,13 +27,13 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._timing import best_of  # noqa: E402
 import evaluation  # noqa: E402
 
 N_OBJECTS, N_SAMPLES, LOOP_SAMPLES = 500, 1_000, 50
@@ -103,15 +103,6 @@ def loop_uncertainty(leaf_w, s, k):
             st = 5 if t >= 90 else 4 if t >= 80 else 3 if t >= 70 else 2 if t >= 60 else 1
             stars[o][st] += 1
     return totals, ranks, stars
-
-
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times) * 1e3, float(np.median(times)) * 1e3
 
 
 def main():

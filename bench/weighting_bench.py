@@ -45,6 +45,7 @@ from scipy.optimize import linprog  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench._timing import best_of  # noqa: E402
 import ahp  # noqa: E402  (only to read the seed hierarchy's sibling groups)
 import weighting as W  # noqa: E402
 
@@ -274,16 +275,7 @@ def loop_subjective(groups, bwm_limit=None):
     return out
 
 
-# ------------------------------------------------------------------ timing
-def best_of(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times) * 1e3, float(np.median(times)) * 1e3
-
-
+# ------------------------------------------------------------------ checks and main
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=10)

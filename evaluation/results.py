@@ -7,9 +7,11 @@ Arrays in a result are read-only; ``to_dict()`` gives a JSON-ready ``dict``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
+
+from _results import FrozenResult, plain
 
 __all__ = [
     "ScoreResult",
@@ -22,35 +24,10 @@ __all__ = [
 ]
 
 
-def _plain(value):
-    """JSON-ready copy: arrays -> lists, numpy scalars -> Python, NaN -> None."""
-    if isinstance(value, _Result):
-        return value.to_dict()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
-class _Result:
-    """Shared behaviour: read-only arrays and ``to_dict()``."""
-
-    def __post_init__(self):
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-
-    def to_dict(self) -> dict:
-        """Plain ``dict`` of the fields, ready for ``json.dumps`` (NaN becomes ``None``)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+# The shared base (read-only arrays, JSON-ready to_dict()): one copy for ahp, weighting and
+# evaluation in _results/, which needs numpy only.
+_Result = FrozenResult
+_plain = plain
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from tests.helpers.panels import answer, close_round, open_round
 import delphi
 from webapp.extensions import db
 from webapp.models import Expert, Round, StakeholderGroup, Study
-from webapp.services import round_lifecycle, round_scope
+from webapp.services import round_lifecycle, round_scope, studies
 from webapp.services.feedback import feedback_for
 
 WITHHELD = "Not enough answers to show the group result."
@@ -78,8 +78,9 @@ def test_the_minimum_is_a_setting_frozen_on_the_round(app, expert_client, panel)
         answer(app, expert_id, round1, values, submit=True)
     close_round(app, round1)
     with app.app_context():
-        rnd = round_scope.create_delphi_round(db.session.get(Study, panel.study_id), rated_level=1,
-                                              analysis={"min_feedback_respondents": 2})
+        study = db.session.get(Study, panel.study_id)
+        studies.set_analysis_options(study, min_paired=6, min_feedback_respondents=2)  # the study's setting
+        rnd = round_scope.create_delphi_round(study, rated_level=1)
         round_lifecycle.open_round(rnd)
         db.session.commit()
         assert rnd.settings["min_feedback_respondents"] == 2

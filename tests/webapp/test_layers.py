@@ -53,3 +53,24 @@ def test_rounds_layer_files_stay_small():
     sizes = {name: len((SERVICES / f"{name}.py").read_text(encoding="utf-8").splitlines()) for name in layer}
     assert all(n <= 400 for n in sizes.values()), sizes
     assert not (SERVICES / "rounds.py").exists() and not (SERVICES / "delphi_report.py").exists()
+
+
+def test_services_are_given_the_acting_user_and_base_url_not_reaching_for_them():
+    """Issue 9: services take who acts and the links' base URL from the web layer; none imports
+    Flask-Login (``current_user``) or builds URLs with ``url_for``."""
+    offending = []
+    for path in sorted(SERVICES.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{a.name}" for a in node.names] + [node.module or ""]
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                names = [node.id if isinstance(node, ast.Name) else node.attr]
+            else:
+                continue
+            if any(n.split(".")[0] == "flask_login" or n.endswith("current_user") or n.endswith("url_for")
+                   for n in names):
+                offending.append(f"{path.name}:{node.lineno}")
+    assert offending == [], "services reaching for the request: " + ", ".join(sorted(set(offending)))

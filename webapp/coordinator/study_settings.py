@@ -1,4 +1,5 @@
-"""Study settings pages: title and language, the consensus rule and the authority tables.
+"""Study settings pages: title and language, the consensus rule, the analysis options
+(stability and feedback minimums) and the authority tables.
 
 Views are thin: parse a form, call one service, commit once, flash, redirect.
 Changes are refused while a round is open (the service says why).
@@ -14,7 +15,7 @@ from webapp.actions import act, attempt
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.forms.coordinator import StudyForm
-from webapp.forms.setup import AuthorityTablesForm, ConsensusRuleForm
+from webapp.forms.setup import AnalysisOptionsForm, AuthorityTablesForm, ConsensusRuleForm
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import studies
 from webapp.services.studies import StudyError
@@ -31,7 +32,7 @@ def _preset_choices():
             for name in names]
 
 
-def _render_settings(study, *, general=None, consensus=None, authority=None, status=200):
+def _render_settings(study, *, general=None, consensus=None, analysis=None, authority=None, status=200):
     rule = studies.consensus_rule_of(study)
     basis, familiarity = studies.authority_tables_of(study)
     if general is None:
@@ -41,9 +42,12 @@ def _render_settings(study, *, general=None, consensus=None, authority=None, sta
         consensus = ConsensusRuleForm(data=ConsensusRuleForm.data_for(rule), presets=_preset_choices())
     if authority is None:
         authority = AuthorityTablesForm(data=AuthorityTablesForm.data_for(basis, familiarity))
+    if analysis is None:
+        analysis = AnalysisOptionsForm(data={"min_paired": study.min_paired,
+                                             "min_feedback_respondents": study.min_feedback_respondents})
     return render_template(
         "coordinator/setup/settings.html", study=study, general=general, consensus=consensus,
-        authority=authority, rule=rule, rule_text=presentation.rule_in_words(rule),
+        authority=authority, analysis=analysis, rule=rule, rule_text=presentation.rule_in_words(rule),
         rule_is_default=not study.consensus_rule, preset_sources=delphi.PRESET_SOURCES,
         tables_default=studies.authority_tables_are_default(study),
         basis_source=delphi.BASIS_TABLE_SOURCE, familiarity_source=delphi.FAMILIARITY_SCALE_SOURCE,
@@ -84,6 +88,21 @@ def settings_consensus(study_id: int):
             flash(_("Consensus rule saved: %(rule)s.", rule=presentation.rule_in_words(rule)), "success")
             return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="consensus"))
     return _render_settings(study, consensus=form, status=400)
+
+
+@bp.route("/<int:study_id>/settings/analysis", methods=["POST"])
+@keeps_data_on_csrf_failure
+def settings_analysis(study_id: int):
+    study = get_study_or_404(study_id)
+    form = AnalysisOptionsForm(request.form)
+    if form.validate():
+        _done, refusal = attempt(lambda: studies.set_analysis_options(study, **form.options()), StudyError)
+        if refusal:
+            form.form_errors.append(refusal)
+        else:
+            flash(_("Analysis options saved; rounds opened from now on use them."), "success")
+            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="analysis"))
+    return _render_settings(study, analysis=form, status=400)
 
 
 @bp.route("/<int:study_id>/settings/authority", methods=["POST"])

@@ -89,6 +89,11 @@ class ConsensusRuleForm(BaseForm):
                         choices=choices([("", _l("any scale")), ("1-5", "1–5"), ("1-7", "1–7"),
                                          ("1-9", "1–9"), ("1-10", "1–10"), ("0-10", "0–10")]),
                         description=_l("With a scale set, the rule is applied only to rounds rated on it."))
+    agree_at = FloatField(
+        _l("An answer counts as “agree” from"), validators=[Optional(), NumberRange(min=0, max=10)],
+        description=_l("The rating from which an answer counts towards agreement, e.g. 7 for 7–9 on a 1–9 "
+                       "scale (COMET). Empty: the top two points of the scale (4–5 of 5, 8–9 of 9)."),
+        render_kw={"inputmode": "decimal", "step": "any"})
 
     def __init__(self, *args, presets: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,12 +109,14 @@ class ConsensusRuleForm(BaseForm):
             # The custom fields do not matter for a preset: ignore what they hold.
             for _name, op, value in self.criterion_fields():
                 op.errors, value.errors = [], []
+            self.agree_at.errors = []
             return not any(f.errors for f in (self.mode, self.csrf_token))
         if not any(value.data is not None for _n, _op, value in self.criterion_fields()):
             self.mean_min.errors = list(self.mean_min.errors) + [
                 _l("Set at least one threshold for a custom consensus rule.")]
             return False
-        return ok and not any(value.errors for _n, _op, value in self.criterion_fields())
+        return ok and not self.agree_at.errors and not any(
+            value.errors for _n, _op, value in self.criterion_fields())
 
     def rule_data(self) -> dict:
         """Keyword arguments of ``studies.set_consensus_rule``."""
@@ -123,14 +130,16 @@ class ConsensusRuleForm(BaseForm):
             if op.data in (">", "<"):
                 strict.append(name)
         return {"thresholds": thresholds, "strict": strict, "combine": self.combine.data,
-                "scale": SCALES.get(self.scale.data)}
+                "scale": SCALES.get(self.scale.data), "agree_at": self.agree_at.data}
 
     @classmethod
     def data_for(cls, rule) -> dict:
         """Initial data showing a stored ``delphi.ConsensusRule``."""
         data = {"mode": rule.name if rule.name and rule.name != CUSTOM else CUSTOM,
                 "combine": rule.combine,
-                "scale": next((k for k, v in SCALES.items() if v and rule.scale and tuple(rule.scale) == v), "")}
+                "scale": next((k for k, v in SCALES.items() if v and rule.scale and tuple(rule.scale) == v), ""),
+                "agree_at": (int(rule.agree_at) if rule.agree_at is not None and float(rule.agree_at).is_integer()
+                             else rule.agree_at)}
         for name in CRITERIA_ORDER:
             threshold = getattr(rule, name)
             if threshold is not None:
@@ -147,7 +156,8 @@ _CRITERION_FIELDS = {
     "iqr_max": (_l("Interquartile range (IQR)"), "max", [NumberRange(min=0, max=10)], None),
     "cv_max": (_l("Coefficient of variation (CV)"), "max", [NumberRange(min=0, max=10)], None),
     "agreement_min": (_l("Agreement (%)"), "min", [NumberRange(min=0, max=100)],
-                      _l("Share of experts rating 4 or 5 on a 1–5 scale.")),
+                      _l("Share of experts whose rating counts as “agree” (below; 4 or 5 on a 1–5 scale "
+                         "by default).")),
     "full_score_min": (_l("Full-score frequency (%)"), "min", [NumberRange(min=0, max=100)],
                        _l("Share of experts giving the scale maximum.")),
 }
@@ -157,6 +167,26 @@ for _name, (_label, _kind, _validators, _hint) in _CRITERION_FIELDS.items():
     setattr(ConsensusRuleForm, _name, FloatField(
         _label, validators=[Optional()] + _validators, description=_hint,
         render_kw={"inputmode": "decimal", "step": "any"}))
+
+
+class AnalysisOptionsForm(BaseForm):
+    """Minimums for judging stability and for showing experts the group's result."""
+
+    min_paired = IntegerField(
+        _l("Paired experts needed to judge stability"), validators=[InputRequired(), NumberRange(2, 100)],
+        description=_l("An item is called stable (or not) only when at least this many experts rated it in "
+                       "both rounds; with fewer, the Wilcoxon test cannot tell. Default 6."),
+        render_kw={"inputmode": "numeric", "min": "2", "max": "100"})
+    min_feedback_respondents = IntegerField(
+        _l("Answers needed before experts see the group's result"),
+        validators=[InputRequired(), NumberRange(2, 100)],
+        description=_l("Below this many answers the group's median and spread of an indicator are withheld, "
+                       "so that no expert can work out another's rating. Default 3."),
+        render_kw={"inputmode": "numeric", "min": "2", "max": "100"})
+
+    def options(self) -> dict:
+        """Keyword arguments of ``studies.set_analysis_options``."""
+        return {"min_paired": self.min_paired.data, "min_feedback_respondents": self.min_feedback_respondents.data}
 
 
 class AuthorityTablesForm(BaseForm):

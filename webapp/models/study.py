@@ -58,6 +58,11 @@ class Study(db.Model):
     # The welcome text of the invitation e-mail (plain text; the link and deadline are added).
     welcome_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     stability_alpha: Mapped[float] = mapped_column(default=0.05, server_default="0.05")
+    # Analysis options frozen onto each round at open (round_settings.STUDY_KEYS): experts who
+    # answered both rounds needed before an item may be called stable, and the answers an item
+    # needs before experts see the group's result (anonymity on small panels).
+    min_paired: Mapped[int] = mapped_column(default=6, server_default="6")
+    min_feedback_respondents: Mapped[int] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Published weight sets: public, or served only with the study's API key (SHA-256 kept).
@@ -80,6 +85,9 @@ class Study(db.Model):
         CheckConstraint("default_locale IN ('en', 'zh')", name="default_locale"),
         CheckConstraint("max_rounds >= 1 AND max_rounds <= 20", name="max_rounds"),
         CheckConstraint("stability_alpha > 0 AND stability_alpha < 1", name="stability_alpha"),
+        CheckConstraint("min_paired >= 2 AND min_paired <= 100", name="min_paired"),
+        CheckConstraint("min_feedback_respondents >= 2 AND min_feedback_respondents <= 100",
+                        name="min_feedback_respondents"),
     )
 
     def start(self) -> None:

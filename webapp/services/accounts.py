@@ -117,20 +117,21 @@ def change_password(user: User, current: str | None, new: str) -> None:
         raise AccountError(_("The new password may have at most 200 characters."))
     user.set_password(new)
     db.session.flush()
-    audit.record("user.password", target=f"user:{user.id}")
+    audit.record("user.password", target=f"user:{user.id}",
+                 actor=audit.actor_for(user) if current is not None else audit.SYSTEM)
 
 
 def end_all_sessions(user: User) -> None:
     """Log out everywhere: every session and remember cookie of the user stops working."""
     user.session_token = secrets.token_hex(16)
     db.session.flush()
-    audit.record("user.logout_everywhere", target=f"user:{user.id}")
+    audit.record("user.logout_everywhere", target=f"user:{user.id}", actor=audit.actor_for(user))
 
 
 def change_email(user: User, email: str | None) -> None:
     user.email = (email or "").strip() or None
     db.session.flush()
-    audit.record("user.email", target=f"user:{user.id}")
+    audit.record("user.email", target=f"user:{user.id}", actor=audit.actor_for(user))
 
 
 def change_locale(user: User, locale: str | None) -> None:
@@ -139,4 +140,5 @@ def change_locale(user: User, locale: str | None) -> None:
         raise AccountError(_("Unknown language."))
     user.locale = locale
     db.session.flush()
-    audit.record("user.locale", target=f"user:{user.id}", details={"locale": locale})
+    audit.record("user.locale", target=f"user:{user.id}", details={"locale": locale},
+                 actor=audit.actor_for(user))

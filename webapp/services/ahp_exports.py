@@ -4,14 +4,15 @@ one XLSX. Pure formatting of an analysis already made; every text cell is escape
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from webapp.services.ahp_analysis import RoundAnalysis, pair_index
+from webapp.services import spreadsheet
 from webapp.services.spreadsheet import safe_cell  # the one escaping helper
 
 TABLES = ("judgments", "individual", "blocks", "weights", "ahpsurvey")
@@ -117,23 +118,19 @@ def _ahpsurvey(a: RoundAnalysis):
     return header, rows
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.15g}"
-    return safe_cell(value)
+def _csv_number(value):
+    """A float written with 15 significant digits and kept a number (a negative value as text
+    would be escaped by the formula guard); NaN and infinities as Python writes them."""
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(f"{value:.15g}")
+    return value
 
 
 def csv_export(name: str, analysis: RoundAnalysis) -> bytes:
-    """UTF-8 with BOM (Excel then shows Chinese), comma-separated, CRLF line ends."""
+    """UTF-8 with BOM (Excel then shows Chinese), comma-separated, CRLF line ends
+    (:func:`webapp.services.spreadsheet.csv_bytes`, which escapes every text cell)."""
     table = build_table(name, analysis)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_cell(h) for h in table.header])
-    for row in table.rows:
-        writer.writerow([_cell(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheet.csv_bytes(table.header, ([_csv_number(v) for v in row] for row in table.rows))
 
 
 def xlsx_export(analysis: RoundAnalysis, notes: list[tuple[str, str]]) -> bytes:

@@ -14,11 +14,12 @@ logs (gunicorn's, a reverse proxy's) and out of ``Referer`` headers; the page
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
 import segno
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -41,14 +42,30 @@ class Link:
         return self.url is None and not self.expert.is_revoked
 
 
+#: The base URL of the page being served, bound by the web layer (``bind_base_url``).
+_request_base: ContextVar[str | None] = ContextVar("concordia_request_base", default=None)
+
+
+def bind_base_url(url: str):
+    """The address the coordinator uses (e.g. ``request.url_root``), for links built during
+    this request when PUBLIC_BASE_URL is not set; returns the token for :func:`unbind_base_url`."""
+    return _request_base.set(url.rstrip("/"))
+
+
+def unbind_base_url(token) -> None:
+    try:
+        _request_base.reset(token)
+    except ValueError:
+        _request_base.set(None)
+
+
 def base_url() -> str:
-    """PUBLIC_BASE_URL when set (it wins over the request's host), else the request's."""
+    """PUBLIC_BASE_URL when set (it wins over the request's host), else the bound request's
+    base URL, else the development server's."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base.rstrip("/")
-    if has_request_context():
-        return url_for("auth.index", _external=True).rstrip("/")
-    return "http://127.0.0.1:5000"
+    return _request_base.get() or "http://127.0.0.1:5000"
 
 
 def invitation_url(token: str) -> str:

@@ -28,7 +28,8 @@ from webapp.services import ahp_blocks
 DEFAULT_CONSENSUS_PRESET = "cn-standard"
 
 #: Options a Delphi round freezes, with their defaults. ``consensus_rule``,
-#: ``authority_tables`` and ``alpha`` come from the study. (The round limit is not a
+#: ``authority_tables``, ``alpha``, ``min_paired`` and ``min_feedback_respondents``
+#: come from the study (the defaults below serve rounds frozen before they existed). (The round limit is not a
 #: setting of a round's analysis: the stop advice reads the study's current one.)
 DELPHI_DEFAULTS: dict = {
     "quantile_type": 7,                 # R type 7 quartiles (delphi.item_stats)
@@ -43,7 +44,7 @@ DELPHI_DEFAULTS: dict = {
 }
 
 #: Keys taken from the study when a round opens (the rest are the round's own).
-STUDY_KEYS = ("consensus_rule", "authority_tables", "alpha")
+STUDY_KEYS = ("consensus_rule", "authority_tables", "alpha", "min_paired", "min_feedback_respondents")
 
 
 def default_rule() -> delphi.ConsensusRule:
@@ -70,7 +71,11 @@ def from_study(study: Study) -> dict:
     basis, familiarity = study_authority_tables(study)
     return {"consensus_rule": study_rule(study).to_dict(),
             "authority_tables": {"basis": basis, "familiarity": familiarity},
-            "alpha": float(study.stability_alpha)}
+            "alpha": float(study.stability_alpha),
+            "min_paired": int(study.min_paired if study.min_paired is not None else DELPHI_DEFAULTS["min_paired"]),
+            "min_feedback_respondents": int(study.min_feedback_respondents
+                                            if study.min_feedback_respondents is not None
+                                            else DELPHI_DEFAULTS["min_feedback_respondents"])}
 
 
 def initial_settings(study: Study, options: Mapping | None = None) -> dict:

@@ -180,11 +180,14 @@ def consensus_rule_of(study: Study) -> "delphi.ConsensusRule":
 
 
 def set_consensus_rule(study: Study, *, preset: str | None = None, thresholds: dict | None = None,
-                       strict=(), combine: str = "all", scale=None) -> "delphi.ConsensusRule":
+                       strict=(), combine: str = "all", scale=None,
+                       agree_at: float | None = None) -> "delphi.ConsensusRule":
     """Store a preset (by name) or a custom rule (``thresholds`` {criterion: value}).
 
-    Shares (agreement_min, full_score_min) are in [0, 1]. Refused input raises
-    StudyError with a message for the coordinator; nothing is stored then.
+    Shares (agreement_min, full_score_min) are in [0, 1]. ``agree_at`` (custom rules):
+    the rating from which an answer counts as "agree"; None for the top two points
+    (presets set it as their source does). Refused input raises StudyError with a
+    message for the coordinator; nothing is stored then.
     """
     refuse_while_a_round_is_open(study)
     try:
@@ -206,7 +209,7 @@ def set_consensus_rule(study: Study, *, preset: str | None = None, thresholds: d
                     raise StudyError(_("%(criterion)s cannot be negative.", criterion=presentation.criterion_label(name)))
             rule = delphi.ConsensusRule(
                 **thresholds, strict=tuple(s for s in strict if s in thresholds), combine=combine,
-                scale=tuple(scale) if scale else None, name="custom")
+                scale=tuple(scale) if scale else None, name="custom", agree_at=agree_at)
     except ValueError as exc:
         if isinstance(exc, StudyError):
             raise
@@ -257,3 +260,24 @@ def set_authority_tables(study: Study, *, basis: dict | None, familiarity: dict 
     study.authority_tables = tables
     db.session.flush()
     audit.record("study.authority_tables", study=study, details=tables)
+
+
+ANALYSIS_LIMITS = {"min_paired": (2, 100), "min_feedback_respondents": (2, 100)}
+
+
+def set_analysis_options(study: Study, *, min_paired: int, min_feedback_respondents: int) -> None:
+    """The paired experts needed before an item may be called stable, and the answers an item
+    needs before experts see the group's result. Frozen onto each round when it opens, so
+    refused while a round is open; audited."""
+    refuse_while_a_round_is_open(study)
+    values = {"min_paired": min_paired, "min_feedback_respondents": min_feedback_respondents}
+    labels = {"min_paired": _("Paired experts needed to judge stability"),
+              "min_feedback_respondents": _("Answers needed before experts see the group's result")}
+    for name, value in values.items():
+        low, high = ANALYSIS_LIMITS[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise StudyError(_("%(setting)s must be a whole number from %(low)s to %(high)s.",
+                               setting=labels[name], low=low, high=high))
+    study.min_paired, study.min_feedback_respondents = min_paired, min_feedback_respondents
+    db.session.flush()
+    audit.record("study.analysis_options", study=study, details=values)
