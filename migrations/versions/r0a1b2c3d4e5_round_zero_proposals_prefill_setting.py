@@ -1,7 +1,7 @@
 """round 0 (open proposals round), proposals merged/with notes, prefill_answers into Round.settings
 
 Revision ID: r0a1b2c3d4e5
-Revises: c3536a577274
+Revises: a9d4e2f17c6b
 Create Date: 2026-12-01 11:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'r0a1b2c3d4e5'
-down_revision = 'c3536a577274'
+down_revision = 'a9d4e2f17c6b'
 branch_labels = None
 depends_on = None
 
