@@ -54,17 +54,6 @@ def proposal_status_labels() -> dict[str, str]:
 
 # --- the panel's profile ----------------------------------------------------------------------
 
-def group_labels() -> dict[str, str]:
-    """Stakeholder groups (a missing group counts as "other")."""
-    return {"regulator": _("Regulator"), "platform": _("Platform"), "enterprise": _("Enterprise"),
-            "academia": _("Academia and research institutes"), "other": _("Other")}
-
-
-def group_label(value) -> str:
-    value = getattr(value, "value", value) or "other"
-    return group_labels().get(value, value)
-
-
 def familiarity_labels() -> dict[str, str]:
     return {"very": _("Very familiar"), "familiar": _("Familiar"), "moderate": _("Moderately familiar"),
             "little": _("Not very familiar"), "unfamiliar": _("Unfamiliar")}

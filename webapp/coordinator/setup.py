@@ -27,7 +27,8 @@ import delphi
 from webapp import presentation
 from webapp.actions import act, attempt
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, profile_labels, studies
+from webapp.services import (groups, hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, profile_labels,
+                             studies)
 from webapp.services.hierarchy_io import seed_hierarchy_bytes
 from webapp.services.hierarchy_io import HierarchyError
 from webapp.services.panel import PanelError
@@ -38,7 +39,7 @@ from webapp.templating import current_locale
 @bp.context_processor
 def _setup_helpers():
     return {
-        "group_label": presentation.group_label,
+        "group_label": groups.group_label,
         "level_label": hierarchy_edit.level_label,
         "consensus_rule_text": lambda study: presentation.rule_in_words(studies.consensus_rule_of(study)),
     }
@@ -298,14 +299,15 @@ def settings_authority_reset(study_id: int):
 
 def _render_panel(study, *, add_form=None, list_form=None, status=200):
     experts = panel.experts_of(study)
+    active = [e for e in experts if not e.is_revoked]
     return render_template(
         "coordinator/setup/panel.html", study=study, experts=experts,
         summary=panel.panel_summary(study),
         completeness={e.id: panel.profile_completeness(e) for e in experts},
         missing={e.id: panel.profile_missing(e) for e in experts},
         deliveries=messaging.latest_by_expert(study),
-        makeup=profile_labels.makeup([e for e in experts if not e.is_revoked]),
-        add_form=add_form or ExpertForm(), list_form=list_form or ExpertListForm(),
+        makeup=[groups.makeup(study, active)] + profile_labels.makeup(active),
+        add_form=add_form or ExpertForm(groups=groups.choices_of(study)), list_form=list_form or ExpertListForm(),
     ), status
 
 
@@ -325,7 +327,7 @@ def panel_page(study_id: int):
 @keeps_data_on_csrf_failure
 def panel_add(study_id: int):
     study = get_study_or_404(study_id)
-    form = ExpertForm(request.form)
+    form = ExpertForm(request.form, groups=groups.choices_of(study))
     if form.validate():
         invitation, refusal = attempt(lambda: panel.add_one(
             study, name=form.name.data, email=form.email.data, organisation=form.organisation.data or "",
@@ -346,7 +348,7 @@ def panel_import(study_id: int):
     if form.validate():
         invitations, refusal = attempt(lambda: panel.add_experts(study, panel_lists.parse_expert_list(
             panel_lists.decode_list(form.file.data.read(), form.file.data.filename) if form.has_file()
-            else form.text.data)), PanelError)
+            else form.text.data, study)), PanelError)
         if refusal:
             (form.file if form.has_file() else form.text).errors = [refusal]
         else:
@@ -365,7 +367,7 @@ def expert_edit(study_id: int, expert_id: int):
     study = get_study_or_404(study_id)
     expert = _expert_or_404(study, expert_id)
     if request.method == "POST":
-        form = ExpertEditForm(request.form)
+        form = ExpertEditForm(request.form, groups=groups.choices_of(study))
         if form.validate():
             _done, refusal = attempt(lambda: _update_expert(expert, form), PanelError)
             if refusal:
@@ -376,7 +378,8 @@ def expert_edit(study_id: int, expert_id: int):
     else:
         form = ExpertEditForm(data={"name": expert.name, "email": expert.email or "",
                                     "organisation": expert.organisation,
-                                    **ExpertEditForm.data_for(panel.profile_of(expert))})
+                                    **ExpertEditForm.data_for(panel.profile_of(expert))},
+                              groups=groups.choices_of(study))
     return render_template("coordinator/setup/expert.html", study=study, expert=expert, form=form,
                            authority=panel.authority_of(expert, study),
                            completeness=panel.profile_completeness(expert),

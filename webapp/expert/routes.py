@@ -17,7 +17,7 @@ from webapp.forms.setup import ExpertProfileForm
 from webapp.models import RoundKind, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import answers, panel, questionnaire, wording
+from webapp.services import answers, groups, panel, questionnaire, wording
 from webapp.services.feedback import feedback_for
 from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
@@ -172,7 +172,7 @@ def profile():
     expert = current_expert()
     next_url = safe_next_url(request.args.get("next")) or url_for("expert.home")
     if request.method == "POST":
-        form = ExpertProfileForm(request.form, require_authority=True)
+        form = ExpertProfileForm(request.form, require_authority=True, groups=groups.choices_of(expert.study))
         if form.validate():
             try:
                 panel.update_profile(expert, form.profile_data(), by_expert=True)
@@ -184,7 +184,8 @@ def profile():
                 flash(_("Thank you: your self-assessment is saved."), "success")
                 return redirect(next_url)
     else:
-        form = ExpertProfileForm(data=ExpertProfileForm.data_for(panel.profile_of(expert)), require_authority=True)
+        form = ExpertProfileForm(data=ExpertProfileForm.data_for(panel.profile_of(expert)), require_authority=True,
+                                groups=groups.choices_of(expert.study))
     return render_template("expert/profile.html", expert=expert, study=expert.study, form=form,
                            first_time=_profile_needed(expert), next_url=next_url), \
         400 if request.method == "POST" else 200

@@ -11,6 +11,7 @@ import numpy as np
 
 import delphi
 from webapp.models import Expert, Node, Proposal, Round, Study
+from webapp.services import groups as groups_svc
 from webapp.services.round_data import AlignedPair, RoundData, RoundMatrix
 from webapp.services.round_settings import RoundSettings, settings_of
 
@@ -191,7 +192,7 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
         items.append(item)
     groups = {}
     if m >= 2:
-        labels = [e.stakeholder_group.value if e.stakeholder_group else "other" for e in matrix.experts]
+        labels = [groups_svc.key_of(e) for e in matrix.experts]
         try:
             groups = delphi.item_stats_by_group(matrix.ratings, labels, scale_max=rnd.scale_max,
                                                 scale_min=rnd.scale_min, agree_at=agree_at(rnd))

@@ -28,14 +28,13 @@ from webapp.presentation import (
     decision_label,
     failed_text,
     familiarity_label,
-    group_label,
     panel_status_label,
     settings_lines,
     status_label,
     table_title,
     w_basis,
 )
-from webapp.services import spreadsheet
+from webapp.services import groups, spreadsheet
 from webapp.templating import current_locale
 
 TABLES = ("items", "ratings", "rounds", "authority", "response", "panel", "comments", "groups")
@@ -148,10 +147,14 @@ def _ratings(dashboard, locale) -> Table:
     columns += [Column(node.code, "int") for node in matrix.nodes]
     table = Table("ratings", table_title("ratings"), columns)
     for i, expert in enumerate(matrix.experts):
-        group = expert.stakeholder_group.value if expert.stakeholder_group else None
-        table.rows.append([expert.pseudonym, group_label(group),
+        table.rows.append([expert.pseudonym, _group(dashboard, expert),
                            *(None if math.isnan(v) else int(v) for v in matrix.ratings[i])])
     return table
+
+
+def _group(dashboard, expert) -> str:
+    """The expert's stakeholder group, named as the study names it in the page language."""
+    return dashboard.group_names.get(groups.key_of(expert), "")
 
 
 def _rounds(dashboard, locale) -> Table:
@@ -191,7 +194,7 @@ def _authority(dashboard, locale) -> Table:
     for row in dashboard.authority_rows:
         expert = row.expert
         table.rows.append([
-            expert.pseudonym, group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            expert.pseudonym, _group(dashboard, expert),
             familiarity_label(expert.familiarity), _num(row.ca), _num(row.cs), _num(row.cr), _flag(row.acceptable)])
     return table
 
@@ -206,7 +209,7 @@ def _response(dashboard, locale) -> Table:
     for member in dashboard.panel:
         expert = member.expert
         table.rows.append([
-            expert.pseudonym, group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            expert.pseudonym, _group(dashboard, expert),
             panel_status_label(member.status), member.answered_items, total, _time(member.submitted_at),
             _time(member.saved_at), _flag(member.counted)])
     return table
@@ -224,7 +227,7 @@ def _panel(dashboard, locale) -> Table:
         expert = member.expert
         table.rows.append([
             expert.pseudonym, expert.name, expert.email or "", expert.organisation,
-            group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            _group(dashboard, expert),
             panel_status_label(member.status), member.answered_items, total, _time(member.submitted_at),
             _time(member.saved_at), _time(expert.last_seen_at), _flag(expert.is_revoked)])
     return table
@@ -259,7 +262,7 @@ def _groups(dashboard, locale) -> Table:
     table = Table("groups", table_title("groups"), columns)
     for key, view in dashboard.groups.items():
         for item in view.items:
-            table.rows.append([group_label(key), item.node.code, item.node.name(locale),
+            table.rows.append([dashboard.group_names.get(key, key), item.node.code, item.node.name(locale),
                                *(_num(item.stats.get(k)) for k, _kind in _STAT_COLUMNS),
                                None if view.consensus_error else _flag(item.consensus)])
     return table
