@@ -84,7 +84,7 @@ def build_round(app, owner_id: int, *, title: str = "看板研究 · Dashboard s
     with app.app_context():
         study = studies.create_study(db.session.get(User, owner_id), title=title)
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
-        groups.define_groups(study, DEMO_GROUPS)   # regulator "Regulators", platform, enterprise, academia, other
+        groups.define_groups(study, DEMO_GROUPS)   # regulator "Regulator", platform, enterprise, academia, other
         tokens = {}
         for i in range(1, 8):
             pseudonym = f"E{i:02d}"

@@ -137,7 +137,7 @@ def test_comments_and_groups_csv(app, coordinator_client):
     assert ["D", "Service results", "E01", "Reason outside the IQR", "1", "Only a formality for us."] in rows
     groups = get_csv(coordinator_client, base(built) + "/export/groups.csv?lang=en")
     header = groups[0]
-    regulator_a = next(r for r in groups[1:] if r[0] == "Regulators" and r[1] == "A")
+    regulator_a = next(r for r in groups[1:] if r[0] == "Regulator" and r[1] == "A")
     assert float(regulator_a[header.index("Mean")]) == ROUND1["E01"][0]
     assert regulator_a[header.index("SD")] == ""                   # one expert: SD undefined, empty cell
 

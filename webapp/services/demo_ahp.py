@@ -102,9 +102,9 @@ def simulate_ahp(study) -> None:
 
 # The stakeholder groups of the demo's case (testing and inspection platforms).
 DEMO_GROUPS = (
-    ("regulator", "监管部门", "Regulators"),
-    ("platform", "检验检测平台", "Testing platforms"),
-    ("enterprise", "企业", "Enterprises"),
+    ("regulator", "监管部门", "Regulator"),
+    ("platform", "检验检测平台", "Platform"),
+    ("enterprise", "企业", "Enterprise"),
     ("academia", "高校及科研院所", "Academia and research institutes"),
     ("other", "其他", "Other"),
 )
