@@ -25,6 +25,7 @@ class Side:
     g1_round_id: int = 0       # a G1 round on the first level, closed, answered by the first expert
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
+    group_id: int = 0          # the study's first stakeholder group (the first expert belongs to it)
     proposal_id: int = 0
     version: int = 0           # a published weight set (from round 1)
     evaluation_id: int = 0     # an evaluation using it
@@ -54,6 +55,8 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
     side.expert_id, side.token = side.experts[0]
     with app.app_context():
         study = db.session.get(Study, side.study_id)
+        side.group_id = study.groups[0].id
+        db.session.get(Expert, side.expert_id).group_id = side.group_id
         first = round_scope.create_delphi_round(study, rated_level=1, allow_proposals=True)
         round_lifecycle.open_round(first)
         for k, (expert_id, _token) in enumerate(side.experts):

@@ -2,6 +2,7 @@
 from webapp.coordinator import routes  # noqa: F401  (attaches the routes)
 from webapp.coordinator import dashboard  # noqa: F401  (round dashboard and exports)
 from webapp.coordinator import setup  # noqa: F401  (indicator system, settings, panel)
+from webapp.coordinator import groups  # noqa: F401  (stakeholder groups of a study)
 from webapp.coordinator import invitations  # noqa: F401  (links, QR, sheets, invitation e-mails)
 from webapp.coordinator import steering  # noqa: F401  (preview, deadlines, reopening)
 from webapp.coordinator import rounds  # noqa: F401  (round management, between rounds)

@@ -13,6 +13,7 @@ from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.forms.coordinator import StudyForm
+from webapp.forms.groups import GroupForm
 from webapp.forms.setup import (
     AuthorityTablesForm,
     ConsensusRuleForm,
@@ -297,7 +298,7 @@ def settings_authority_reset(study_id: int):
 
 # --- panel ---------------------------------------------------------------------------------
 
-def _render_panel(study, *, add_form=None, list_form=None, status=200):
+def render_panel(study, *, add_form=None, list_form=None, group_form=None, status=200):
     experts = panel.experts_of(study)
     active = [e for e in experts if not e.is_revoked]
     return render_template(
@@ -308,6 +309,7 @@ def _render_panel(study, *, add_form=None, list_form=None, status=200):
         deliveries=messaging.latest_by_expert(study),
         makeup=[groups.makeup(study, active)] + profile_labels.makeup(active),
         add_form=add_form or ExpertForm(groups=groups.choices_of(study)), list_form=list_form or ExpertListForm(),
+        group_form=group_form or GroupForm(), study_groups=groups.groups_of(study), group_usage=groups.usage(study),
     ), status
 
 
@@ -320,7 +322,7 @@ def _to_links(study, invitations, message: str):
 
 @bp.route("/<int:study_id>/panel")
 def panel_page(study_id: int):
-    return _render_panel(get_study_or_404(study_id))
+    return render_panel(get_study_or_404(study_id))
 
 
 @bp.route("/<int:study_id>/panel/add", methods=["POST"])
@@ -337,7 +339,7 @@ def panel_add(study_id: int):
         else:
             return _to_links(study, [invitation], _("%(pseudonym)s added to the panel",
                                                     pseudonym=invitation.expert.pseudonym))
-    return _render_panel(study, add_form=form, status=400)
+    return render_panel(study, add_form=form, status=400)
 
 
 @bp.route("/<int:study_id>/panel/import", methods=["POST"])
@@ -353,7 +355,7 @@ def panel_import(study_id: int):
             (form.file if form.has_file() else form.text).errors = [refusal]
         else:
             return _to_links(study, invitations, _("%(n)s experts added to the panel", n=len(invitations)))
-    return _render_panel(study, list_form=form, status=400)
+    return render_panel(study, list_form=form, status=400)
 
 
 def _update_expert(expert, form) -> None:

@@ -191,8 +191,7 @@ def move_group(group: StudyGroup, step: int) -> None:
     at = groups.index(group)
     to = at + step
     if not 0 <= to < len(groups):
-        raise GroupError(_("The group is already at the %(end)s of the list.",
-                           end=_("top") if step < 0 else _("bottom")))
+        raise GroupError(_("The group is already first.") if step < 0 else _("The group is already last."))
     groups[at], groups[to] = groups[to], groups[at]
     for position, g in enumerate(groups):
         g.position = position
@@ -207,5 +206,8 @@ def delete_group(group: StudyGroup) -> None:
                            "another group first.", name=group_label(group), n=n))
     study, code = group.study, group.code
     db.session.delete(group)
+    db.session.flush()
+    for position, g in enumerate(groups_of(study)):
+        g.position = position
     db.session.flush()
     audit.record("group.delete", study=study, target=f"group:{code}")
