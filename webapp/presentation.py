@@ -164,7 +164,9 @@ def settings_lines(report) -> list[tuple[str, str]]:
                            t=f"{settings.cr_threshold:g}",
                            weights=", ".join(f"{familiarity_label(k)} {v:g}" for k, v in familiarity.items()))),
         (_("Feedback to experts"), _("Experts see the group result of an indicator only when at least %(n)s "
-                                     "experts rated it.", n=settings.min_feedback_respondents)),
+                                     "experts rated it.", n=settings.min_feedback_respondents)
+         + (" " + _("Each expert also sees the result of their own stakeholder group, under the same minimum.")
+            if settings.feedback_by_group else "")),
     ]
 
 

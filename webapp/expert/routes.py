@@ -18,7 +18,7 @@ from webapp.models import RoundKind, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
 from webapp.services import answers, groups, panel, questionnaire, wording
-from webapp.services.feedback import feedback_for
+from webapp.services.feedback import feedback_for, own_group_feedback
 from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
 from webapp.templating import current_locale
@@ -78,6 +78,8 @@ def _render_questionnaire(rnd, form, *, response, status=200, error=None, missin
         prefilled=set(prefilled), prefill_round=previous,
         changes=wording.changes(rnd),
         response=response, sections=questionnaire.sections(rnd), feedback=feedback,
+        group_feedback=own_group_feedback(expert, rnd) if feedback else {},
+        group_name=groups.group_label(expert.group) if expert.group is not None else None,
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd),
         kind_labels=presentation.proposal_kind_labels(),

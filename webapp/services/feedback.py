@@ -59,6 +59,15 @@ def _plain(value) -> float | None:
     return None if np.isnan(value) else value
 
 
+def own_group_feedback(expert: Expert, rnd: Round) -> dict[int, ItemFeedback]:
+    """Per node id, the previous round's result among the experts of ``expert``'s own stakeholder
+    group, when ``rnd`` gives feedback by group (setting ``feedback_by_group``, frozen at open);
+    empty otherwise or for an expert without a group. Withheld below ``min_feedback_respondents``."""
+    if not settings_of(rnd).feedback_by_group or expert.group is None:
+        return {}
+    return feedback_for(expert, rnd, group=groups_svc.key_of(expert))
+
+
 def feedback_for(expert: Expert, rnd: Round, *, group: str | None = None) -> dict[int, ItemFeedback]:
     """Per node id, the previous round's anonymous group result and the expert's own answer.
 

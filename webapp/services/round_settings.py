@@ -39,7 +39,11 @@ DELPHI_DEFAULTS: dict = {
     "kendall_missing": "listwise",      # W from experts who rated every item (see kendall_w_missing)
     "min_paired": 6,                    # paired experts needed before an item may be called stable
     "min_feedback_respondents": 3,      # answers needed before experts see the group's result
+    "feedback_by_group": False,         # experts also see their own stakeholder group's result
 }
+
+#: Analysis options the round form sets (passed to create_round/update_round by name).
+FORM_OPTIONS = ("feedback_by_group",)
 
 #: Keys taken from the study when a round opens (the rest are the round's own).
 STUDY_KEYS = ("consensus_rule", "authority_tables", "alpha")
@@ -130,6 +134,10 @@ class RoundSettings:
     @property
     def min_feedback_respondents(self) -> int:
         return int(self.raw["min_feedback_respondents"])
+
+    @property
+    def feedback_by_group(self) -> bool:
+        return bool(self.raw.get("feedback_by_group", False))
 
     @property
     def cr_threshold(self) -> float:
