@@ -133,11 +133,12 @@ def group_views(report: RoundReport, order: list[str] | None = None) -> dict[str
             error = str(exc)
         stat_rows = stats.to_rows([node.code for node in matrix.nodes])
         items = []
+        asked = {item.node.id: item.wording for item in report.items}
         for j, node in enumerate(matrix.nodes):
             no_opinion = sum(1 for i in rows if (r := matrix.ratings_by_pair.get(
                 (matrix.experts[i].id, node.id))) is not None and r.no_opinion)
             items.append(ItemReport(
-                node=node, stats=stat_rows[j], counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
+                node=node, stats=stat_rows[j], wording=asked.get(node.id), counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
                 consensus=bool(consensus.reached[j]) if consensus is not None else False,
                 failed=tuple(consensus.failed[j]) if consensus is not None else ()))
         views[key] = GroupView(key=key, experts=[matrix.experts[i] for i in rows], items=items,

@@ -131,7 +131,7 @@ def _items(dashboard, locale) -> Table:
         s, st = item.stats, item.stability or {}
         stats = [_num(s.get(key)) for key, _kind in _STAT_COLUMNS]
         table.rows.append([
-            item.node.code, item.node.name(locale), stats[0], item.no_opinion, *stats[1:],
+            item.node.code, item.name(locale), stats[0], item.no_opinion, *stats[1:],
             _flag(item.consensus) if has_stats else None,
             failed_text(item.failed),
             _num(st.get("changed")), _num(st.get("cv_change")), _num(st.get("p")),
@@ -243,10 +243,10 @@ def _comments(dashboard, locale) -> Table:
     for item in dashboard.report.items:
         node = item.node
         for pseudonym, text in item.comments_by:
-            table.rows.append([node.code, node.name(locale), pseudonym, _("Comment"),
+            table.rows.append([node.code, item.name(locale), pseudonym, _("Comment"),
                                _rating(values.get((pseudonym, node.id))), text])
         for reason in dashboard.reasons.get(node.id, []):
-            table.rows.append([node.code, node.name(locale), reason.pseudonym, _("Reason outside the IQR"),
+            table.rows.append([node.code, item.name(locale), reason.pseudonym, _("Reason outside the IQR"),
                                reason.value, reason.text])
     return table
 
@@ -262,7 +262,7 @@ def _groups(dashboard, locale) -> Table:
     table = Table("groups", table_title("groups"), columns)
     for key, view in dashboard.groups.items():
         for item in view.items:
-            table.rows.append([dashboard.group_names.get(key, key), item.node.code, item.node.name(locale),
+            table.rows.append([dashboard.group_names.get(key, key), item.node.code, item.name(locale),
                                *(_num(item.stats.get(k)) for k, _kind in _STAT_COLUMNS),
                                None if view.consensus_error else _flag(item.consensus)])
     return table

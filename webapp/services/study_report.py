@@ -180,7 +180,9 @@ def worked_delphi(study: Study, locale: str) -> dict | None:
     given = values[~np.isnan(values)]
     mean = float(given.mean())
     sd = float(given.std(ddof=1)) if given.size > 1 else 0.0
-    return {"round": rnd.number, "code": matrix.nodes[j].code, "name": matrix.nodes[j].name(locale),
+    asked = next((item for item in rnd.items if item.node_id == matrix.nodes[j].id), None)
+    name = asked.asked_name(locale) if asked is not None else matrix.nodes[j].name(locale)  # round k's wording
+    return {"round": rnd.number, "code": matrix.nodes[j].code, "name": name,
             "ratings": [None if np.isnan(v) else int(v) for v in values], "n": int(given.size),
             "sum": float(given.sum()), "mean": mean, "sd": sd, "cv": sd / mean if mean else None,
             "full_score": float(np.mean(given == rnd.scale_max)), "scale_max": rnd.scale_max}
