@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from webapp.actions import act, attempt
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
-from webapp.coordinator.setup import render_panel
+from webapp.coordinator.panel_pages import render_panel
 from webapp.forms.groups import GroupForm, GroupNamesForm
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import groups
