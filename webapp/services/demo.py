@@ -51,7 +51,7 @@ DEMO_PANEL = [
      {"practice": "medium", "theory": "medium", "literature": "high", "intuition": "medium"}),
     ("刘洋", "华南理工大学", "academia", "familiar",
      {"practice": "low", "theory": "high", "literature": "high", "intuition": "medium"}),
-    ("陈静", "拱北海关技术中心", "platform", "moderate",
+    ("陈静", "拱北海关技术中心", "regulator", "moderate",
      {"practice": "high", "theory": "low", "literature": "medium", "intuition": "medium"}),
     ("Olivia Chen", "Pearl River Instruments Ltd.", "enterprise", "familiar",
      {"practice": "medium", "theory": "low", "literature": "low", "intuition": "high"}),
@@ -154,11 +154,12 @@ def simulate_rounds(study) -> None:
 
     r2 = round_scope.create_delphi_round(
         study, now=now - timedelta(days=6), title="第二轮咨询 · Round 2", drop_consensus_items=True,
-        instructions=("每项指标旁显示第一轮专家组的匿名结果（中位数、四分位数间距和分布）。您可以修改评分；"
+        instructions=("每项指标旁显示第一轮专家组的匿名结果（中位数、四分位数间距和分布）及您所属专家类别的结果。您可以修改评分；"
                       "若您的评分落在四分位数间距之外，请简要说明理由。\n\n"
                       "Beside each indicator you see the panel's anonymous result of round 1 (median, IQR and "
-                      "distribution). You may revise your rating; if it lies outside the IQR, please give a reason."),
-        closes_at=now + timedelta(days=5), reminder_hours=48)
+                      "distribution), and your own stakeholder group's. You may revise your rating; if it lies "
+                      "outside the IQR, please give a reason."),
+        closes_at=now + timedelta(days=5), reminder_hours=48, feedback_by_group=True)
     round_lifecycle.open_round(r2, now=now - timedelta(days=5))
     medians = {}
     for item in r2.items:
