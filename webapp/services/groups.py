@@ -87,12 +87,13 @@ def choices_of(study: Study, locale: str | None = None) -> list[tuple[str, str]]
     return [(g.code, g.name(locale)) for g in groups_of(study)]
 
 
-def match(study: Study, text: str) -> StudyGroup | None:
-    """The group a typed cell names: its code, either name (any case) or a common alias."""
+def match(study: Study, text: str, known: list[StudyGroup] | None = None) -> StudyGroup | None:
+    """The group a typed cell names: its code, either name (any case) or a common alias.
+    ``known``: the study's groups when the caller has them already (a list of many lines)."""
     key = (text or "").strip().lower()
     if not key:
         return None
-    groups = groups_of(study)
+    groups = known if known is not None else groups_of(study)
     for group in groups:
         if key in (group.code, group.name_zh.strip().lower(), group.name_en.strip().lower()):
             return group

@@ -82,7 +82,7 @@ def parse_expert_list(text: str, study: Study) -> list[ParsedExpert]:
     known = groups.groups_of(study)
 
     def parse_group(text: str) -> StudyGroup | None:
-        return groups.match(study, text) if known else None
+        return groups.match(study, text, known)
 
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     if "\t" in text:
