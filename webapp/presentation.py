@@ -55,17 +55,6 @@ def proposal_status_labels() -> dict[str, str]:
 
 # --- the panel's profile ----------------------------------------------------------------------
 
-def group_labels() -> dict[str, str]:
-    """Stakeholder groups (a missing group counts as "other")."""
-    return {"regulator": _("Regulator"), "platform": _("Platform"), "enterprise": _("Enterprise"),
-            "academia": _("Academia and research institutes"), "other": _("Other")}
-
-
-def group_label(value) -> str:
-    value = getattr(value, "value", value) or "other"
-    return group_labels().get(value, value)
-
-
 def familiarity_labels() -> dict[str, str]:
     return {"very": _("Very familiar"), "familiar": _("Familiar"), "moderate": _("Moderately familiar"),
             "little": _("Not very familiar"), "unfamiliar": _("Unfamiliar")}
@@ -176,7 +165,9 @@ def settings_lines(report) -> list[tuple[str, str]]:
                            t=f"{settings.cr_threshold:g}",
                            weights=", ".join(f"{familiarity_label(k)} {v:g}" for k, v in familiarity.items()))),
         (_("Feedback to experts"), _("Experts see the group result of an indicator only when at least %(n)s "
-                                     "experts rated it.", n=settings.min_feedback_respondents)),
+                                     "experts rated it.", n=settings.min_feedback_respondents)
+         + (" " + _("Each expert also sees the result of their own stakeholder group, under the same minimum.")
+            if settings.feedback_by_group else "")),
     ]
 
 

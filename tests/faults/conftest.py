@@ -22,7 +22,7 @@ def open_round_with_panel(app, n_experts: int, *, closes_in=None) -> OpenRound:
     from datetime import timedelta
 
     from webapp.extensions import db
-    from webapp.models import StakeholderGroup, utcnow
+    from webapp.models import utcnow
     from webapp.services import accounts, round_lifecycle, round_scope, studies
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
@@ -32,7 +32,7 @@ def open_round_with_panel(app, n_experts: int, *, closes_in=None) -> OpenRound:
         owner = accounts.create_coordinator("alice", "correct horse battery")
         study = studies.create_study(owner, title="Fault study")
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
-        invitations = [studies.add_expert(study, stakeholder_group=StakeholderGroup.academia,
+        invitations = [studies.add_expert(study, stakeholder_group="academia",
                                           familiarity="familiar", basis=basis, field="testing",
                                           years_experience=10)
                        for _ in range(n_experts)]

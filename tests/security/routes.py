@@ -62,6 +62,7 @@ ARGUMENTS = {
     "round_id": "round_id",
     "node_id": "node_id",
     "expert_id": "expert_id",
+    "group_id": "group_id",            # a stakeholder group of the study (groups)
     "proposal_id": "proposal_id",
     "version": "version",
     "evaluation_id": "evaluation_id",

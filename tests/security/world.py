@@ -27,6 +27,7 @@ class Side:
     zero_proposal_id: int = 0  # that proposal
     node_id: int = 0           # an indicator of the study
     expert_id: int = 0         # the first expert
+    group_id: int = 0          # the study's first stakeholder group (the first expert belongs to it)
     proposal_id: int = 0
     version: int = 0           # a published weight set (from round 1)
     evaluation_id: int = 0     # an evaluation using it
@@ -56,6 +57,8 @@ def build_side(app, make_coordinator, make_study, make_expert, username: str) ->
     side.expert_id, side.token = side.experts[0]
     with app.app_context():
         study = db.session.get(Study, side.study_id)
+        side.group_id = study.groups[0].id
+        db.session.get(Expert, side.expert_id).group_id = side.group_id
         zero = round_zero.create_round_zero(study)  # round 0 comes before round 1 opens
         round_lifecycle.open_round(zero)
         first_expert = db.session.get(Expert, side.experts[0][0])

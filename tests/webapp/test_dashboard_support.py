@@ -75,14 +75,16 @@ def _answers(rnd, values, **extra):
 def build_round(app, owner_id: int, *, title: str = "看板研究 · Dashboard study") -> Built:
     """The round described in the module docstring, open; returns ids and invitation tokens."""
     from webapp.models import Study, User
-    from webapp.services import round_lifecycle, round_scope, studies
+    from webapp.services import groups, round_lifecycle, round_scope, studies
     from webapp.services.answers import save_answers, submit_response
     from webapp.services.demo import seed_hierarchy_bytes
+    from webapp.services.demo_ahp import DEMO_GROUPS
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
     with app.app_context():
         study = studies.create_study(db.session.get(User, owner_id), title=title)
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
+        groups.define_groups(study, DEMO_GROUPS)   # regulator "Regulator", platform, enterprise, academia, other
         tokens = {}
         for i in range(1, 8):
             pseudonym = f"E{i:02d}"

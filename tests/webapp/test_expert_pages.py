@@ -97,7 +97,7 @@ def test_self_assessment_is_asked_before_the_first_questionnaire(app, client, ma
     assert refused.status_code == 400
     assert snapshot(app) == before
     done = client.post(f"/expert/profile?next=/expert/rounds/{round_id}", data={
-        "field": "Testing", "years_experience": "12", "stakeholder_group": "platform", "familiarity": "very",
+        "field": "Testing", "years_experience": "12", "stakeholder_group": "practice", "familiarity": "very",
         "basis_practice": "high", "basis_theory": "medium", "basis_literature": "low", "basis_intuition": "low"})
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/expert/rounds/{round_id}")
     with app.app_context():

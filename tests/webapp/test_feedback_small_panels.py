@@ -8,7 +8,8 @@ from tests.helpers.panels import answer, close_round, open_round
 
 import delphi
 from webapp.extensions import db
-from webapp.models import Expert, Round, StakeholderGroup, Study
+from webapp.models import Expert, Round, Study
+from webapp.services import panel as panel_service
 from webapp.services import round_lifecycle, round_scope, studies
 from webapp.services.feedback import feedback_for
 
@@ -57,8 +58,8 @@ def test_group_filtered_feedback_follows_the_same_rule(app, panel):
     round1, nodes = open_round(app, panel.study_id)
     with app.app_context():
         experts = [db.session.get(Expert, e) for e, _ in panel.experts]
-        for expert, group in zip(experts, ["regulator", "regulator", "regulator", "platform"]):
-            expert.stakeholder_group = StakeholderGroup(group)
+        for expert, group in zip(experts, ["regulator", "regulator", "regulator", "academia"]):
+            panel_service.update_profile(expert, {"stakeholder_group": group})
         db.session.commit()
     for (expert_id, _), values in zip(panel.experts, [[5, 2, 1, 4], [4, 3, 2, 4], [4, 4, 4, 5], [2, 4, 5, 5]]):
         answer(app, expert_id, round1, values, submit=True)
@@ -67,7 +68,7 @@ def test_group_filtered_feedback_follows_the_same_rule(app, panel):
     with app.app_context():
         me, rnd = db.session.get(Expert, panel.experts[0][0]), db.session.get(Round, round2)
         regulators = feedback_for(me, rnd, group="regulator")[nodes[0]]
-        platform = feedback_for(me, rnd, group="platform")[nodes[0]]
+        platform = feedback_for(me, rnd, group="academia")[nodes[0]]
     assert not regulators.withheld and regulators.n == 3 and regulators.median == 4   # 5, 4, 4
     assert platform.withheld and platform.n == 1 and platform.counts == []
 

@@ -20,7 +20,7 @@ def study_id(app, coordinator_client, make_study):
 
 def experts(app, study_id):
     with app.app_context():
-        return [(e.name, e.email, e.organisation, e.stakeholder_group and e.stakeholder_group.value)
+        return [(e.name, e.email, e.organisation, e.group_code)
                 for e in db.session.scalars(select(Expert).where(Expert.study_id == study_id).order_by(Expert.id))]
 
 

@@ -54,13 +54,13 @@ def test_add_one_expert_shows_the_link(app, study_id, coordinator_client):
     assert "E01 added to the panel" in page and "showing a link never changes it" in page
     [url] = links_in(page)
     [expert] = experts(app, study_id)
-    assert (expert.pseudonym, expert.name, expert.email, expert.stakeholder_group.value) == (
+    assert (expert.pseudonym, expert.name, expert.email, expert.group_code) == (
         "E01", "王建国", "wang@example.org", "regulator")
     assert url.split("/i#")[1] not in str(snapshot(app))  # only the hash is stored
     assert link_works(app, url)
     # the panel table links to the links page; the links page shows the same link again
     panel_page = coordinator_client.get(f"/studies/{study_id}/panel?lang=en").get_data(as_text=True)
-    assert "wang@example.org" in panel_page and "Regulator" in panel_page
+    assert "wang@example.org" in panel_page and "Government and regulators" in panel_page
     again = coordinator_client.get(f"/studies/{study_id}/panel/links?lang=en").get_data(as_text=True)
     assert links_in(again) == [url]
 
@@ -89,7 +89,7 @@ def test_paste_a_list(app, study_id, coordinator_client):
     assert "3 experts added to the panel" in page
     urls = links_in(page)
     stored = experts(app, study_id)
-    assert [(e.pseudonym, e.name, e.email, e.organisation, e.stakeholder_group and e.stakeholder_group.value)
+    assert [(e.pseudonym, e.name, e.email, e.organisation, e.group_code)
             for e in stored] == [
         ("E01", "王建国", "wang@example.org", "广州海关技术中心", "regulator"),
         ("E02", "Olivia Chen", "Olivia@Example.com", "Pearl River Instruments, Ltd.", "enterprise"),
@@ -99,7 +99,7 @@ def test_paste_a_list(app, study_id, coordinator_client):
 
 
 def test_a_list_pasted_from_excel_uses_tabs(app, study_id, coordinator_client):
-    text = "Name\tE-mail\tOrganisation\tGroup\nA One\ta@example.org\tOrg, with comma\tplatform\nB Two\tb@example.org\t\t\n"
+    text = "Name\tE-mail\tOrganisation\tGroup\nA One\ta@example.org\tOrg, with comma\tpractice\nB Two\tb@example.org\t\t\n"
     response = coordinator_client.post(f"/studies/{study_id}/panel/import", data={"text": text})
     assert response.status_code == 302
     assert [(e.name, e.organisation) for e in experts(app, study_id)] == [("A One", "Org, with comma"), ("B Two", "")]
@@ -137,7 +137,7 @@ def test_upload_a_list_file(app, study_id, coordinator_client):
     ("A, a@example.org, Org, aliens\n", "Line 1: unknown group “aliens”"),
     ("A, a@example.org, Org\nB, A@EXAMPLE.org, Org\n", "Line 2: the e-mail A@EXAMPLE.org already appears on line 1."),
     ("A, a@example.org, Org\nB, old@example.org, Org\n", "Line 2: old@example.org is already on the panel (E01)."),
-    ("A, a@example.org, Org, platform, extra\n", "Line 1 has 5 columns"),
+    ("A, a@example.org, Org, practice, extra\n", "Line 1 has 5 columns"),
     ("\n\n", "Paste a list or choose a file."),
     (" ,  , \n", "The list is empty: write one expert per line."),
 ], ids=["no name", "bad e-mail", "unknown group", "duplicate in the list", "already on the panel",
@@ -229,14 +229,14 @@ def test_edit_an_experts_profile(app, study_id, coordinator_client, make_expert)
     response = coordinator_client.post(f"/studies/{study_id}/panel/{expert_id}", data=PROFILE)
     assert response.status_code == 302
     [expert] = experts(app, study_id)
-    assert (expert.name, expert.field, expert.years_experience, expert.stakeholder_group.value,
+    assert (expert.name, expert.field, expert.years_experience, expert.group_code,
             expert.familiarity) == ("王建国", "检验检测", 20, "regulator", "very")
     assert expert.basis == {"practice": "high", "theory": "medium", "literature": "medium", "intuition": "low"}
     page = coordinator_client.get(f"/studies/{study_id}/panel/{expert_id}?lang=en").get_data(as_text=True)
     # Ca = 0.5 + 0.2 + 0.1 + 0.1 = 0.9, Cs = 1.0, Cr = 0.95 with the default tables
     assert "0.90" in page and "1.00" in page and "0.95" in page
     panel_page = coordinator_client.get(f"/studies/{study_id}/panel?lang=en").get_data(as_text=True)
-    assert "5/5" in panel_page and "Regulator" in panel_page
+    assert "5/5" in panel_page and "Government and regulators" in panel_page
 
 
 @pytest.mark.parametrize("change, message", [

@@ -48,7 +48,7 @@ def expert_answers(app, link, values, nodes, *, profile=True):
     assert open_link(expert, link).status_code == 302
     if profile:
         response = expert.post("/expert/profile", data={
-            "field": "testing", "years_experience": "12", "stakeholder_group": "platform",
+            "field": "testing", "years_experience": "12", "stakeholder_group": "practice",
             "familiarity": "familiar", "basis_practice": "high", "basis_theory": "medium",
             "basis_literature": "medium", "basis_intuition": "low"})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -4,6 +4,7 @@ from webapp.coordinator import dashboard  # noqa: F401  (round dashboard and exp
 from webapp.coordinator import setup  # noqa: F401  (indicator system)
 from webapp.coordinator import study_settings  # noqa: F401  (study settings: consensus rule, authority tables)
 from webapp.coordinator import panel_pages  # noqa: F401  (the expert panel)
+from webapp.coordinator import groups  # noqa: F401  (stakeholder groups of a study)
 from webapp.coordinator import invitations  # noqa: F401  (links, QR, sheets, invitation e-mails)
 from webapp.coordinator import steering  # noqa: F401  (preview, deadlines, reopening)
 from webapp.coordinator import rounds  # noqa: F401  (round helpers, creating and editing drafts)

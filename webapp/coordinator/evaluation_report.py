@@ -13,7 +13,7 @@ from webapp.forms.evaluation import ObjectDescriptionForm, ReportContentsForm
 from webapp.models import utcnow
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import evaluations as svc
-from webapp.presentation import group_label
+from webapp.services import groups
 
 
 def _render_edit(study, evaluation, form=None, status=200):
@@ -84,7 +84,7 @@ def _report_context(study, found, object_id):
     return dict(
         study=study, evaluation=found, obj=obj, row=row, res=view.results,
         names={c: tree.name(c, locale) for c in tree.codes}, settings=svc.settings_of(found),
-        kind_label=svc.kind_label, panel=svc.panel_rows(found), group_label=group_label,
+        kind_label=svc.kind_label, panel=svc.panel_rows(found), group_label=groups.group_label,
         method=document.get("method") or {}, generated_at=utcnow(), element_chart=element_chart,
         objects={o.name: o for o in found.objects}, lang=locale), None
 

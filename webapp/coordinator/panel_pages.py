@@ -14,9 +14,10 @@ from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.coordinator.setup import _posted
 from webapp.extensions import db
+from webapp.forms.groups import GroupForm
 from webapp.forms.setup import ExpertEditForm, ExpertForm, ExpertListForm
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import messaging, panel, panel_lists, profile_labels
+from webapp.services import groups, messaging, panel, panel_lists, profile_labels
 from webapp.services.panel import PanelError
 
 
@@ -29,16 +30,18 @@ def _expert_or_404(study, expert_id: int):
 
 # --- panel ---------------------------------------------------------------------------------
 
-def _render_panel(study, *, add_form=None, list_form=None, status=200):
+def render_panel(study, *, add_form=None, list_form=None, group_form=None, status=200):
     experts = panel.experts_of(study)
+    active = [e for e in experts if not e.is_revoked]
     return render_template(
         "coordinator/setup/panel.html", study=study, experts=experts,
         summary=panel.panel_summary(study),
         completeness={e.id: panel.profile_completeness(e) for e in experts},
         missing={e.id: panel.profile_missing(e) for e in experts},
         deliveries=messaging.latest_by_expert(study),
-        makeup=profile_labels.makeup([e for e in experts if not e.is_revoked]),
-        add_form=add_form or ExpertForm(), list_form=list_form or ExpertListForm(),
+        makeup=[groups.makeup(study, active)] + profile_labels.makeup(active),
+        add_form=add_form or ExpertForm(groups=groups.choices_of(study)), list_form=list_form or ExpertListForm(),
+        group_form=group_form or GroupForm(), study_groups=groups.groups_of(study), group_usage=groups.usage(study),
     ), status
 
 
@@ -51,14 +54,14 @@ def _to_links(study, invitations, message: str):
 
 @bp.route("/<int:study_id>/panel")
 def panel_page(study_id: int):
-    return _render_panel(get_study_or_404(study_id))
+    return render_panel(get_study_or_404(study_id))
 
 
 @bp.route("/<int:study_id>/panel/add", methods=["POST"])
 @keeps_data_on_csrf_failure
 def panel_add(study_id: int):
     study = get_study_or_404(study_id)
-    form = ExpertForm(request.form)
+    form = ExpertForm(request.form, groups=groups.choices_of(study))
     if form.validate():
         invitation, refusal = attempt(lambda: panel.add_one(
             study, name=form.name.data, email=form.email.data, organisation=form.organisation.data or "",
@@ -68,7 +71,7 @@ def panel_add(study_id: int):
         else:
             return _to_links(study, [invitation], _("%(pseudonym)s added to the panel",
                                                     pseudonym=invitation.expert.pseudonym))
-    return _render_panel(study, add_form=form, status=400)
+    return render_panel(study, add_form=form, status=400)
 
 
 @bp.route("/<int:study_id>/panel/import", methods=["POST"])
@@ -79,12 +82,12 @@ def panel_import(study_id: int):
     if form.validate():
         invitations, refusal = attempt(lambda: panel.add_experts(study, panel_lists.parse_expert_list(
             panel_lists.decode_list(form.file.data.read(), form.file.data.filename) if form.has_file()
-            else form.text.data)), PanelError)
+            else form.text.data, study)), PanelError)
         if refusal:
             (form.file if form.has_file() else form.text).errors = [refusal]
         else:
             return _to_links(study, invitations, _("%(n)s experts added to the panel", n=len(invitations)))
-    return _render_panel(study, list_form=form, status=400)
+    return render_panel(study, list_form=form, status=400)
 
 
 def _update_expert(expert, form) -> None:
@@ -98,7 +101,7 @@ def expert_edit(study_id: int, expert_id: int):
     study = get_study_or_404(study_id)
     expert = _expert_or_404(study, expert_id)
     if request.method == "POST":
-        form = ExpertEditForm(request.form)
+        form = ExpertEditForm(request.form, groups=groups.choices_of(study))
         if form.validate():
             _done, refusal = attempt(lambda: _update_expert(expert, form), PanelError)
             if refusal:
@@ -109,7 +112,8 @@ def expert_edit(study_id: int, expert_id: int):
     else:
         form = ExpertEditForm(data={"name": expert.name, "email": expert.email or "",
                                     "organisation": expert.organisation,
-                                    **ExpertEditForm.data_for(panel.profile_of(expert))})
+                                    **ExpertEditForm.data_for(panel.profile_of(expert))},
+                              groups=groups.choices_of(study))
     return render_template("coordinator/setup/expert.html", study=study, expert=expert, form=form,
                            authority=panel.authority_of(expert, study),
                            completeness=panel.profile_completeness(expert),

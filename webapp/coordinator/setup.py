@@ -17,7 +17,7 @@ from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.forms.setup import HierarchyUploadForm, NodeEditForm, NodeForm
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import hierarchy_edit, hierarchy_io, studies
+from webapp.services import groups, hierarchy_edit, hierarchy_io, studies
 from webapp.services.hierarchy_io import HierarchyError, seed_hierarchy_bytes
 from webapp.templating import current_locale
 
@@ -25,7 +25,7 @@ from webapp.templating import current_locale
 @bp.context_processor
 def _setup_helpers():
     return {
-        "group_label": presentation.group_label,
+        "group_label": groups.group_label,
         "level_label": hierarchy_edit.level_label,
         "consensus_rule_text": lambda study: presentation.rule_in_words(studies.consensus_rule_of(study)),
     }

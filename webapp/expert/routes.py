@@ -17,8 +17,8 @@ from webapp.forms.setup import ExpertProfileForm
 from webapp.models import RoundKind, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import answers, panel, questionnaire, wording
-from webapp.services.feedback import feedback_for
+from webapp.services import answers, groups, panel, questionnaire, wording
+from webapp.services.feedback import feedback_for, own_group_feedback
 from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
 from webapp.templating import current_locale
@@ -80,6 +80,8 @@ def _render_questionnaire(rnd, form, *, response, status=200, error=None, missin
         prefilled=set(prefilled), prefill_round=previous,
         changes=wording.changes(rnd),
         response=response, sections=questionnaire.sections(rnd), feedback=feedback,
+        group_feedback=own_group_feedback(expert, rnd) if feedback else {},
+        group_name=groups.group_label(expert.group) if expert.group is not None else None,
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd),
         kind_labels=presentation.proposal_kind_labels(),
@@ -174,7 +176,7 @@ def profile():
     expert = current_expert()
     next_url = safe_next_url(request.args.get("next")) or url_for("expert.home")
     if request.method == "POST":
-        form = ExpertProfileForm(request.form, require_authority=True)
+        form = ExpertProfileForm(request.form, require_authority=True, groups=groups.choices_of(expert.study))
         if form.validate():
             try:
                 panel.update_profile(expert, form.profile_data(), by_expert=True)
@@ -186,7 +188,8 @@ def profile():
                 flash(_("Thank you: your self-assessment is saved."), "success")
                 return redirect(next_url)
     else:
-        form = ExpertProfileForm(data=ExpertProfileForm.data_for(panel.profile_of(expert)), require_authority=True)
+        form = ExpertProfileForm(data=ExpertProfileForm.data_for(panel.profile_of(expert)), require_authority=True,
+                                groups=groups.choices_of(expert.study))
     return render_template("expert/profile.html", expert=expert, study=expert.study, form=form,
                            first_time=_profile_needed(expert), next_url=next_url), \
         400 if request.method == "POST" else 200

@@ -60,6 +60,10 @@ class RoundForm(BaseForm):
     prefill_answers = BooleanField(
         _l("Preselect each expert's answer of the previous round (marked; they can change it)"), default=True,
         description=_l("From round 2 on. Experts then only change what they want to revise."))
+    feedback_by_group = BooleanField(
+        _l("Experts also see their own stakeholder group's result"), default=False,
+        description=_l("From round 2 on, beside the whole panel's result: the median, IQR and number of answers "
+                       "of the expert's group, shown only when enough experts of the group answered."))
     opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()],
                                   description=_l("Empty: open it with the button. Otherwise the scheduler opens it then."))
     closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()],
@@ -102,6 +106,7 @@ class RoundForm(BaseForm):
             "allow_no_opinion": bool(self.allow_no_opinion.data),
             "drop_consensus_items": bool(self.drop_consensus_items.data),
             "prefill_answers": bool(self.prefill_answers.data),
+            "feedback_by_group": bool(self.feedback_by_group.data),
             "opens_at": timezones.to_utc(self.opens_at.data, self.zone),
             "closes_at": timezones.to_utc(self.closes_at.data, self.zone),
             "reminder_hours": self.reminder_hours.data,
@@ -118,6 +123,7 @@ class RoundForm(BaseForm):
         for name in ("allow_comments", "allow_proposals", "allow_no_opinion", "drop_consensus_items"):
             getattr(self, name).data = getattr(rnd, name)
         self.prefill_answers.data = round_settings.settings_of(rnd).prefill_answers
+        self.feedback_by_group.data = bool((rnd.settings or {}).get("feedback_by_group", False))
         self.opens_at.data = _naive(timezones.to_local(rnd.opens_at, self.zone))
         self.closes_at.data = _naive(timezones.to_local(rnd.closes_at, self.zone))
         self.reminder_hours.data = rnd.reminder_hours

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.forms.base import BaseForm, choices
 from webapp.models import BASIS_LEVELS, BASIS_SOURCES, FAMILIARITY_LEVELS
-from webapp.presentation import basis_level_labels, basis_source_labels, familiarity_labels, group_labels
+from webapp.presentation import basis_level_labels, basis_source_labels, familiarity_labels
 
 
 class FileRequired:
@@ -221,9 +221,9 @@ for _level in FAMILIARITY_LEVELS:
 
 # --- panel ----------------------------------------------------------------------------------
 
-def group_choices(blank_label=_l("Not set")):
-
-    return choices([("", blank_label)] + list(group_labels().items()))
+def group_choices(groups, blank_label=_l("Not set")):
+    """The study's groups as (code, name) pairs, after a blank choice."""
+    return choices([("", blank_label)] + list(groups or []))
 
 
 class ExpertForm(BaseForm):
@@ -236,9 +236,9 @@ class ExpertForm(BaseForm):
     organisation = StringField(_l("Organisation"), validators=[Length(max=300)])
     stakeholder_group = SelectField(_l("Stakeholder group"), validate_choice=True, default="")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.stakeholder_group.choices = group_choices()
+        self.stakeholder_group.choices = group_choices(groups)
 
 
 class ExpertListForm(BaseForm):
@@ -302,7 +302,7 @@ class ExpertProfileForm(BaseForm):
     age_band = SelectField(_l("Age"), validators=[Optional()], default="")
     organisation_type = SelectField(_l("Type of organisation"), validators=[Optional()], default="")
 
-    def __init__(self, *args, require_authority: bool = False, **kwargs):
+    def __init__(self, *args, require_authority: bool = False, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         from webapp.services import profile_labels
 
@@ -311,7 +311,7 @@ class ExpertProfileForm(BaseForm):
             getattr(self, key).choices = choices([("", _l("not given"))] + [(c, names[c]) for c in codes])
 
         self.require_authority = require_authority
-        self.stakeholder_group.choices = choices(list(group_labels().items()))
+        self.stakeholder_group.choices = choices(list(groups or []))
         labels = familiarity_labels()
         self.familiarity.choices = choices([(level, labels[level]) for level in FAMILIARITY_LEVELS])
 

@@ -2,6 +2,7 @@
 from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
 from webapp.models.block_note import BlockNote
+from webapp.models.group import StudyGroup
 from webapp.models.evaluator import Evaluator, EvaluatorAssignment, EvaluatorScore
 from webapp.models.evaluation import (
     EvaluatedObject,
@@ -29,7 +30,6 @@ from webapp.models.study import (
     InvalidTransition,
     Node,
     NodeStatus,
-    StakeholderGroup,
     Study,
     StudyStatus,
     hash_token,
@@ -44,6 +44,6 @@ __all__ = [
     "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message", "MessageKind",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
-    "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", "StakeholderGroup",
-    "Study", "StudyStatus", "User", "WeightAnswer", "WeightSet", "WeightSetWithdrawal", "hash_token", "utcnow",
+    "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", 
+    "Study", "StudyGroup", "StudyStatus", "User", "WeightAnswer", "WeightSet", "WeightSetWithdrawal", "hash_token", "utcnow",
 ]

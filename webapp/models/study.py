@@ -79,6 +79,8 @@ class Study(db.Model):
                            order_by="Expert.pseudonym")
     rounds = relationship("Round", back_populates="study", cascade="all, delete-orphan",
                           order_by="Round.number")
+    groups = relationship("StudyGroup", back_populates="study", cascade="all, delete-orphan",
+                          order_by="StudyGroup.position")
 
     __table_args__ = (
         CheckConstraint("length(title) > 0", name="title_not_empty"),
@@ -159,14 +161,6 @@ class Node(db.Model):
         return depth
 
 
-class StakeholderGroup(str, enum.Enum):
-    regulator = "regulator"
-    platform = "platform"
-    enterprise = "enterprise"
-    academia = "academia"
-    other = "other"
-
-
 FAMILIARITY_LEVELS = ("very", "familiar", "moderate", "little", "unfamiliar")
 BASIS_SOURCES = ("practice", "theory", "literature", "intuition")
 BASIS_LEVELS = ("high", "medium", "low")
@@ -237,10 +231,8 @@ class Expert(db.Model):
     # Profile, for the authority coefficient and the stakeholder split.
     field: Mapped[str] = mapped_column(String(200), default="")
     years_experience: Mapped[int | None]
-    stakeholder_group: Mapped[StakeholderGroup | None] = mapped_column(
-        Enum(StakeholderGroup, name="stakeholder_group", native_enum=False,
-             create_constraint=True, length=16, validate_strings=True)
-    )
+    # The study's stakeholder group (services/groups.py refuses another study's group).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("study_group.id"), index=True)
     familiarity: Mapped[str | None] = mapped_column(String(16))
     # Descriptive profile (reported as counts, never with names): 职称, 学历, age band, organisation type.
     title: Mapped[str | None] = mapped_column(String(16))
@@ -251,6 +243,11 @@ class Expert(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     study = relationship("Study", back_populates="experts")
+    group = relationship("StudyGroup", lazy="joined")
+
+    @property
+    def group_code(self) -> str | None:
+        return self.group.code if self.group is not None else None
 
     @property
     def is_revoked(self) -> bool:

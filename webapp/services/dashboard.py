@@ -6,7 +6,7 @@ hold no queries and no numerics and the export formatters
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 import delphi
 from webapp.extensions import db
 from webapp.models import Expert, Rating, Response, Round, RoundKind, RoundStatus
+from webapp.services import groups as groups_svc
 from webapp.services.delphi_items import ItemReport, RoundReport, history, round_report, stop_decision
 from webapp.services.round_data import RoundData
 from webapp.services.round_settings import settings_of
@@ -68,6 +69,7 @@ class RoundDashboard:
     reasons: dict[int, list[ReasonGiven]]           # node id -> reasons, with pseudonyms
     previous_items: dict[int, ItemReport]           # node id -> last round's item (context)
     groups: dict[str, GroupView]
+    group_names: dict[str, str] = field(default_factory=dict)   # code -> name in the page language
 
     @property
     def not_answered(self) -> list[PanelMember]:
@@ -114,16 +116,14 @@ def authority_by_expert(report: RoundReport) -> list[ExpertAuthority]:
     return [ExpertAuthority(e, *values.get(e.id, (None, None, None, None))) for e in report.matrix.experts]
 
 
-def _group_key(expert: Expert) -> str:
-    return expert.stakeholder_group.value if expert.stakeholder_group else "other"
-
-
-def group_views(report: RoundReport) -> dict[str, GroupView]:
-    """``report.groups`` as per-item tables (with histogram and consensus) per stakeholder group."""
+def group_views(report: RoundReport, order: list[str] | None = None) -> dict[str, GroupView]:
+    """``report.groups`` as per-item tables (with histogram and consensus) per stakeholder group,
+    in the study's order of groups (``order``: codes), experts without a group last."""
     rnd, matrix = report.round, report.matrix
     views: dict[str, GroupView] = {}
-    for key, stats in report.groups.items():
-        rows = [i for i, e in enumerate(matrix.experts) if _group_key(e) == key]
+    rank = {key: i for i, key in enumerate(order or [])}
+    for key, stats in sorted(report.groups.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
+        rows = [i for i, e in enumerate(matrix.experts) if groups_svc.key_of(e) == key]
         sub = matrix.ratings[rows]
         counts = delphi.category_counts(sub, scale_max=rnd.scale_max, scale_min=rnd.scale_min)
         consensus, error = None, None
@@ -133,11 +133,12 @@ def group_views(report: RoundReport) -> dict[str, GroupView]:
             error = str(exc)
         stat_rows = stats.to_rows([node.code for node in matrix.nodes])
         items = []
+        asked = {item.node.id: item.wording for item in report.items}
         for j, node in enumerate(matrix.nodes):
             no_opinion = sum(1 for i in rows if (r := matrix.ratings_by_pair.get(
                 (matrix.experts[i].id, node.id))) is not None and r.no_opinion)
             items.append(ItemReport(
-                node=node, stats=stat_rows[j], counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
+                node=node, stats=stat_rows[j], wording=asked.get(node.id), counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
                 consensus=bool(consensus.reached[j]) if consensus is not None else False,
                 failed=tuple(consensus.failed[j]) if consensus is not None else ()))
         views[key] = GroupView(key=key, experts=[matrix.experts[i] for i in rows], items=items,
@@ -172,6 +173,7 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
     Raises :class:`DashboardError` when the study's consensus rule does not fit a round's scale.
     """
     _check_rule_fits(rnd)
+    names = groups_svc.labels(rnd.study)
     data = RoundData(rnd.study)  # the one loader of this request
     data.preload(data.rounds_upto(rnd) + [rnd])  # every round of the trends in one go
     report = round_report(rnd, with_identities=True, data=data)
@@ -197,4 +199,4 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
     return RoundDashboard(
         report=report, history=trend, stop=stop, stop_error=stop_error, panel=panel_status(rnd, data),
         authority_rows=authority_by_expert(report), reasons=reasons, previous_items=previous_items,
-        groups=group_views(report))
+        groups=group_views(report, order=list(names)), group_names=names)

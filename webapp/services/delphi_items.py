@@ -11,6 +11,7 @@ import numpy as np
 
 import delphi
 from webapp.models import Expert, Node, Proposal, Round, Study
+from webapp.services import groups as groups_svc
 from webapp.services.round_data import AlignedPair, RoundData, RoundMatrix
 from webapp.services.round_settings import RoundSettings, settings_of
 
@@ -28,6 +29,15 @@ class ItemReport:
     reasons: list[str] = field(default_factory=list)
     comments_by: list[tuple[str, str]] = field(default_factory=list)  # coordinator view only
     decision: str | None = None
+    wording: dict | None = None       # what the round asked (RoundItem.asked): name_zh, name_en …
+
+    def name(self, locale: str) -> str:
+        """The indicator's name as this round asked it (a later rewording does not change it)."""
+        if not self.wording:
+            return self.node.name(locale)
+        zh, en = self.wording.get("name_zh") or "", self.wording.get("name_en") or ""
+        primary, fallback = (zh, en) if locale == "zh" else (en, zh)
+        return primary or fallback or self.node.name(locale)
 
 
 W_MIN_SHARE = 0.7  # below this share of respondents in W, the page warns
@@ -169,11 +179,12 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
     rows = stats.to_rows([node.code for node in matrix.nodes]) if stats is not None else [
         {"item": node.code} for node in matrix.nodes]
     decisions = {item.node_id: item.decision.value if item.decision else None for item in data.items(rnd)}
+    asked = {item.node_id: item.asked() for item in data.items(rnd)}
     items = []
     for j, node in enumerate(matrix.nodes):
         ratings = [matrix.ratings_by_pair.get((e.id, node.id)) for e in matrix.experts]
         item = ItemReport(
-            node=node, stats=rows[j], counts=[int(c) for c in counts[j]],
+            node=node, stats=rows[j], counts=[int(c) for c in counts[j]], wording=asked.get(node.id),
             no_opinion=sum(1 for r in ratings if r is not None and r.no_opinion),
             consensus=bool(consensus.reached[j]) if consensus is not None else False,
             failed=tuple(consensus.failed[j]) if consensus is not None else (),
@@ -191,7 +202,7 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
         items.append(item)
     groups = {}
     if m >= 2:
-        labels = [e.stakeholder_group.value if e.stakeholder_group else "other" for e in matrix.experts]
+        labels = [groups_svc.key_of(e) for e in matrix.experts]
         try:
             groups = delphi.item_stats_by_group(matrix.ratings, labels, scale_max=rnd.scale_max,
                                                 scale_min=rnd.scale_min, agree_at=agree_at(rnd))

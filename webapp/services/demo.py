@@ -18,8 +18,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Expert, StakeholderGroup, Study, User, hash_token, utcnow
-from webapp.services import accounts, demo_ahp, round_lifecycle, round_scope, studies
+from webapp.models import Expert, Study, User, hash_token, utcnow
+from webapp.services import accounts, demo_ahp, groups, round_lifecycle, round_scope, studies
+from webapp.services.demo_ahp import DEMO_GROUPS
 from webapp.services.answers import save_answers, submit_response
 from webapp.services.demo_evaluation import load_demo_evaluation
 from webapp.services.demo_finished import load_finished_study
@@ -42,21 +43,21 @@ service capability and service results**.
 
 DEMO_PANEL = [
     # name, organisation, group, familiarity, basis
-    ("王建国", "广州海关技术中心", StakeholderGroup.regulator, "very",
+    ("王建国", "广州海关技术中心", "regulator", "very",
      {"practice": "high", "theory": "medium", "literature": "medium", "intuition": "medium"}),
-    ("李秀英", "中国检验认证集团广东有限公司", StakeholderGroup.platform, "very",
+    ("李秀英", "中国检验认证集团广东有限公司", "platform", "very",
      {"practice": "high", "theory": "high", "literature": "medium", "intuition": "low"}),
-    ("张伟", "江门海关技术中心", StakeholderGroup.regulator, "familiar",
+    ("张伟", "江门海关技术中心", "regulator", "familiar",
      {"practice": "medium", "theory": "medium", "literature": "high", "intuition": "medium"}),
-    ("刘洋", "华南理工大学", StakeholderGroup.academia, "familiar",
+    ("刘洋", "华南理工大学", "academia", "familiar",
      {"practice": "low", "theory": "high", "literature": "high", "intuition": "medium"}),
-    ("陈静", "拱北海关技术中心", StakeholderGroup.platform, "moderate",
+    ("陈静", "拱北海关技术中心", "regulator", "moderate",
      {"practice": "high", "theory": "low", "literature": "medium", "intuition": "medium"}),
-    ("Olivia Chen", "Pearl River Instruments Ltd.", StakeholderGroup.enterprise, "familiar",
+    ("Olivia Chen", "Pearl River Instruments Ltd.", "enterprise", "familiar",
      {"practice": "medium", "theory": "low", "literature": "low", "intuition": "high"}),
-    ("赵敏", "广东省标准化研究院", StakeholderGroup.academia, "very",
+    ("赵敏", "广东省标准化研究院", "academia", "very",
      {"practice": "medium", "theory": "high", "literature": "high", "intuition": "low"}),
-    ("黄磊", "佛山市质量技术监督检测中心", StakeholderGroup.enterprise, "moderate",
+    ("黄磊", "佛山市质量技术监督检测中心", "enterprise", "moderate",
      {"practice": "high", "theory": "medium", "literature": "low", "intuition": "medium"}),
 ]
 
@@ -85,6 +86,7 @@ def load_demo() -> DemoLogins:
     study = db.session.scalar(select(Study).where(Study.owner_id == user.id, Study.title == DEMO_TITLE))
     if study is None:
         study = studies.create_study(user, title=DEMO_TITLE, description=DEMO_DESCRIPTION)
+        groups.define_groups(study, DEMO_GROUPS)
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
         created = True
     experts = []
@@ -152,11 +154,12 @@ def simulate_rounds(study) -> None:
 
     r2 = round_scope.create_delphi_round(
         study, now=now - timedelta(days=6), title="第二轮咨询 · Round 2", drop_consensus_items=True,
-        instructions=("每项指标旁显示第一轮专家组的匿名结果（中位数、四分位数间距和分布）。您可以修改评分；"
+        instructions=("每项指标旁显示第一轮专家组的匿名结果（中位数、四分位数间距和分布）及您所属专家类别的结果。您可以修改评分；"
                       "若您的评分落在四分位数间距之外，请简要说明理由。\n\n"
                       "Beside each indicator you see the panel's anonymous result of round 1 (median, IQR and "
-                      "distribution). You may revise your rating; if it lies outside the IQR, please give a reason."),
-        closes_at=now + timedelta(days=5), reminder_hours=48)
+                      "distribution), and your own stakeholder group's. You may revise your rating; if it lies "
+                      "outside the IQR, please give a reason."),
+        closes_at=now + timedelta(days=5), reminder_hours=48, feedback_by_group=True)
     round_lifecycle.open_round(r2, now=now - timedelta(days=5))
     medians = {}
     for item in r2.items:

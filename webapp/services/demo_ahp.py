@@ -17,7 +17,7 @@ from sqlalchemy import select
 import ahp
 from webapp.extensions import db
 from webapp.models import Expert, Judgment, Study, hash_token, utcnow
-from webapp.services import ahp_answers, ahp_rounds, round_lifecycle, studies
+from webapp.services import ahp_answers, ahp_rounds, groups, round_lifecycle, studies
 from webapp.services.ahp_analysis import pair_index
 from webapp.services.hierarchy_io import parse_json, validate_tree
 
@@ -100,6 +100,16 @@ def simulate_ahp(study) -> None:
         ahp_answers.submit_judgments(expert, r2, now=at + timedelta(minutes=20))
 
 
+# The stakeholder groups of the demo's case (testing and inspection platforms).
+DEMO_GROUPS = (
+    ("regulator", "监管部门", "Regulator"),
+    ("platform", "检验检测平台", "Platform"),
+    ("enterprise", "企业", "Enterprise"),
+    ("academia", "高校及科研院所", "Academia and research institutes"),
+    ("other", "其他", "Other"),
+)
+
+
 def load_ahp_demo(user, panel, secret, hierarchy: bytes) -> list[tuple[str, str | None]]:
     """The AHP-stage study of the demo coordinator, created once; its experts' logins.
 
@@ -109,6 +119,7 @@ def load_ahp_demo(user, panel, secret, hierarchy: bytes) -> list[tuple[str, str 
     study = db.session.scalar(select(Study).where(Study.owner_id == user.id, Study.title == DEMO_AHP_TITLE))
     if study is None:
         study = studies.create_study(user, title=DEMO_AHP_TITLE, description=DEMO_AHP_DESCRIPTION)
+        groups.define_groups(study, DEMO_GROUPS)
         studies.import_hierarchy(study, validate_tree(parse_json(hierarchy)))
     logins = []
     for i, (name, organisation, group, familiarity, basis) in enumerate(panel, start=1):

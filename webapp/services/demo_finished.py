@@ -15,9 +15,10 @@ import numpy as np
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import ItemDecision, StakeholderGroup, Study, User, utcnow
-from webapp.services import ahp_answers, ahp_rounds, between_rounds, round_lifecycle, round_scope, studies, weight_sets
-from webapp.services.demo_ahp import keep_with_reasons, simulate_pairwise
+from webapp.models import ItemDecision, Study, User, utcnow
+from webapp.services import (ahp_answers, ahp_rounds, between_rounds, groups, round_lifecycle, round_scope, studies,
+                             weight_sets)
+from webapp.services.demo_ahp import DEMO_GROUPS, keep_with_reasons, simulate_pairwise
 from webapp.services.answers import save_answers, submit_response
 from webapp.services.hierarchy_io import parse_json, seed_hierarchy_bytes, validate_tree
 
@@ -37,8 +38,7 @@ agree with the Delphi mean weights, and we propose weight set v2 for the standar
 """
 SEED = 20261201
 NOISY = {4, 9}  # the two inconsistent experts (0-based)
-GROUPS = [StakeholderGroup.regulator, StakeholderGroup.platform, StakeholderGroup.enterprise,
-          StakeholderGroup.academia]
+GROUPS = ["regulator", "platform", "enterprise", "academia"]
 FIELDS = ["检验检测 / testing", "标准化 / standardisation", "质量管理 / quality management"]
 
 
@@ -54,6 +54,7 @@ def load_finished_study(owner: User) -> Study:
     rng = np.random.default_rng(SEED)
     now = utcnow()
     study = studies.create_study(owner, title=FINISHED_TITLE, description=FINISHED_DESCRIPTION)
+    groups.define_groups(study, DEMO_GROUPS)
     studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
     experts = []
     for i in range(12):

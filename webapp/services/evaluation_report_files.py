@@ -67,7 +67,7 @@ def render_docx(ctx: dict) -> bytes:
     _md(doc, e.participants)
     doc.add_heading(_("The expert panel behind the weights"), level=2)
     _table(doc, [_("Expert number"), _("Group"), _("Field"), _("Years"), _("Organisation")],
-           [[x.pseudonym, ctx["group_label"](x.stakeholder_group), x.field, x.years_experience, x.organisation]
+           [[x.pseudonym, ctx["group_label"](x.group), x.field, x.years_experience, x.organisation]
             for x in ctx["panel"]], numeric_from=99)
     doc.add_heading("2. " + _("Objective"), level=1)
     _md(doc, e.purpose)

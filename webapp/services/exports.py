@@ -28,14 +28,13 @@ from webapp.presentation import (
     decision_label,
     failed_text,
     familiarity_label,
-    group_label,
     panel_status_label,
     settings_lines,
     status_label,
     table_title,
     w_basis,
 )
-from webapp.services import spreadsheet
+from webapp.services import groups, spreadsheet
 from webapp.templating import current_locale
 
 TABLES = ("items", "ratings", "rounds", "authority", "response", "panel", "comments", "groups")
@@ -132,7 +131,7 @@ def _items(dashboard, locale) -> Table:
         s, st = item.stats, item.stability or {}
         stats = [_num(s.get(key)) for key, _kind in _STAT_COLUMNS]
         table.rows.append([
-            item.node.code, item.node.name(locale), stats[0], item.no_opinion, *stats[1:],
+            item.node.code, item.name(locale), stats[0], item.no_opinion, *stats[1:],
             _flag(item.consensus) if has_stats else None,
             failed_text(item.failed),
             _num(st.get("changed")), _num(st.get("cv_change")), _num(st.get("p")),
@@ -148,10 +147,14 @@ def _ratings(dashboard, locale) -> Table:
     columns += [Column(node.code, "int") for node in matrix.nodes]
     table = Table("ratings", table_title("ratings"), columns)
     for i, expert in enumerate(matrix.experts):
-        group = expert.stakeholder_group.value if expert.stakeholder_group else None
-        table.rows.append([expert.pseudonym, group_label(group),
+        table.rows.append([expert.pseudonym, _group(dashboard, expert),
                            *(None if math.isnan(v) else int(v) for v in matrix.ratings[i])])
     return table
+
+
+def _group(dashboard, expert) -> str:
+    """The expert's stakeholder group, named as the study names it in the page language."""
+    return dashboard.group_names.get(groups.key_of(expert), "")
 
 
 def _rounds(dashboard, locale) -> Table:
@@ -191,7 +194,7 @@ def _authority(dashboard, locale) -> Table:
     for row in dashboard.authority_rows:
         expert = row.expert
         table.rows.append([
-            expert.pseudonym, group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            expert.pseudonym, _group(dashboard, expert),
             familiarity_label(expert.familiarity), _num(row.ca), _num(row.cs), _num(row.cr), _flag(row.acceptable)])
     return table
 
@@ -206,7 +209,7 @@ def _response(dashboard, locale) -> Table:
     for member in dashboard.panel:
         expert = member.expert
         table.rows.append([
-            expert.pseudonym, group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            expert.pseudonym, _group(dashboard, expert),
             panel_status_label(member.status), member.answered_items, total, _time(member.submitted_at),
             _time(member.saved_at), _flag(member.counted)])
     return table
@@ -224,7 +227,7 @@ def _panel(dashboard, locale) -> Table:
         expert = member.expert
         table.rows.append([
             expert.pseudonym, expert.name, expert.email or "", expert.organisation,
-            group_label(expert.stakeholder_group.value if expert.stakeholder_group else None),
+            _group(dashboard, expert),
             panel_status_label(member.status), member.answered_items, total, _time(member.submitted_at),
             _time(member.saved_at), _time(expert.last_seen_at), _flag(expert.is_revoked)])
     return table
@@ -240,10 +243,10 @@ def _comments(dashboard, locale) -> Table:
     for item in dashboard.report.items:
         node = item.node
         for pseudonym, text in item.comments_by:
-            table.rows.append([node.code, node.name(locale), pseudonym, _("Comment"),
+            table.rows.append([node.code, item.name(locale), pseudonym, _("Comment"),
                                _rating(values.get((pseudonym, node.id))), text])
         for reason in dashboard.reasons.get(node.id, []):
-            table.rows.append([node.code, node.name(locale), reason.pseudonym, _("Reason outside the IQR"),
+            table.rows.append([node.code, item.name(locale), reason.pseudonym, _("Reason outside the IQR"),
                                reason.value, reason.text])
     return table
 
@@ -259,7 +262,7 @@ def _groups(dashboard, locale) -> Table:
     table = Table("groups", table_title("groups"), columns)
     for key, view in dashboard.groups.items():
         for item in view.items:
-            table.rows.append([group_label(key), item.node.code, item.node.name(locale),
+            table.rows.append([dashboard.group_names.get(key, key), item.node.code, item.name(locale),
                                *(_num(item.stats.get(k)) for k, _kind in _STAT_COLUMNS),
                                None if view.consensus_error else _flag(item.consensus)])
     return table

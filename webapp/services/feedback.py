@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 import delphi
 from webapp.extensions import db
 from webapp.models import Expert, Response, Round, RoundItem
+from webapp.services import groups as groups_svc
 from webapp.services.round_data import previous_delphi_round, round_matrix, round_nodes
 from webapp.services.round_settings import settings_of
 
@@ -58,6 +59,15 @@ def _plain(value) -> float | None:
     return None if np.isnan(value) else value
 
 
+def own_group_feedback(expert: Expert, rnd: Round) -> dict[int, ItemFeedback]:
+    """Per node id, the previous round's result among the experts of ``expert``'s own stakeholder
+    group, when ``rnd`` gives feedback by group (setting ``feedback_by_group``, frozen at open);
+    empty otherwise or for an expert without a group. Withheld below ``min_feedback_respondents``."""
+    if not settings_of(rnd).feedback_by_group or expert.group is None:
+        return {}
+    return feedback_for(expert, rnd, group=groups_svc.key_of(expert))
+
+
 def feedback_for(expert: Expert, rnd: Round, *, group: str | None = None) -> dict[int, ItemFeedback]:
     """Per node id, the previous round's anonymous group result and the expert's own answer.
 
@@ -69,7 +79,7 @@ def feedback_for(expert: Expert, rnd: Round, *, group: str | None = None) -> dic
     nodes = round_nodes(rnd)
     matrix = round_matrix(previous, nodes=nodes)
     rows = [i for i, e in enumerate(matrix.experts)
-            if group is None or (e.stakeholder_group.value if e.stakeholder_group else "other") == group]
+            if group is None or groups_svc.key_of(e) == group]
     ratings = matrix.ratings[rows]
     lo, hi = previous.scale_min, previous.scale_max
     counts = delphi.category_counts(ratings, scale_max=hi, scale_min=lo) if rows else np.zeros(

@@ -11,16 +11,15 @@ from sqlalchemy import func, select
 
 import delphi
 from webapp.extensions import db
-from webapp.presentation import basis_source_labels, group_labels
+from webapp.presentation import basis_source_labels
 from webapp.models import (
     BASIS_LEVELS,
     BASIS_SOURCES,
     FAMILIARITY_LEVELS,
     Expert,
-    StakeholderGroup,
     Study,
 )
-from webapp.services import audit, profile_labels, studies
+from webapp.services import audit, groups, profile_labels, studies
 from webapp.services.studies import Invitation
 
 MAX_LIST_LINES = 500
@@ -29,28 +28,6 @@ _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 class PanelError(ValueError):
     """A refused change to the panel; the message is shown to the coordinator."""
-
-
-# Accepted spellings of the group column in a pasted list (lower-cased).
-_GROUP_ALIASES = {
-    "regulator": "regulator", "regulators": "regulator", "监管部门": "regulator", "监管": "regulator",
-    "政府": "regulator", "platform": "platform", "平台": "platform", "enterprise": "enterprise",
-    "企业": "enterprise", "company": "enterprise", "academia": "academia", "academic": "academia",
-    "高校及科研院所": "academia", "高校": "academia", "科研院所": "academia", "高校/科研院所": "academia",
-    "university": "academia", "research": "academia", "other": "other", "其他": "other", "其它": "other",
-}
-
-
-def parse_group(text: str) -> StakeholderGroup | None:
-    key = (text or "").strip().lower()
-    if not key:
-        return None
-    value = _GROUP_ALIASES.get(key)
-    if value is None:
-        for group, label in group_labels().items():
-            if label.lower() == key:
-                value = group
-    return StakeholderGroup(value) if value else None
 
 
 # --- reading -------------------------------------------------------------------------
@@ -73,7 +50,7 @@ def profile_missing(expert: Expert) -> list[str]:
     """The profile items still empty, as names from PROFILE_ITEMS."""
     missing = []
     for item in PROFILE_ITEMS:
-        value = getattr(expert, item)
+        value = expert.group_id if item == "stakeholder_group" else getattr(expert, item)
         if item == "basis":
             if not (isinstance(value, dict) and set(value) >= set(BASIS_SOURCES)):
                 missing.append(item)
@@ -153,8 +130,10 @@ def _email_owner(study: Study, email: str | None, exclude: Expert | None = None)
 
 def add_experts(study: Study, entries: list) -> list[Invitation]:
     """Add a parsed list (``panel_lists.parse_expert_list``): all or nothing. An e-mail
-    already on the panel is refused."""
+    already on the panel is refused; the group column names one of the study's groups."""
     for entry in entries:
+        if entry.group is not None and entry.group.study_id != study.id:
+            raise PanelError(_("Line %(line)s: that stakeholder group belongs to another study.", line=entry.line))
         owner = _email_owner(study, entry.email)
         if owner is not None:
             raise PanelError(_("Line %(line)s: %(email)s is already on the panel (%(pseudonym)s).",
@@ -175,7 +154,10 @@ def add_one(study: Study, *, name: str, email: str | None = None, organisation: 
     if owner is not None:
         raise PanelError(_("%(email)s is already on the panel (%(pseudonym)s).",
                            email=email, pseudonym=owner.pseudonym))
-    group = StakeholderGroup(stakeholder_group) if stakeholder_group else None
+    try:
+        group = groups.resolve(study, stakeholder_group)
+    except groups.GroupError as exc:
+        raise PanelError(str(exc)) from exc
     invitation = studies.add_expert(study, name=name, email=email, organisation=organisation,
                                     stakeholder_group=group)
     db.session.flush()
@@ -202,7 +184,7 @@ def profile_of(expert: Expert) -> dict:
     return {
         "field": expert.field or "",
         "years_experience": expert.years_experience,
-        "stakeholder_group": expert.stakeholder_group.value if expert.stakeholder_group else None,
+        "stakeholder_group": expert.group_code,
         "familiarity": expert.familiarity,
         "basis": dict(expert.basis) if expert.basis else None,
         **{key: getattr(expert, key) for key in DESCRIPTIVE},
@@ -212,8 +194,8 @@ def profile_of(expert: Expert) -> dict:
 def update_profile(expert: Expert, data: dict, *, by_expert: bool = False) -> None:
     """Set the profile items present in ``data``:
 
-    field (text), years_experience (0–80 or None), stakeholder_group (a
-    StakeholderGroup value or None), familiarity (very/familiar/moderate/little/
+    field (text), years_experience (0–80 or None), stakeholder_group (one of the
+    study's groups, or its code, or None), familiarity (very/familiar/moderate/little/
     unfamiliar or None), basis ({practice|theory|literature|intuition: high|medium|low}
     with all four sources, or None). ``by_expert`` records the expert as the actor.
     """
@@ -237,13 +219,10 @@ def update_profile(expert: Expert, data: dict, *, by_expert: bool = False) -> No
                 raise PanelError(_("Years of experience must be between 0 and 80."))
         changes["years_experience"] = years
     if "stakeholder_group" in data:
-        group = data["stakeholder_group"] or None
-        if group is not None:
-            try:
-                group = StakeholderGroup(getattr(group, "value", group))
-            except ValueError:
-                raise PanelError(_("Unknown stakeholder group %(group)s.", group=str(group)[:40])) from None
-        changes["stakeholder_group"] = group
+        try:
+            changes["group"] = groups.resolve(expert.study, data["stakeholder_group"] or None)
+        except groups.GroupError as exc:
+            raise PanelError(str(exc)) from exc
     if "familiarity" in data:
         familiarity = data["familiarity"] or None
         if familiarity is not None and familiarity not in FAMILIARITY_LEVELS:

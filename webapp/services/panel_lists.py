@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from webapp.models import StakeholderGroup
-from webapp.services import uploads
+from webapp.models import Study, StudyGroup
+from webapp.services import groups, uploads
 from webapp.services.inputs import clean_line
-from webapp.services.panel import MAX_LIST_LINES, PanelError, check_contact, parse_group
+from webapp.services.panel import MAX_LIST_LINES, PanelError, check_contact
 
 
 @dataclass
@@ -25,7 +25,7 @@ class ParsedExpert:
     name: str
     email: str | None
     organisation: str
-    group: StakeholderGroup | None = None
+    group: StudyGroup | None = None
 
 
 _HEADER_WORDS = {"name", "姓名", "名字", "专家", "expert", "email", "e-mail", "邮箱", "电子邮箱", "电子邮件"}
@@ -45,7 +45,7 @@ def _is_email_like(cell: str) -> bool:
     return "@" in cell and not any(ch.isspace() for ch in cell)
 
 
-def _space_cells(line: str) -> list[str]:
+def _space_cells(line: str, parse_group) -> list[str]:
     """A line without tabs or commas: ``王芳 wang@example.org 复旦大学`` → name, e-mail,
     organisation. Without an e-mail: runs of two or more spaces separate the columns,
     else a Chinese name (no spaces) is the first word; otherwise the line is a name."""
@@ -84,9 +84,15 @@ def _columns(cells: list[str]) -> list[str]:
     return rest[:1] + [email] + rest[1:]
 
 
-def parse_expert_list(text: str) -> list[ParsedExpert]:
+def parse_expert_list(text: str, study: Study) -> list[ParsedExpert]:
     """One expert per line: name, e-mail, organisation[, group]. Blank lines and a header
-    line are ignored; CSV quoting is allowed."""
+    line are ignored; CSV quoting is allowed. The group is one of ``study``'s groups, named
+    by its code or either name."""
+    known = groups.groups_of(study)
+
+    def parse_group(text: str) -> StudyGroup | None:
+        return groups.match(study, text, known)
+
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     if "\t" in text:
         delimiter = "\t"
@@ -110,7 +116,7 @@ def parse_expert_list(text: str) -> list[ParsedExpert]:
             if len(cells) == 1 and (split := _comma_cells(cells[0])) is not None:
                 cells = _columns(split)
             elif len(cells) == 1:
-                cells = _space_cells(cells[0])
+                cells = _space_cells(cells[0], parse_group)
             else:
                 cells = _columns(cells)
             while len(cells) > 4 and cells[-1] == "":
@@ -124,8 +130,9 @@ def parse_expert_list(text: str) -> list[ParsedExpert]:
             check_contact(name, email, organisation, where)
             group = parse_group(group_text)
             if group_text and group is None:
-                raise PanelError(_("%(where)s: unknown group “%(group)s”; use regulator, platform, "
-                                   "enterprise, academia or other.", where=where, group=group_text[:40]))
+                raise PanelError(_("%(where)s: unknown group “%(group)s”; use one of the study's groups: "
+                                   "%(codes)s.", where=where, group=group_text[:40],
+                                   codes=", ".join(g.code for g in known) or "–"))
             if email:
                 key = email.lower()
                 if key in seen:

@@ -97,6 +97,7 @@ def create_round(study: Study, *, nodes: list[Node], kind: RoundKind = RoundKind
     study's settings are filled in now and refreshed when the round opens.
     """
     now = now or utcnow()
+    analysis = {**(analysis or {}), **{k: settings.pop(k) for k in round_settings.FORM_OPTIONS if k in settings}}
     unknown = set(settings) - set(ROUND_SETTINGS)
     if unknown:
         raise TypeError(f"unknown round settings: {sorted(unknown)}")
@@ -129,6 +130,7 @@ def update_round(rnd: Round, *, now: datetime | None = None, **settings) -> Roun
     if rnd.status is not RoundStatus.draft:
         raise RoundError(_("Only a draft round can be changed."))
     now = now or utcnow()
+    options = {k: settings.pop(k) for k in round_settings.FORM_OPTIONS if k in settings}
     unknown = set(settings) - set(ROUND_SETTINGS)
     if unknown:
         raise TypeError(f"unknown round settings: {sorted(unknown)}")
@@ -140,6 +142,8 @@ def update_round(rnd: Round, *, now: datetime | None = None, **settings) -> Roun
         round_settings.with_options(rnd, **options)
     for key, value in settings.items():
         setattr(rnd, key, value)
+    if options:
+        rnd.settings = {**(rnd.settings or {}), **options}  # a draft's own analysis options
     audit.record("round.update", study=rnd.study, target=f"round:{rnd.number}")
     return rnd
 

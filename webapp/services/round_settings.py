@@ -41,7 +41,11 @@ DELPHI_DEFAULTS: dict = {
     "min_paired": 6,                    # paired experts needed before an item may be called stable
     "min_feedback_respondents": 3,      # answers needed before experts see the group's result
     "prefill_answers": True,            # from round 2: each expert's previous answer preselected
+    "feedback_by_group": False,         # experts also see their own stakeholder group's result
 }
+
+#: Analysis options the round form sets (passed to create_round/update_round by name).
+FORM_OPTIONS = ("feedback_by_group",)
 
 #: Keys taken from the study when a round opens (the rest are the round's own).
 STUDY_KEYS = ("consensus_rule", "authority_tables", "alpha", "min_paired", "min_feedback_respondents")
@@ -141,6 +145,10 @@ class RoundSettings:
     def prefill_answers(self) -> bool:
         """Each expert's answer of the previous round preselected (marked, changeable)."""
         return bool(self.raw.get("prefill_answers", True))
+
+    @property
+    def feedback_by_group(self) -> bool:
+        return bool(self.raw.get("feedback_by_group", False))
 
     @property
     def cr_threshold(self) -> float:

@@ -24,7 +24,7 @@ from webapp.models import (
     User,
 )
 from webapp import presentation
-from webapp.services import audit, round_settings, timezones
+from webapp.services import audit, groups, round_settings, timezones
 from webapp.services.hierarchy_io import HierarchyError, ParsedNode
 
 
@@ -56,6 +56,7 @@ def create_study(owner: User, *, title: str, description: str = "", default_loca
                   time_zone=time_zone or ("Asia/Shanghai" if default_locale == "zh" else "UTC"))
     db.session.add(study)
     db.session.flush()
+    groups.create_defaults(study)
     audit.record("study.create", study=study, target=f"study:{study.id}")
     return study
 
@@ -113,6 +114,9 @@ class Invitation:
 
 def add_expert(study: Study, *, name: str = "", email: str | None = None, organisation: str = "",
                pseudonym: str | None = None, **profile) -> Invitation:
+    """A new expert with a link; ``stakeholder_group``: one of the study's groups (or its code)."""
+    if "stakeholder_group" in profile:
+        profile["group"] = groups.resolve(study, profile.pop("stakeholder_group"))
     expert = Expert(study=study, pseudonym=pseudonym or next_pseudonym(study), name=name.strip(),
                     email=(email or "").strip() or None, organisation=organisation.strip(), **profile)
     db.session.add(expert)

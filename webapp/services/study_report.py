@@ -18,8 +18,8 @@ from markupsafe import Markup
 
 import ahp
 from webapp.models import ItemDecision, RoundKind, RoundStatus, Study, utcnow
-from webapp.presentation import familiarity_label, group_label, rule_in_words
-from webapp.services import audit, profile_labels, weight_sets
+from webapp.presentation import familiarity_label, rule_in_words
+from webapp.services import audit, groups, profile_labels, weight_sets
 from webapp.services.delphi_items import round_report
 from webapp.services.round_data import round_matrix
 from webapp.services.round_settings import study_rule
@@ -90,13 +90,12 @@ def panel_makeup(study: Study) -> list[tuple[str, list[tuple[str, int]]]]:
 
     experts = [e for e in study.experts if not e.is_revoked]
     dims = [
-        (_("Stakeholder group"), [group_label(e.stakeholder_group.value if e.stakeholder_group else None)
-                                  for e in experts]),
         (_("Field"), [e.field or _("not given") for e in experts]),
         (_("Years of experience"), [_experience_band(e.years_experience) for e in experts]),
         (_("Familiarity with the subject"), [familiarity_label(e.familiarity) or _("not given") for e in experts]),
     ]
-    return ([(label, sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))) for label, values in dims]
+    return ([groups.makeup(study, experts)]
+            + [(label, sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))) for label, values in dims]
             + profile_labels.makeup(experts))
 
 
@@ -121,10 +120,10 @@ def methods_appendix(study: Study, rounds: list[RoundRow], invited: int) -> list
     delphi_rounds = [r for r in rounds if r.kind == "delphi"]
     return [
         (_("How the panel was chosen"),
-         _("%(n)s experts were invited from the stakeholder groups shown in the panel table (regulators, "
-           "platforms, enterprises, universities and research institutes), for their experience of the subject. "
-           "Each expert described their familiarity with the subject and the basis of their judgments, from which "
-           "the authority coefficient Cr = (Ca + Cs) / 2 is computed.", n=invited)),
+         _("%(n)s experts were invited from the stakeholder groups shown in the panel table (%(groups)s), for "
+           "their experience of the subject. Each expert described their familiarity with the subject and the "
+           "basis of their judgments, from which the authority coefficient Cr = (Ca + Cs) / 2 is computed.",
+           n=invited, groups=_(", ").join(groups.group_label(g) for g in groups.groups_of(study)))),
         (_("Anonymity"),
          _("Experts answered through personal links under an expert number (E01, E02 …); no expert saw another's "
            "identity or individual answers. This report gives counts only, never names.")),
@@ -181,7 +180,9 @@ def worked_delphi(study: Study, locale: str) -> dict | None:
     given = values[~np.isnan(values)]
     mean = float(given.mean())
     sd = float(given.std(ddof=1)) if given.size > 1 else 0.0
-    return {"round": rnd.number, "code": matrix.nodes[j].code, "name": matrix.nodes[j].name(locale),
+    asked = next((item for item in rnd.items if item.node_id == matrix.nodes[j].id), None)
+    name = asked.asked_name(locale) if asked is not None else matrix.nodes[j].name(locale)  # round k's wording
+    return {"round": rnd.number, "code": matrix.nodes[j].code, "name": name,
             "ratings": [None if np.isnan(v) else int(v) for v in values], "n": int(given.size),
             "sum": float(given.sum()), "mean": mean, "sd": sd, "cv": sd / mean if mean else None,
             "full_score": float(np.mean(given == rnd.scale_max)), "scale_max": rnd.scale_max}
