@@ -28,7 +28,7 @@ def status_label(value: str) -> str:
     labels = {
         "draft": _("Draft"), "running": _("Running"), "finished": _("Finished"),
         "open": _("Open"), "closed": _("Closed"), "submitted": _("Submitted"),
-        "delphi": _("Delphi"), "ahp": _("AHP"),
+        "delphi": _("Delphi"), "ahp": _("AHP"), "combined": _("Combined weights (subjective + objective)"),
     }
     return labels.get(value, value)
 
