@@ -116,6 +116,8 @@ def autosave(object_id: int):
     what is stored) with the page's CSRF token in ``X-CSRF-Token``. 200 ``{"ok", "saved_at", "scored", "total"}``;
     400 ``{"error": "refused", "message", "closed"}`` (nothing stored) or ``{"error": "bad_request", "message"}``."""
     me = current_evaluator()
+    if svc.assigned_object(me, object_id) is None:
+        abort(404)
     try:
         body = loads_json(request.get_data(), max_depth=2)
     except JsonInputError as exc:
