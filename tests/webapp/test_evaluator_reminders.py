@@ -66,7 +66,8 @@ def test_the_sweep_reminds_pending_evaluators_once_with_their_link(app, panel, s
     assert result.evaluations_reminded == {eid: 1}            # Li; Zhao has no e-mail, Wang is done
     assert [str(m["To"]) for m in smtp_server.messages] == ["Li <li@example.org>"]
     message = smtp_server.messages[0]
-    assert "Reminder: the evaluation “Platforms 2026” closes" in message["Subject"]
+    # in the study's language (Chinese by default), the deadline in the study's time zone
+    assert message["Subject"].startswith("提醒：评价“Platforms 2026”将于 ") and message["Subject"].endswith("截止")
     body = message.get_content()
     assert "/evaluate/i/" in body
     link = re.search(r"(http\S+/evaluate/i/\S+)", body).group(1)
