@@ -194,3 +194,17 @@ def test_data_changed_since_preview_is_refused(app, coordinator_client, evaluati
     response = publish(coordinator_client, sid, eid, digest)
     assert "combined-weights/preview" in response.headers["Location"]
     assert snapshot(app) == before
+
+
+def test_too_few_objects_is_refused(app, coordinator_client, evaluation_id):  # noqa: F811
+    sid, eid = evaluation_id
+    lines = CSV_BYTES.decode("utf-8-sig").splitlines()
+    two = ("\ufeff" + "\r\n".join(lines[:3]) + "\r\n").encode()
+    assert upload(coordinator_client, sid, eid, two).status_code == 302
+    assert coordinator_client.post(f"/studies/{sid}/evaluations/{eid}/finish").status_code == 302
+    before = snapshot(app)
+    page = coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/combined-weights/preview", follow_redirects=True)
+    assert "at least three evaluated objects" in page.data.decode()
+    assert "Publish v2" not in page.data.decode()
+    assert publish(coordinator_client, sid, eid, "a" * 64).status_code == 302
+    assert snapshot(app) == before
