@@ -29,6 +29,7 @@ def status_label(value: str) -> str:
         "draft": _("Draft"), "running": _("Running"), "finished": _("Finished"),
         "open": _("Open"), "closed": _("Closed"), "submitted": _("Submitted"),
         "delphi": _("Delphi"), "ahp": _("AHP"), "proposals": _("Open proposals"),
+        "combined": _("Combined weights (subjective + objective)"),
     }
     return labels.get(value, value)
 

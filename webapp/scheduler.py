@@ -43,6 +43,7 @@ class SweepResult:
     opened: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
     reminded: dict[int, int] = field(default_factory=dict)  # round id -> reminders the server took
+    evaluations_reminded: dict[int, int] = field(default_factory=dict)  # evaluation id -> evaluators reminded
     failed: dict[int, str] = field(default_factory=dict)  # study id -> the error of its step
 
     def __str__(self) -> str:
@@ -128,6 +129,7 @@ def sweep(app: Flask, *, now: datetime | None = None) -> SweepResult:
                                   "reminder")
                 if outcome is not None:
                     result.reminded[round_id] = outcome.sent + outcome.not_sent
+            _remind_evaluators(result, now)
             return result
         finally:
             db.session.remove()
@@ -146,6 +148,28 @@ def _notify(result: SweepResult, rnd, queue, step: str):
         return None
     _isolated(result, study_id, step, lambda: notifications.finish(outcome, study=rnd.study, actor="system"))
     return outcome
+
+
+def _remind_evaluators(result: SweepResult, now: datetime) -> None:
+    """Each due evaluation's reminder: claim and queue (commit), then deliver and record (commit)."""
+    from webapp.extensions import db
+    from webapp.models import Evaluation
+    from webapp.services import evaluator_reminders
+
+    for evaluation_id in evaluator_reminders.due_reminder_evaluations(now):
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        box = {}
+        if not _isolated(result, evaluation.study_id, "evaluator reminder",
+                         lambda e=evaluation: box.setdefault("outcome",
+                                                             evaluator_reminders.queue_due_reminder(e, now=now))):
+            continue
+        outcome = box.get("outcome")
+        if outcome is None:
+            continue
+        _isolated(result, evaluation.study_id, "evaluator reminder",
+                  lambda e=evaluation: evaluator_reminders.finish(outcome, study=e.study, actor="system"))
+        counts = outcome.to_dict()
+        result.evaluations_reminded[evaluation_id] = counts["sent"] + counts["not_sent"]
 
 
 class SchedulerLock:

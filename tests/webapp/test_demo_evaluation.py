@@ -68,3 +68,50 @@ def test_uncertainty_from_the_delphi_panel(app, runner):
             u = unc[row.name]
             assert abs(sum(u["probability"].values()) - 1) < 1e-9
             assert u["ranks"][0] <= row.rank <= u["ranks"][1]
+
+
+def test_uncertainty_of_an_ahp_published_set_comes_from_the_ahp_round(app, runner):
+    """An evaluation pinned to the demo's v2 (published from its closed AHP round) draws its weight samples
+    from that round's bootstrap over experts: seeded, every sibling group summing to 1, centred on the
+    published (whole-panel) weights, spread where the experts disagree; grade probabilities sum to 1 and each
+    rank lies in its interval. The v1 (Delphi) evaluation keeps its Delphi panel samples."""
+    import numpy as np
+
+    from webapp.models import Evaluation, Judgment, Response, ResponseStatus, Round, RoundKind, WeightSet
+    from webapp.services import evaluations as svc
+    from webapp.services.evaluation_uncertainty import ahp_samples, weight_samples
+
+    assert runner.invoke(args=["load-demo"]).exit_code == 0
+    with app.app_context():
+        delphi_eval = db.session.scalars(select(Evaluation)).one()
+        v2 = db.session.scalar(select(WeightSet).where(WeightSet.study_id == delphi_eval.study_id,
+                                                       WeightSet.version == 2))
+        assert v2 is not None and v2.payload["method"]["kind"] == "ahp"
+        e = svc.create_evaluation(delphi_eval.study, weight_set_id=v2.id, title="AHP-weighted", kind="third_party")
+        table = svc.scores_table(delphi_eval)
+        svc.import_scores(e, {name: {c: str(v) for c, v in row.items() if c in svc.tree_of(e).leaves}
+                              for name, row in table.items()})
+        db.session.commit()
+        tree = svc.tree_of(e)
+        s = ahp_samples(svc.document_of(e), tree, e.study_id)
+        rnd = db.session.get(Round, v2.payload["provenance"]["round_ids"][0])
+        assert rnd.kind is RoundKind.ahp
+        # experts who submitted judgments in that round, counted straight from the tables
+        submitted = db.session.scalar(select(func.count(func.distinct(Response.expert_id))).join(
+            Judgment, Judgment.response_id == Response.id).where(Response.round_id == rnd.id,
+                                                                 Response.status == ResponseStatus.submitted))
+        assert s is not None and s.source == "ahp" and s.experts == submitted >= 2
+        assert s.local.shape[1] == len(tree.codes) and s.local.shape[0] >= 990 and s.round_number == rnd.number
+        child = tree.child_matrix() > 0
+        for p in np.flatnonzero(child.any(axis=1)):
+            np.testing.assert_allclose(s.local[:, child[p]].sum(axis=1), 1.0, atol=1e-9)
+        np.testing.assert_allclose(np.median(s.local, axis=0), tree.local, atol=0.03)
+        assert s.local.std(axis=0)[1:].max() > 0.005
+        np.testing.assert_array_equal(s.local, ahp_samples(svc.document_of(e), tree, e.study_id).local)
+        assert weight_samples(svc.document_of(delphi_eval), svc.tree_of(delphi_eval), e.study_id).source == "delphi"
+        view = svc.results_of(e, with_uncertainty=True)
+        assert view.samples.source == "ahp"
+        for row in view.results.rows:
+            u = view.results.uncertainty[row.name]
+            assert abs(sum(u["probability"].values()) - 1) < 1e-9
+            assert u["ranks"][0] <= row.rank <= u["ranks"][1]

@@ -16,6 +16,7 @@ from webapp.coordinator import g1bwm  # noqa: F401  (G1 and BWM rounds: dashboar
 from webapp.coordinator import evaluations  # noqa: F401  (evaluations with a published weight set)
 from webapp.coordinator import evaluation_report  # noqa: F401  (the evaluation report, seed 5.2.9)
 from webapp.coordinator import evaluation_people  # noqa: F401  (evaluators invited by link)
+from webapp.coordinator import evaluation_publish  # noqa: F401  (combined weights as a new weight-set version)
 from webapp.coordinator import weights  # noqa: F401  (publishing weight sets)
 from webapp.coordinator import report  # noqa: F401  (the study report)
 from webapp.coordinator.blueprint import bp

@@ -187,21 +187,11 @@ def evaluation_results(study_id: int, evaluation_id: int):
         except ValueError as exc:
             combined_error = str(exc)
     from webapp.services.evaluation_weights import COMBINATIONS, OBJECTIVE_METHODS, method_label
-    fce, fce_key = None, request.args.get("operator", "weighted")
+    fce = None
     if view.results is not None:
         from webapp.services import evaluation_fce
-        operator = evaluation_fce.OPERATOR_KEYS.get(fce_key, "M(·,+)")
-        memberships = evaluation_fce.memberships_of(found, tree.leaves, view.results.bands)
-        if memberships:
-            import evaluation as ev
-            values = evaluation_fce.grade_values(view.results.bands)
-            result = ev.fce_hierarchy(tree, memberships, operator, grade_values=values)
-            fce = {"operator": result.operator, "rows": [
-                {"name": name, "b": result.b[i, 0].tolist(), "stars": view.results.bands[int(result.grade[i])]["stars"],
-                 "score": float(result.score[i]), "agree": bool(result.operators_agree[i]),
-                 "others": {op: view.results.bands[int(v["grade"][i])]["stars"] for op, v in result.by_operator.items()}}
-                for i, name in enumerate(result.objects)], "values": values, "keys": evaluation_fce.OPERATOR_KEYS,
-                "key": fce_key}
+        fce = evaluation_fce.fce_view(found, tree, view.results.bands, svc.settings_of(found),
+                                      request.args.get("operator", "weighted"))
     return render_template("coordinator/evaluations/results.html", study=study, evaluation=found, view=view,
                            names={c: tree.name(c, locale) for c in tree.codes}, settings=svc.settings_of(found),
                            kind_label=svc.kind_label, element_chart=element_chart, combined=combined,

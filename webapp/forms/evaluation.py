@@ -2,8 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, FileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    FileField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.forms.base import BaseForm, choices
 from webapp.forms.setup import FileRequired
@@ -68,3 +78,27 @@ class ReportContentsForm(BaseForm):
 
 class ObjectDescriptionForm(BaseForm):
     description = TextAreaField(_l("About the evaluated party"), validators=[Length(max=20000)], render_kw={"rows": 2})
+
+
+class EvaluatorDeadlineForm(BaseForm):
+    """The evaluators' deadline (in the study's time zone) and the reminder's lead time."""
+    deadline = DateTimeLocalField(_l("Deadline for evaluators"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+                                  description=_l("In the study's time zone. Leave empty for no deadline."))
+    reminder_hours = IntegerField(_l("Reminder (hours before the deadline)"),
+                                  validators=[Optional(), NumberRange(min=1, max=720)],
+                                  description=_l("Evaluators who have not scored everything get an e-mail with "
+                                                 "their link. Leave empty for no reminder."))
+
+
+class FceGradesForm(BaseForm):
+    """Which indicators evaluators grade (FCE) instead of scoring, and the grade set."""
+    codes = SelectMultipleField(_l("Indicators scored by FCE grades"), validate_choice=True,
+                                render_kw={"size": 8})
+    grades = TextAreaField(_l("Grades (best first, “label = value”)"), validators=[Length(max=2000)],
+                           render_kw={"rows": 5},
+                           description=_l("Leave empty for excellent = 95, good = 85, fair = 75, pass = 65, "
+                                          "poor = 30."))
+
+    def __init__(self, *args, leaves=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.codes.choices = choices(leaves)

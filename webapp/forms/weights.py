@@ -15,6 +15,15 @@ class PublishForm(BaseForm):
                         description=_l("A short note kept with the version, e.g. “after round 2”."))
 
 
+class CombinedPublishForm(BaseForm):
+    """Publish an evaluation's combined weights (after their preview)."""
+    objective = HiddenField(validators=[DataRequired(), Length(max=40)])
+    combination = HiddenField(validators=[DataRequired(), Length(max=40)])
+    digest = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{64}$")])
+    label = StringField(_l("Label (optional)"), validators=[Optional(), Length(max=200)],
+                        description=_l("A short note kept with the version, e.g. “after round 2”."))
+
+
 class WithdrawForm(BaseForm):
     reason = StringField(_l("Reason for withdrawing"), validators=[DataRequired(), Length(max=500)])
 

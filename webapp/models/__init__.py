@@ -3,7 +3,7 @@ from webapp.models.audit import AuditEvent
 from webapp.models.base import utcnow
 from webapp.models.block_note import BlockNote
 from webapp.models.group import StudyGroup
-from webapp.models.evaluator import Evaluator, EvaluatorAssignment, EvaluatorScore
+from webapp.models.evaluator import Evaluator, EvaluatorAssignment, EvaluatorMessage, EvaluatorScore
 from webapp.models.evaluation import (
     EvaluatedObject,
     Evaluation,
@@ -41,7 +41,7 @@ from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawa
 __all__ = [
     "AuditEvent", "BASIS_LEVELS", "BlockNote", "DeliveryStatus", "EvaluatedObject", "Evaluation",
     "EvaluationKind", "EvaluationScore", "EvaluationStatus", "Evaluator", "EvaluatorAssignment",
-    "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message", "MessageKind",
+    "EvaluatorMessage", "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message", "MessageKind",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", 

@@ -35,6 +35,8 @@ class Evaluation(db.Model):
         CheckConstraint("length(title) > 0", name="title_not_empty"),
         CheckConstraint("period_end IS NULL OR period_start IS NULL OR period_end >= period_start",
                         name="period_order"),
+        CheckConstraint("reminder_hours IS NULL OR (reminder_hours >= 1 AND reminder_hours <= 720)",
+                        name="reminder_hours_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +62,10 @@ class Evaluation(db.Model):
         default=EvaluationStatus.collecting)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # evaluators' deadline (entered in the study's time zone, stored in UTC) and their reminder
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_hours: Mapped[int | None] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     study = relationship("Study")
     weight_set = relationship("WeightSet")
@@ -69,6 +75,13 @@ class Evaluation(db.Model):
     @property
     def is_finished(self) -> bool:
         return self.status is EvaluationStatus.finished
+
+    def is_past_deadline(self, now: datetime) -> bool:
+        return self.deadline_at is not None and now >= self.deadline_at
+
+    def accepts_evaluator_input(self, now: datetime) -> bool:
+        """Evaluators may save while the evaluation collects data and its deadline has not passed."""
+        return self.status is EvaluationStatus.collecting and not self.is_past_deadline(now)
 
     def finish(self, now: datetime | None = None) -> None:
         if self.status is not EvaluationStatus.collecting:

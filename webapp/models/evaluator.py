@@ -4,17 +4,35 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint, select
+import base64
+import hashlib
+import hmac
+
+from flask import current_app
+from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
-from webapp.models.study import hash_token
+from webapp.models.message import DeliveryStatus
+from webapp.models.study import InvalidTransition, hash_token
+
+
+def evaluator_token(evaluator_id: int, generation: int) -> str:
+    """An evaluator's link token: base64url(HMAC-SHA256(K, "concordia-evaluator/1:<id>:<generation>")),
+    K = SHA-256("concordia-evaluator-links:" + SECRET_KEY) — as the experts' links, so the link can be
+    computed again (reminders carry it) while only its SHA-256 is stored."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+    key = hashlib.sha256(b"concordia-evaluator-links:" + secret).digest()
+    mac = hmac.new(key, f"concordia-evaluator/1:{evaluator_id}:{generation}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
 
 class Evaluator(db.Model):
     __tablename__ = "evaluator"
-    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),
+                      CheckConstraint("token_generation >= 0", name="token_generation"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
@@ -23,6 +41,8 @@ class Evaluator(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     evaluation = relationship("Evaluation")
     assignments = relationship("EvaluatorAssignment", back_populates="evaluator", cascade="all, delete-orphan")
@@ -37,9 +57,25 @@ class Evaluator(db.Model):
         return self.token_hash[:16]
 
     def issue_token(self) -> str:
-        token = secrets.token_urlsafe(24)
+        """Move to the next link generation (the evaluator needs an id: flush first)."""
+        if self.id is None:
+            raise InvalidTransition("flush the evaluator before issuing its link")
+        self.token_generation = (self.token_generation or 0) + 1
+        token = evaluator_token(self.id, self.token_generation)
         self.token_hash = hash_token(token)
         return token
+
+    def current_token(self) -> str | None:
+        """The active link's token computed again; None when revoked or issued before links were derived."""
+        if self.is_revoked or self.id is None or not self.token_generation:
+            return None
+        token = evaluator_token(self.id, self.token_generation)
+        return token if hash_token(token) == self.token_hash else None
+
+    @staticmethod
+    def placeholder_hash() -> str:
+        """A random, unusable hash for the moment before the evaluator has an id."""
+        return hash_token("unissued:" + secrets.token_urlsafe(24))
 
     @classmethod
     def by_token(cls, token: str) -> "Evaluator | None":
@@ -68,6 +104,7 @@ class EvaluatorScore(db.Model):
     __table_args__ = (
         UniqueConstraint("evaluator_id", "object_id", "code"),
         CheckConstraint("value IS NULL OR value >= 0", name="value_non_negative"),
+        CheckConstraint("grade IS NULL OR grade >= 0", name="grade_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,5 +112,27 @@ class EvaluatorScore(db.Model):
     object_id: Mapped[int] = mapped_column(ForeignKey("evaluated_object.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     value: Mapped[float | None] = mapped_column(Float)
+    grade: Mapped[int | None] = mapped_column()   # index into the evaluation's FCE grades (best first)
     evidence: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class EvaluatorMessage(db.Model):
+    """A reminder e-mailed to an evaluator, with its delivery status (the body, holding the link, is not kept)."""
+    __tablename__ = "evaluator_message"
+    __table_args__ = (CheckConstraint("length(recipient) <= 254", name="recipient_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id", ondelete="CASCADE"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        Enum(DeliveryStatus, name="evaluator_delivery_status", native_enum=False, create_constraint=True,
+             length=16, validate_strings=True), default=DeliveryStatus.queued)
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(400), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    evaluator = relationship("Evaluator")

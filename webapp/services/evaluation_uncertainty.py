@@ -3,7 +3,13 @@
 For a weight set published from a Delphi round (``"delphi-mean-rating"``: w_i = mean_i / Σ siblings),
 the experts are resampled with replacement (Saisana & Saltelli's expert-panel bootstrap), the means
 recomputed and normalised within each sibling group, giving samples of every local weight. Fixed
-seed and number of samples, reported with the result. Other sources give no samples (None).
+seed and number of samples, reported with the result.
+
+For a weight set published from an AHP round (``method.kind == "ahp"``), the samples are that round's
+bootstrap over experts: ``ahp.bootstrap_weights`` on the round's submitted judgments (each block's
+matrices and expert weights as the round analysed them, its aggregation and priority method), seeded,
+each resample's global weights turned back into local weights (local = global / parent's global).
+Other sources (G1/BWM, combined sets) give no samples (None).
 """
 from __future__ import annotations
 
@@ -11,9 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from webapp.services.round_data import round_matrix
+import ahp
 from webapp.extensions import db
-from webapp.models import Round, RoundKind
+from webapp.models import Round, RoundKind, RoundStatus
+from webapp.services import ahp_rounds
+from webapp.services.round_data import round_matrix
 
 RESAMPLES = 1000
 SEED = 20260101
@@ -26,6 +34,7 @@ class WeightSamples:
     round_number: int
     resamples: int
     seed: int
+    source: str = "delphi"     # "delphi" or "ahp": whose panel the samples come from
 
 
 def delphi_samples(document: dict, tree, study_id: int, *, resamples: int = RESAMPLES,
@@ -58,3 +67,43 @@ def delphi_samples(document: dict, tree, study_id: int, *, resamples: int = RESA
         block = means[:, kids - 1]
         local[:, kids] = block / block.sum(axis=1, keepdims=True)
     return WeightSamples(local=local, experts=m, round_number=rnd.number, resamples=resamples, seed=seed)
+
+
+def ahp_samples(document: dict, tree, study_id: int, *, resamples: int = RESAMPLES,
+                seed: int = SEED) -> WeightSamples | None:
+    """The AHP round's bootstrap over experts as local-weight samples of the pinned tree, or None."""
+    provenance = document.get("provenance") or {}
+    if (document.get("method") or {}).get("kind") != "ahp" or not provenance.get("round_ids"):
+        return None
+    rnd = db.session.get(Round, provenance["round_ids"][0])
+    if (rnd is None or rnd.study_id != study_id or rnd.kind is not RoundKind.ahp
+            or rnd.status is not RoundStatus.closed or ahp_rounds.options_of(rnd).get("method", "ahp") != "ahp"):
+        return None
+    analysis = ahp_rounds.analysis_of(rnd, bootstrap=False)
+    hierarchy = analysis.hierarchy
+    if hierarchy is None or len(analysis.pseudonyms) < 2:
+        return None
+    options = ahp_rounds.options_of(rnd)
+    boot = ahp.bootstrap_weights(hierarchy, {p: b.matrices for p, b in analysis.blocks.items()},
+                                 {p: b.weights for p, b in analysis.blocks.items()}, resamples=resamples,
+                                 aggregation=analysis.aggregation, method=options["priority_method"], seed=seed)
+    column = {c: j for j, c in enumerate(boot.codes)}
+    codes = tree.codes
+    if any(c not in column for c in codes[1:]):
+        return None
+    glob = np.ones((boot.samples.shape[0], len(codes)))
+    glob[:, 1:] = boot.samples[:, [column[c] for c in codes[1:]]]
+    parent = np.asarray(tree.parent)
+    local = np.ones_like(glob)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local[:, 1:] = glob[:, 1:] / glob[:, parent[1:]]
+    local = local[np.isfinite(local).all(axis=1)]           # a resample with no weighted expert in a block
+    if local.shape[0] < 2:
+        return None
+    return WeightSamples(local=local, experts=len(analysis.pseudonyms), round_number=rnd.number,
+                         resamples=int(local.shape[0]), seed=seed, source="ahp")
+
+
+def weight_samples(document: dict, tree, study_id: int) -> WeightSamples | None:
+    """Samples from the panel behind the pinned set: its AHP round's bootstrap, or its Delphi round's."""
+    return ahp_samples(document, tree, study_id) or delphi_samples(document, tree, study_id)

@@ -27,7 +27,7 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.evaluation_results import EvaluationResults, build_results
-from webapp.services.evaluation_uncertainty import delphi_samples
+from webapp.services.evaluation_uncertainty import weight_samples
 from webapp.services.spreadsheet import safe_cell  # the one escaping helper (contracts.md)
 
 MAX_OBJECTS = 500
@@ -313,7 +313,7 @@ def results_of(evaluation: Evaluation, *, with_uncertainty: bool = False) -> Res
     s = settings_of(evaluation)
     samples = None
     if with_uncertainty and not without and all(len(v) == len(tree_of(evaluation).leaves) for v in with_data.values()):
-        samples = delphi_samples(document_of(evaluation), tree_of(evaluation), evaluation.study_id)
+        samples = weight_samples(document_of(evaluation), tree_of(evaluation), evaluation.study_id)
     try:
         res = build_results(document_of(evaluation), with_data, bands=s["bands"], missing=s["missing"],
                             weight_samples=None if samples is None else samples.local)

@@ -7,17 +7,20 @@ Refused input raises ``EvaluationError`` before anything is written.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import EvaluatedObject, EvaluationScore, Evaluator, EvaluatorAssignment, EvaluatorScore, utcnow
-from webapp.services import audit
+from webapp.services import audit, evaluation_grades, timezones
 from webapp.services.evaluations import EvaluationError, _check_open, settings_of, tree_of
 
 MAX_EVIDENCE = 2000
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ def evaluators_of(evaluation) -> list[Evaluator]:
                                    .order_by(Evaluator.id)))
 
 
-def add_evaluator(evaluation, name: str, object_ids) -> Invitation:
+def add_evaluator(evaluation, name: str, object_ids, *, email: str = "") -> Invitation:
     _check_open(evaluation)
     name = (name or "").strip()
     if not name or len(name) > 200:
@@ -40,10 +43,14 @@ def add_evaluator(evaluation, name: str, object_ids) -> Invitation:
     chosen = [mine[i] for i in dict.fromkeys(object_ids) if i in mine]
     if not chosen or len(chosen) != len(set(object_ids)):
         raise EvaluationError(_("Assign at least one of this evaluation's objects."))
-    evaluator = Evaluator(evaluation=evaluation, name=name)
-    token = evaluator.issue_token()
+    email = (email or "").strip()
+    if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        raise EvaluationError(_("“%(email)s” is not an e-mail address.", email=email[:80]))
+    evaluator = Evaluator(evaluation=evaluation, name=name, email=email, token_hash=Evaluator.placeholder_hash())
     evaluator.assignments = [EvaluatorAssignment(object=o) for o in chosen]
     db.session.add(evaluator)
+    db.session.flush()
+    token = evaluator.issue_token()
     db.session.flush()
     audit.record("evaluation.evaluator_add", study=evaluation.study, target=f"evaluator:{evaluator.id}",
                  details={"objects": [o.id for o in chosen]})
@@ -71,16 +78,38 @@ def progress(evaluator: Evaluator, obj: EvaluatedObject) -> int:
     return sum(1 for r in scores_of(evaluator, obj).values() if r.value is not None)
 
 
-def save_scores(evaluator: Evaluator, obj: EvaluatedObject, values: dict, evidence: dict) -> int:
-    """Store an evaluator's scores of one object (empty = not scored) and update the object's means."""
+def check_accepting(evaluation, now: datetime) -> None:
+    """Refuse input to a finished evaluation or after its deadline (named in the study's time zone)."""
+    if evaluation.is_finished:
+        raise EvaluationError(_("This evaluation is finished: nothing can be changed any more."))
+    if evaluation.is_past_deadline(now):
+        raise EvaluationError(_("The deadline (%(deadline)s) has passed: nothing was saved. Ask the coordinator "
+                                "to extend it.", deadline=timezones.format_in(evaluation.deadline_at,
+                                                                               evaluation.study.time_zone)))
+
+
+def save_scores(evaluator: Evaluator, obj: EvaluatedObject, values: dict, evidence: dict,
+                grades: dict | None = None, *, now: datetime | None = None) -> int:
+    """Store an evaluator's scores (and FCE grades) of one object (empty = not scored); update the means."""
     evaluation = evaluator.evaluation
-    _check_open(evaluation)
+    check_accepting(evaluation, now or utcnow())
     if evaluator.is_revoked or assigned_object(evaluator, obj.id) is None:
         raise EvaluationError(_("This object is not assigned to you."))
     leaves = tree_of(evaluation).leaves
-    low, high = settings_of(evaluation)["scale"]
+    settings = settings_of(evaluation)
+    low, high = settings["scale"]
+    graded = evaluation_grades.fce_codes(settings)
+    n_grades = len(evaluation_grades.grades_of(settings))
     clean: dict[str, float | None] = {}
+    picks: dict[str, int | None] = {}
     for code in leaves:
+        if code in graded:
+            raw = ((grades or {}).get(code) or "").strip()
+            picks[code] = int(raw) if raw.isdigit() and int(raw) < n_grades else None
+            if raw and picks[code] is None:
+                raise EvaluationError(_("Choose one of the grades."))
+            clean[code] = None if picks[code] is None else evaluation_grades.grade_value(settings, picks[code])
+            continue
         raw = (values.get(code) or "").strip().replace(",", ".")
         if not raw:
             clean[code] = None
@@ -106,16 +135,16 @@ def save_scores(evaluator: Evaluator, obj: EvaluatedObject, values: dict, eviden
         if row is None:
             row = EvaluatorScore(evaluator_id=evaluator.id, object_id=obj.id, code=code)
             db.session.add(row)
-        row.value, row.evidence = clean[code], notes[code]
+        row.value, row.evidence, row.grade = clean[code], notes[code], picks.get(code)
     db.session.flush()
-    _update_means(obj, leaves)
+    update_means(obj, leaves)
     audit.record("evaluation.evaluator_scores", study=evaluation.study, target=f"evaluated_object:{obj.id}",
                  actor=f"evaluator:{evaluator.id}",
                  details={"scored": sum(v is not None for v in clean.values())})
     return sum(v is not None for v in clean.values())
 
 
-def _update_means(obj: EvaluatedObject, leaves) -> None:
+def update_means(obj: EvaluatedObject, leaves) -> None:
     """The object's score of each leaf = mean of the evaluators' scores (only leaves evaluators scored)."""
     rows = db.session.scalars(select(EvaluatorScore).where(EvaluatorScore.object_id == obj.id,
                                                            EvaluatorScore.value.is_not(None)))

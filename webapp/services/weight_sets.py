@@ -246,7 +246,7 @@ class DiffRow:
 
 @dataclass
 class Preview:
-    round: Round
+    round: Round | None             # the source round (None for a combined set: see ``origin``)
     payload: dict
     digest: str
     previous: WeightSet | None
@@ -267,20 +267,30 @@ def diff(before: dict | None, after: dict) -> tuple[list[DiffRow], list[str]]:
 
 def preview(study: Study, rnd: Round, *, now: datetime | None = None) -> Preview:
     """Exactly what publishing ``rnd`` now would freeze, and its diff against the newest version."""
-    source = source_of(rnd)
+    return preview_source(study, source_of(rnd), origin=rnd, now=now)
+
+
+def preview_source(study: Study, source: dict, *, origin=None, now: datetime | None = None) -> Preview:
+    """Exactly what publishing ``source`` (a source dict of any kind) now would freeze, with its diff."""
     versions = versions_of(study)
     version = (versions[0].version + 1) if versions else 1
     payload, _pseudonyms = build_payload(study, source, version=version, published_at=now or utcnow())
     previous = versions[0] if versions else None
     rows, changed = diff(previous.payload if previous else None, payload)
-    return Preview(rnd, payload, content_digest(payload), previous, rows, changed)
+    return Preview(origin, payload, content_digest(payload), previous, rows, changed)
 
 
 def publish(study: Study, rnd: Round, *, by: User | None = None, label: str = "",
             expected_digest: str | None = None, now: datetime | None = None) -> WeightSet:
-    """Freeze a new version (v1, v2 …). Earlier versions never change."""
+    """Freeze a new version (v1, v2 …) from a closed round. Earlier versions never change."""
+    return publish_source(study, source_of(rnd), by=by, label=label, expected_digest=expected_digest, now=now)
+
+
+def publish_source(study: Study, source: dict, *, by: User | None = None, label: str = "",
+                   expected_digest: str | None = None, now: datetime | None = None) -> WeightSet:
+    """Freeze a new version from a source dict (a round's, or ``combined_weights``'). Refused when
+    ``expected_digest`` (the preview's) no longer matches: nothing is stored then."""
     now = (now or utcnow()).replace(microsecond=0)
-    source = source_of(rnd)
     version = (db.session.scalar(select(func.max(WeightSet.version))
                                  .where(WeightSet.study_id == study.id)) or 0) + 1
     label = (label or "").strip()[:200]
