@@ -132,12 +132,11 @@ def group_views(report: RoundReport) -> dict[str, GroupView]:
         except ValueError as exc:
             error = str(exc)
         stat_rows = stats.to_rows([node.code for node in matrix.nodes])
+        no_opinion = matrix.no_opinion[rows].sum(axis=0)
         items = []
         for j, node in enumerate(matrix.nodes):
-            no_opinion = sum(1 for i in rows if (r := matrix.ratings_by_pair.get(
-                (matrix.experts[i].id, node.id))) is not None and r.no_opinion)
             items.append(ItemReport(
-                node=node, stats=stat_rows[j], counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
+                node=node, stats=stat_rows[j], counts=[int(c) for c in counts[j]], no_opinion=int(no_opinion[j]),
                 consensus=bool(consensus.reached[j]) if consensus is not None else False,
                 failed=tuple(consensus.failed[j]) if consensus is not None else ()))
         views[key] = GroupView(key=key, experts=[matrix.experts[i] for i in rows], items=items,
@@ -184,11 +183,11 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
             stop_error = str(exc)
     matrix = report.matrix
     reasons: dict[int, list[ReasonGiven]] = {}
-    for node in matrix.nodes:
-        for expert in matrix.experts:
-            rating = matrix.ratings_by_pair.get((expert.id, node.id))
-            if rating is not None and rating.reason:
-                reasons.setdefault(node.id, []).append(ReasonGiven(expert.pseudonym, rating.value, rating.reason))
+    for j, node in enumerate(matrix.nodes):
+        for i, reason in matrix.reasons(j):
+            value = matrix.ratings[i, j]
+            reasons.setdefault(node.id, []).append(
+                ReasonGiven(matrix.experts[i].pseudonym, None if value != value else int(value), reason))
     previous_items = {}
     if report.previous_round is not None:
         for past in trend:

@@ -169,21 +169,21 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
     rows = stats.to_rows([node.code for node in matrix.nodes]) if stats is not None else [
         {"item": node.code} for node in matrix.nodes]
     decisions = {item.node_id: item.decision.value if item.decision else None for item in data.items(rnd)}
+    no_opinion = matrix.no_opinion.sum(axis=0) if m else np.zeros(n, dtype=int)
     items = []
     for j, node in enumerate(matrix.nodes):
-        ratings = [matrix.ratings_by_pair.get((e.id, node.id)) for e in matrix.experts]
+        comments = matrix.comments(j)
         item = ItemReport(
             node=node, stats=rows[j], counts=[int(c) for c in counts[j]],
-            no_opinion=sum(1 for r in ratings if r is not None and r.no_opinion),
+            no_opinion=int(no_opinion[j]),
             consensus=bool(consensus.reached[j]) if consensus is not None else False,
             failed=tuple(consensus.failed[j]) if consensus is not None else (),
-            comments=[r.comment for r in ratings if r is not None and r.comment],
-            reasons=[r.reason for r in ratings if r is not None and r.reason],
+            comments=[text for _e, text in comments],
+            reasons=[text for _i, text in matrix.reasons(j)],
             decision=decisions.get(node.id),
         )
         if with_identities:
-            item.comments_by = [(e.pseudonym, r.comment) for e, r in zip(matrix.experts, ratings)
-                                if r is not None and r.comment]
+            item.comments_by = [(e.pseudonym, text) for e, text in comments]
         if stab is not None:
             item.stability = {key: _plain(getattr(stab, key)[j])
                               for key in ("n_paired", "changed", "cv_previous", "cv_change", "p", "stable",
