@@ -79,18 +79,24 @@ class RoundDashboard:
 
 
 def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]:
-    """Every expert of the study with where they stand in ``rnd``, by pseudonym (three queries)."""
+    """Every expert of the study with where they stand in ``rnd``, by pseudonym (at most three
+    queries; a frozen round's items answered come from its frozen report)."""
     items = [item.node_id for item in (data.items(rnd) if data is not None else rnd.items)]
     responses = {row.expert_id: row for row in db.session.execute(
         select(Response.expert_id, Response.status, Response.submitted_at, Response.updated_at)
         .where(Response.round_id == rnd.id))}
-    answered = dict(db.session.execute(
-        select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)
-        .where(Response.round_id == rnd.id, Rating.node_id.in_(items),
-               or_(Rating.value.is_not(None), Rating.no_opinion))
-        .group_by(Response.expert_id)).all())
+    frozen = data.submitted(rnd) if data is not None else None
+    if frozen is not None and frozen.drafts is not None:
+        answered = frozen.drafts | frozen.answered_items(items)
+    else:
+        answered = dict(db.session.execute(
+            select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)
+            .where(Response.round_id == rnd.id, Rating.node_id.in_(items),
+                   or_(Rating.value.is_not(None), Rating.no_opinion))
+            .group_by(Response.expert_id)).all())
+    experts = data.experts() if data is not None else db.session.scalars(
+        select(Expert).where(Expert.study_id == rnd.study_id)).all()
     members = []
-    experts = db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id)).all()
     for expert in sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym)):
         response = responses.get(expert.id)
         status = "none" if response is None else response.status.value

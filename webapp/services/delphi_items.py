@@ -136,7 +136,7 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
     matrix = data.matrix(rnd)
     m, n = matrix.ratings.shape
     answered_ids = {e.id for e in matrix.experts}
-    invited = len([e for e in study.experts if not e.is_revoked or e.id in answered_ids])
+    invited = len([e for e in data.experts() if not e.is_revoked or e.id in answered_ids])
     drafts = data.drafts(rnd)
     rule = settings.rule
     stats = consensus = concordance = concordance_midrank = stab = None

@@ -15,12 +15,22 @@ Services flush, the caller commits.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 import delphi
 from webapp.extensions import db
-from webapp.models import Expert, FrozenReport, Round, RoundKind, RoundStatus, utcnow
+from webapp.models import (
+    Expert,
+    FrozenReport,
+    Rating,
+    Response,
+    ResponseStatus,
+    Round,
+    RoundKind,
+    RoundStatus,
+    utcnow,
+)
 from webapp.services import submitted as answers_codec
 from webapp.services.submitted import Submitted, ratings_of
 
@@ -81,11 +91,23 @@ def freeze(rnd: Round, submitted: Submitted, *, replace: bool = False) -> None:
     a stale row."""
     if not _freezable(rnd):
         return
+    node_ids = [item.node_id for item in rnd.items]
+    if submitted.drafts is None:
+        submitted.drafts = draft_progress(rnd, node_ids)
     answers = answers_codec.encode(submitted)
     feedback = {"scale": [rnd.scale_min, rnd.scale_max],
-                "items": {str(k): v for k, v in feedback_of(submitted, [item.node_id for item in rnd.items],
-                                                            rnd.scale_min, rnd.scale_max).items()}}
+                "items": {str(k): v for k, v in feedback_of(submitted, node_ids, rnd.scale_min,
+                                                            rnd.scale_max).items()}}
     db.session.execute(_insert(rnd, answers, feedback, replace=replace))
+
+
+def draft_progress(rnd: Round, node_ids: list[int]) -> dict[int, int]:
+    """Expert id -> items of ``node_ids`` answered (a rating or "no opinion") in a draft of ``rnd``."""
+    return dict(db.session.execute(
+        select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)
+        .where(Response.round_id == rnd.id, Response.status == ResponseStatus.draft, Rating.node_id.in_(node_ids),
+               or_(Rating.value.is_not(None), Rating.no_opinion))
+        .group_by(Response.expert_id)).all())
 
 
 def freeze_round(rnd: Round) -> None:

@@ -131,6 +131,13 @@ class RoundData:
         earlier = [r for r in self.rounds() if r.number < rnd.number and r.status is RoundStatus.closed]
         return earlier[-1] if earlier else None
 
+    def experts(self) -> list[Expert]:
+        """Every expert of the study (one query)."""
+        if self._experts is None:
+            self._experts = {e.id: e for e in db.session.scalars(select(Expert).where(
+                Expert.study_id == self.study.id))}
+        return list(self._experts.values())
+
     def submitted(self, rnd: Round) -> Submitted:
         """Who submitted ``rnd`` (by pseudonym) and their answers (loaded once; see :meth:`preload`)."""
         if self._submitted is None or rnd.id not in self._submitted:
@@ -144,11 +151,9 @@ class RoundData:
         todo = {r.id: r for r in rounds if r.id not in (self._submitted or {})}
         if not todo:
             return
-        if self._experts is None:
-            self._experts = {e.id: e for e in db.session.scalars(select(Expert).where(
-                Expert.study_id == self.study.id))}
-        frozen = frozen_reports.frozen_answers(list(todo.values()), self._experts)
-        fresh = submitted_answers.load(sorted(set(todo) - set(frozen)), self._experts)
+        experts = {e.id: e for e in self.experts()}
+        frozen = frozen_reports.frozen_answers(list(todo.values()), experts)
+        fresh = submitted_answers.load(sorted(set(todo) - set(frozen)), experts)
         for round_id, answers in fresh.items():
             frozen_reports.freeze(todo[round_id], answers)  # only a closed Delphi round is frozen
         self._submitted = (self._submitted or {}) | frozen | fresh

@@ -32,6 +32,12 @@ class Submitted:
     cells: np.ndarray                        # int8, experts × node_ids: the rating, MISSING or NO_OPINION
     texts: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     # (expert id, node id) -> (comment, reason), only where one of them is not empty
+    drafts: dict[int, int] | None = None     # expert id -> items answered in a draft (frozen rounds only)
+
+    def answered_items(self, node_ids: list[int]) -> dict[int, int]:
+        """Expert id -> items of ``node_ids`` with a rating or "no opinion" (submitters)."""
+        given = (self.columns(node_ids) != MISSING).sum(axis=1)
+        return {e.id: int(k) for e, k in zip(self.experts, given)}
 
     def columns(self, node_ids: list[int], experts: list[Expert] | None = None) -> np.ndarray:
         """``cells`` on the rows of ``experts`` (default: the submitters) and the columns of
@@ -107,6 +113,7 @@ def encode(submitted: Submitted) -> dict:
         "cells": base64.b64encode(np.ascontiguousarray(submitted.cells, dtype=np.int8).tobytes()).decode("ascii"),
         "texts": sorted([expert_id, node_id, comment, reason]
                         for (expert_id, node_id), (comment, reason) in submitted.texts.items()),
+        "drafts": sorted([expert_id, n] for expert_id, n in (submitted.drafts or {}).items()),
     }
 
 
@@ -116,7 +123,7 @@ def decode(payload: dict, experts: dict[int, Expert]) -> Submitted:
     cells = np.frombuffer(base64.b64decode(payload["cells"]), dtype=np.int8).reshape(
         len(people), len(payload["nodes"])).copy()
     texts = {(e, n): (c, r) for e, n, c, r in payload["texts"]}
-    return Submitted(people, list(payload["nodes"]), cells, texts)
+    return Submitted(people, list(payload["nodes"]), cells, texts, dict(map(tuple, payload["drafts"])))
 
 
 def digest(payload: dict) -> str:
