@@ -19,6 +19,9 @@ from webapp.services.round_data import RoundData
 from webapp.services.round_settings import settings_of
 
 
+PAGE_SIZE = 100  # experts per page of the dashboard's per-expert lists
+
+
 @dataclass
 class PanelMember:
     """One expert's standing in a round, for the coordinator's reminders."""
@@ -69,6 +72,9 @@ class RoundDashboard:
     previous_items: dict[int, ItemReport]           # node id -> last round's item (context)
     groups: dict[str, GroupView]
 
+    page: int = 1                       # the page of the per-expert lists shown (PAGE_SIZE each)
+    froze: bool = False                 # a closed round was frozen by this request (the view commits)
+
     @property
     def not_answered(self) -> list[PanelMember]:
         return [p for p in self.panel if p.counted and p.status != "submitted"]
@@ -76,6 +82,25 @@ class RoundDashboard:
     @property
     def answered(self) -> list[PanelMember]:
         return [p for p in self.panel if p.status == "submitted"]
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        """Experts counted as invited by status (submitted, draft, none), and revoked links."""
+        counts = dict.fromkeys(("submitted", "draft", "none", "revoked"), 0)
+        for member in self.panel:
+            counts[member.status if member.counted else "revoked"] += 1
+        return counts
+
+    @property
+    def pages(self) -> int:
+        """Pages of the per-expert lists (waiting, answered, authority): 1 up to PAGE_SIZE experts."""
+        longest = max(len(self.not_answered), len(self.answered), len(self.authority_rows), 1)
+        return -(-longest // PAGE_SIZE)
+
+    def on_page(self, rows: list) -> list:
+        """``rows`` of the page shown."""
+        start = (min(self.page, self.pages) - 1) * PAGE_SIZE
+        return rows[start:start + PAGE_SIZE]
 
 
 def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]:
@@ -171,8 +196,9 @@ def _check_rule_fits(rnd: Round) -> None:
                 rule=f"{rule.scale[0]:g}–{rule.scale[1]:g}", n=number, round=f"{lo}–{hi}"))
 
 
-def round_dashboard(rnd: Round) -> RoundDashboard:
-    """Everything the coordinator's dashboard and exports show for ``rnd``.
+def round_dashboard(rnd: Round, *, page: int = 1) -> RoundDashboard:
+    """Everything the coordinator's dashboard and exports show for ``rnd``; ``page``: the page of
+    the per-expert lists the dashboard shows (the exports take every expert).
 
     Raises :class:`DashboardError` when the study's consensus rule does not fit a round's scale.
     """
@@ -202,4 +228,4 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
     return RoundDashboard(
         report=report, history=trend, stop=stop, stop_error=stop_error, panel=panel_status(rnd, data),
         authority_rows=authority_by_expert(report), reasons=reasons, previous_items=previous_items,
-        groups=group_views(report))
+        groups=group_views(report), page=max(1, page), froze=data.froze)

@@ -8,7 +8,7 @@ counts per scale point, comments). The dashboard, the exports, the stop advice, 
 and the published weights read a closed round through ``round_data.RoundData``, which takes the
 frozen answers instead of the rating rows; the next round's questionnaire reads only the frozen
 feedback. Written when the round closes (``round_lifecycle``), or by the first reader of a round
-closed before this existed (insert-or-ignore: two readers racing write one row). Reopening the
+closed before this existed (an upsert: two readers racing write the same row). Reopening the
 round deletes it (``thaw``); a row is used only while its ``closed_at`` is the round's.
 Services flush, the caller commits.
 """
@@ -74,23 +74,21 @@ def _freezable(rnd: Round) -> bool:
     return rnd.kind is RoundKind.delphi and rnd.status is RoundStatus.closed and rnd.closed_at is not None
 
 
-def _insert(rnd: Round, answers: dict, feedback: dict, *, replace: bool):
+def _upsert(rnd: Round, answers: dict, feedback: dict):
     values = {"round_id": rnd.id, "closed_at": rnd.closed_at, "computed_at": utcnow(),
               "digest": answers_codec.digest(answers), "answers": answers, "feedback": feedback}
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(FrozenReport).values(**values)
-    if replace:
-        keep = {k: statement.excluded[k] for k in values if k != "round_id"}
-        return statement.on_conflict_do_update(index_elements=["round_id"], set_=keep)
-    return statement.on_conflict_do_nothing(index_elements=["round_id"])
+    return statement.on_conflict_do_update(
+        index_elements=["round_id"], set_={k: statement.excluded[k] for k in values if k != "round_id"})
 
 
-def freeze(rnd: Round, submitted: Submitted, *, replace: bool = False) -> None:
-    """Store ``rnd``'s frozen answers and feedback (a closed Delphi round only). Insert-or-ignore,
-    so two requests freezing the same round write one row; ``replace`` (at the close) overwrites
-    a stale row."""
+def freeze(rnd: Round, submitted: Submitted) -> bool:
+    """Store ``rnd``'s frozen answers and feedback (a closed Delphi round only) in one upsert, so
+    two requests freezing the same round race safely (both write the same row) and a row of an
+    earlier close or format is replaced. True if it wrote."""
     if not _freezable(rnd):
-        return
+        return False
     node_ids = [item.node_id for item in rnd.items]
     if submitted.drafts is None:
         submitted.drafts = draft_progress(rnd, node_ids)
@@ -98,7 +96,8 @@ def freeze(rnd: Round, submitted: Submitted, *, replace: bool = False) -> None:
     feedback = {"scale": [rnd.scale_min, rnd.scale_max],
                 "items": {str(k): v for k, v in feedback_of(submitted, node_ids, rnd.scale_min,
                                                             rnd.scale_max).items()}}
-    db.session.execute(_insert(rnd, answers, feedback, replace=replace))
+    db.session.execute(_upsert(rnd, answers, feedback))
+    return True
 
 
 def draft_progress(rnd: Round, node_ids: list[int]) -> dict[int, int]:
@@ -115,7 +114,7 @@ def freeze_round(rnd: Round) -> None:
     if not _freezable(rnd):
         return
     experts = {e.id: e for e in db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id))}
-    freeze(rnd, answers_codec.load([rnd.id], experts)[rnd.id], replace=True)
+    freeze(rnd, answers_codec.load([rnd.id], experts)[rnd.id])
 
 
 def thaw(rnd: Round) -> None:
@@ -132,7 +131,8 @@ def frozen_answers(rounds: list[Round], experts: dict[int, Expert]) -> dict[int,
     for round_id, closed_at, digest, answers in db.session.execute(
             select(FrozenReport.round_id, FrozenReport.closed_at, FrozenReport.digest, FrozenReport.answers)
             .where(FrozenReport.round_id.in_(closed))):
-        if closed_at == closed[round_id].closed_at and digest == answers_codec.digest(answers):
+        if (closed_at == closed[round_id].closed_at and answers.get("format") == answers_codec.FORMAT
+                and digest == answers_codec.digest(answers)):
             found[round_id] = answers_codec.decode(answers, experts)
     return found
 

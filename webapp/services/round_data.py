@@ -111,6 +111,7 @@ class RoundData:
         self._drafts: dict[int, int] | None = None
         self._proposals: dict[int, list[Proposal]] | None = None
         self._depths: dict[int, int] | None = None
+        self.froze = False  # this loader froze a closed round: the caller may commit it
 
     def _round_ids(self, extra: Round) -> list[int]:
         return sorted({r.id for r in self.rounds()} | {extra.id})
@@ -155,7 +156,7 @@ class RoundData:
         frozen = frozen_reports.frozen_answers(list(todo.values()), experts)
         fresh = submitted_answers.load(sorted(set(todo) - set(frozen)), experts)
         for round_id, answers in fresh.items():
-            frozen_reports.freeze(todo[round_id], answers)  # only a closed Delphi round is frozen
+            self.froze |= frozen_reports.freeze(todo[round_id], answers)  # only a closed Delphi round
         self._submitted = (self._submitted or {}) | frozen | fresh
 
     def items(self, rnd: Round) -> list[RoundItem]:

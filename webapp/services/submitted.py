@@ -21,6 +21,7 @@ from webapp.extensions import db
 from webapp.models import Expert, Rating, Response, ResponseStatus
 
 MISSING, NO_OPINION = -1, -2   # cell codes besides the rating itself (scales are within 0–10)
+FORMAT = "submitted/2"         # a frozen payload of another format is computed again
 
 
 @dataclass
@@ -107,7 +108,7 @@ def by_pseudonym(experts) -> list[Expert]:
 def encode(submitted: Submitted) -> dict:
     """JSON-ready form: expert and node ids, int8 cells in base64, texts as rows."""
     return {
-        "format": "submitted/1",
+        "format": FORMAT,
         "experts": [e.id for e in submitted.experts],
         "nodes": list(submitted.node_ids),
         "cells": base64.b64encode(np.ascontiguousarray(submitted.cells, dtype=np.int8).tobytes()).decode("ascii"),
