@@ -77,10 +77,11 @@ def feedback_for(expert: Expert, rnd: Round, *, group: str | None = None) -> dic
         return {}
     figures = figures_of(previous, rnd, group=group)
     lo, hi = previous.scale_min, previous.scale_max
-    own = dict(db.session.execute(
-        select(Rating.node_id, Rating).join(Response, Response.id == Rating.response_id)
+    own = {node_id: (value, no_opinion) for node_id, value, no_opinion in db.session.execute(
+        select(Rating.node_id, Rating.value, Rating.no_opinion).join(Response, Response.id == Rating.response_id)
         .where(Response.round_id == previous.id, Response.expert_id == expert.id,
-               Response.status == ResponseStatus.submitted)).all())
+               Response.status == ResponseStatus.submitted))}
+    minimum = settings_of(rnd).min_feedback_respondents  # the rule of enough_respondents, read once
     feedback = {}
     for node_id in round_node_ids(rnd):
         found = figures.get(node_id)
@@ -88,9 +89,9 @@ def feedback_for(expert: Expert, rnd: Round, *, group: str | None = None) -> dic
             continue
         mine = own.get(node_id)
         item = ItemFeedback(median=None, q1=None, q3=None, n=found["n"], counts=[], scale_min=lo,
-                            scale_max=hi, own_value=mine.value if mine else None,
-                            own_no_opinion=bool(mine and mine.no_opinion), withheld=True)
-        if enough_respondents(found["n"], rnd):
+                            scale_max=hi, own_value=mine[0] if mine else None,
+                            own_no_opinion=bool(mine and mine[1]), withheld=True)
+        if found["n"] >= minimum:
             item.median, item.q1, item.q3 = found["median"], found["q1"], found["q3"]
             item.counts = list(found["counts"])
             item.comments = list(found["comments"])  # sorted: no order that hints at who
