@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import Integer, cast, func, or_, select
+from sqlalchemy import Integer, String, cast, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import Expert, Rating, Response, ResponseStatus
@@ -74,11 +74,15 @@ def load(round_ids: list[int], experts: dict[int, Expert]) -> dict[int, Submitte
     for round_id, expert_id in db.session.execute(
             select(Response.round_id, Response.expert_id).where(*submitted)):
         who[round_id].append(experts[expert_id])
-    code = func.coalesce(Rating.value, NO_OPINION * cast(Rating.no_opinion, Integer) + MISSING * (
-        1 - cast(Rating.no_opinion, Integer)))
-    rows = db.session.execute(select(Response.round_id, Response.expert_id, Rating.node_id, code)
-                              .join(Rating, Rating.response_id == Response.id).where(*submitted)).all()
-    flat = np.array([tuple(r) for r in rows], dtype=np.int64).reshape(-1, 4)
+    # One row per questionnaire, its cells as "node,code,node,code…" built by the database (group_concat /
+    # string_agg): 500 rows to read instead of 31,500 at 1,000 experts.
+    is_no_opinion = cast(Rating.no_opinion, Integer)
+    code = func.coalesce(Rating.value, NO_OPINION * is_no_opinion + MISSING * (1 - is_no_opinion))
+    cell = cast(Rating.node_id, String) + "," + cast(code, String)
+    rows = db.session.execute(select(Response.round_id, Response.expert_id, func.aggregate_strings(cell, ","))
+                              .join(Rating, Rating.response_id == Response.id).where(*submitted)
+                              .group_by(Response.id, Response.round_id, Response.expert_id)).all()
+    flat = _cells(rows)
     texts: dict[int, dict] = {i: {} for i in round_ids}
     for round_id, expert_id, node_id, comment, reason in db.session.execute(
             select(Response.round_id, Response.expert_id, Rating.node_id, Rating.comment, Rating.reason)
@@ -97,6 +101,16 @@ def load(round_ids: list[int], experts: dict[int, Expert]) -> dict[int, Submitte
             cells[rows_ix, cols_ix] = part[:, 3]
         loaded[round_id] = Submitted(people, node_ids, cells, texts[round_id])
     return loaded
+
+
+def _cells(rows) -> np.ndarray:
+    """(round id, expert id, "node,code,…") rows as one int array of (round, expert, node, code)."""
+    if not rows:
+        return np.zeros((0, 4), dtype=np.int64)
+    pairs = np.array(",".join(text for _r, _e, text in rows).split(","), dtype=np.int64).reshape(-1, 2)
+    sizes = [(text.count(",") + 1) // 2 for _r, _e, text in rows]
+    who = np.repeat(np.array([(r, e) for r, e, _t in rows], dtype=np.int64), sizes, axis=0)
+    return np.hstack([who, pairs])
 
 
 def by_pseudonym(experts) -> list[Expert]:
