@@ -86,6 +86,7 @@ class AlignedPair:
     current: RoundMatrix
     previous_submitters: list[Expert]
     current_submitters: list[Expert]
+    memo: dict = field(default_factory=dict, repr=False)  # figures computed on this pair (stability)
 
     @property
     def n_both(self) -> int:
@@ -112,6 +113,7 @@ class RoundData:
         self._proposals: dict[int, list[Proposal]] | None = None
         self._depths: dict[int, int] | None = None
         self.froze = False  # this loader froze a closed round: the caller may commit it
+        self._pairs: dict[tuple, AlignedPair] = {}
 
     def _round_ids(self, extra: Round) -> list[int]:
         return sorted({r.id for r in self.rounds()} | {extra.id})
@@ -218,6 +220,12 @@ class RoundData:
         """The one builder of two rounds' matrices for comparison (stability, CV change, stop advice)."""
         if nodes is None:
             nodes = self.nodes(current)
+        key = (previous.id, current.id, tuple(n.id for n in nodes))
+        if key not in self._pairs:
+            self._pairs[key] = self._pair(previous, current, nodes)
+        return self._pairs[key]
+
+    def _pair(self, previous: Round, current: Round, nodes: list[Node]) -> AlignedPair:
         prev, cur = self.submitted(previous), self.submitted(current)
         experts = by_pseudonym({e.id: e for e in prev.experts + cur.experts}.values())
         return AlignedPair(experts=experts, nodes=nodes, previous=_matrix(prev, nodes, experts),

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import Integer, String, cast, func, or_, select
@@ -35,6 +36,10 @@ class Submitted:
     # (expert id, node id) -> (comment, reason), only where one of them is not empty
     drafts: dict[int, int] | None = None     # expert id -> items answered in a draft (frozen rounds only)
 
+    @cached_property
+    def _row_of(self) -> dict[int, int]:
+        return {e.id: i for i, e in enumerate(self.experts)}
+
     def answered_items(self, node_ids: list[int]) -> dict[int, int]:
         """Expert id -> items of ``node_ids`` with a rating or "no opinion" (submitters)."""
         given = (self.columns(node_ids) != MISSING).sum(axis=1)
@@ -47,10 +52,13 @@ class Submitted:
         out = np.full((len(rows), len(node_ids)), MISSING, dtype=np.int8)
         if not len(self.experts) or not len(self.node_ids) or not rows or not node_ids:
             return out
-        row_of = {e.id: i for i, e in enumerate(self.experts)}
         col_of = {n: j for j, n in enumerate(self.node_ids)}
-        src_r = np.array([row_of.get(e.id, -1) for e in rows])
         src_c = np.array([col_of.get(n, -1) for n in node_ids])
+        if rows is self.experts:
+            src_r = np.arange(len(rows))
+        else:
+            row_of = self._row_of
+            src_r = np.array([row_of.get(e.id, -1) for e in rows])
         r_ok, c_ok = np.flatnonzero(src_r >= 0), np.flatnonzero(src_c >= 0)
         out[np.ix_(r_ok, c_ok)] = self.cells[np.ix_(src_r[r_ok], src_c[c_ok])]
         return out
