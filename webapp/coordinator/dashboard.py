@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.models import utcnow
 from webapp import presentation
 from webapp.services import charts, exports
-from webapp.services.dashboard import PAGE_SIZE, DashboardError, RoundDashboard, round_dashboard
+from webapp.services.dashboard import DashboardError, RoundDashboard, round_dashboard
 from webapp.services.round_data import delphi_round_of
 from webapp.services.round_lifecycle import close_if_expired
 
@@ -42,7 +42,7 @@ def dashboard(study_id: int, round_id: int):
     html = render_template(
         "coordinator/dashboard/index.html", data=data, report=data.report, rnd=data.report.round,
         study=data.report.round.study, view=view, charts=charts, labels=presentation,
-        tables=exports.TABLES, now=utcnow(), page_size=PAGE_SIZE)
+        tables=exports.TABLES, now=utcnow())
     _keep_frozen(data)
     return html
 

@@ -92,6 +92,10 @@ class RoundDashboard:
         return counts
 
     @property
+    def page_size(self) -> int:
+        return PAGE_SIZE
+
+    @property
     def pages(self) -> int:
         """Pages of the per-expert lists (waiting, answered, authority): 1 up to PAGE_SIZE experts."""
         longest = max(len(self.not_answered), len(self.answered), len(self.authority_rows), 1)
