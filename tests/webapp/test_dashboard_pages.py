@@ -40,7 +40,7 @@ def test_lists_come_a_page_at_a_time_with_counts(client, built):
     panel, round1 = built
     first = get(client, panel, round1, "?lang=en")
     counts = re.sub(r"\s+", " ", first.split('data-testid="status-counts"', 1)[1].split("</ul>", 1)[0])
-    assert "<strong>3</strong> Submitted" in counts and "<strong>1</strong> not started" in counts
+    assert "<strong>3</strong> Submitted" in counts and "<strong>1</strong> Not started" in counts
     assert re.findall(r'data-pseudonym="(E\d+)"', section(first, "answered")) == ["E01", "E02"]
     assert "Page 1 of 2 (2 experts per page)" in first and 'rel="next"' in first and 'rel="prev"' not in first
     second = get(client, panel, round1, "?lang=en&page=2")
@@ -52,7 +52,7 @@ def test_lists_come_a_page_at_a_time_with_counts(client, built):
 def test_page_links_in_chinese(client, built):
     panel, round1 = built
     html = get(client, panel, round1, "?lang=zh")
-    assert "第 1 页，共 2 页" in html and "下一页" in html and "尚未作答" in html
+    assert "第 1 页，共 2 页" in html and "下一页" in html and "未开始" in html
 
 
 def test_the_exports_keep_every_expert(client, built):
