@@ -20,7 +20,7 @@ from tests.helpers.panels import answer, close_round, make_panel, open_round
 
 from webapp.extensions import db
 from webapp.models import Expert, FrozenReport, Rating, Response, ResponseStatus, Round, utcnow
-from webapp.services import steering
+from webapp.services import frozen_reports, steering
 from webapp.services.delphi_items import round_report
 from webapp.services.feedback import feedback_for
 from webapp.services.round_data import RoundData
@@ -193,3 +193,18 @@ def test_round_two_questionnaire_queries_do_not_grow_with_the_panel(app, make_st
             assert expert.get(f"/expert/rounds/{round2}").status_code == 200
         counts.append(q.n)
     assert counts[0] == counts[1], counts
+
+
+def test_a_snapshot_naming_another_round_is_not_used(app, panel, closed):
+    """Ids inside the payload belong to one database: a row moved elsewhere is computed again."""
+    round1, _ = closed
+    with app.app_context():
+        row = db.session.get(FrozenReport, round1)
+        row.answers = row.answers | {"round": round1 + 1000}
+        row.feedback = row.feedback | {"round": round1 + 1000}
+        db.session.commit()
+        rnd = db.session.get(Round, round1)
+        assert frozen_reports.frozen_feedback(rnd) is None
+        data = RoundData(rnd.study)
+        assert len(data.submitted(rnd).experts) == 4 and data.froze      # read again, and frozen anew
+        assert frozen_reports.frozen_feedback(rnd)[closed[1][0]]["median"] == 4

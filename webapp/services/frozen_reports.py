@@ -92,8 +92,8 @@ def freeze(rnd: Round, submitted: Submitted) -> bool:
     node_ids = [item.node_id for item in rnd.items]
     if submitted.drafts is None:
         submitted.drafts = draft_progress(rnd, node_ids)
-    answers = answers_codec.encode(submitted)
-    feedback = {"scale": [rnd.scale_min, rnd.scale_max],
+    answers = answers_codec.encode(submitted) | {"round": rnd.id}   # ids inside: valid for this round only
+    feedback = {"round": rnd.id, "scale": [rnd.scale_min, rnd.scale_max],
                 "items": {str(k): v for k, v in feedback_of(submitted, node_ids, rnd.scale_min,
                                                             rnd.scale_max).items()}}
     db.session.execute(_upsert(rnd, answers, feedback))
@@ -132,6 +132,7 @@ def frozen_answers(rounds: list[Round], experts: dict[int, Expert]) -> dict[int,
             select(FrozenReport.round_id, FrozenReport.closed_at, FrozenReport.digest, FrozenReport.answers)
             .where(FrozenReport.round_id.in_(closed))):
         if (closed_at == closed[round_id].closed_at and answers.get("format") == answers_codec.FORMAT
+                and answers.get("round") == round_id and set(answers["experts"]) <= set(experts)
                 and digest == answers_codec.digest(answers)):
             found[round_id] = answers_codec.decode(answers, experts)
     return found
@@ -143,6 +144,6 @@ def frozen_feedback(rnd: Round) -> dict[int, dict] | None:
         return None
     row = db.session.execute(select(FrozenReport.closed_at, FrozenReport.feedback)
                              .where(FrozenReport.round_id == rnd.id)).first()
-    if row is None or row.closed_at != rnd.closed_at:
+    if row is None or row.closed_at != rnd.closed_at or row.feedback.get("round") != rnd.id:
         return None
     return {int(k): v for k, v in row.feedback["items"].items()}
