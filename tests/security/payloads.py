@@ -16,6 +16,7 @@ NOT_FREE_TEXT = {
     ("evaluation_score", "code"), ("evaluation_score", "source"), ("evaluator", "token_hash"), ("weight_answer", "method"), ("weight_answer", "role"),
     ("study", "time_zone"),  # an IANA zone name chosen from a list and checked (services/timezones.py)
     ("message", "locale"),   # "en" / "zh", set by the app
+    ("round_report", "digest"),  # a SHA-256 written by the app (services/frozen_reports.py)
 }
 
 
