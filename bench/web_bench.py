@@ -6,18 +6,23 @@ closed; round 2 open with half the panel submitted. Then requests, through the F
 client on a SQLite file,
 
 - the study page (``/studies/<id>``),
-- the round-2 dashboard (``/studies/<id>/rounds/<r2>/dashboard``),
-- an expert's round-2 questionnaire (``/expert/rounds/<r2>``, with round 1's feedback),
+- the round-2 dashboard (``/studies/<id>/rounds/<r2>/dashboard``: the open round, read live, beside
+  the closed round 1 from its frozen report),
+- the round-1 dashboard (closed: everything from its frozen report),
+- an expert's round-2 questionnaire (``/expert/rounds/<r2>``, with round 1's feedback), and the
+  feedback alone (``feedback.feedback_for``, the part that used to grow with the panel),
 - one autosave of a single answer (``POST /api/v1/rounds/<r2>/answers``),
 
-and prints the SQL statements per request and the best server time of several requests,
-with each size's ratio to the 8-expert baseline measured in the same run.
+and prints the SQL statements per request, the HTML size and the best server time of several
+requests, with each size's ratio to the 8-expert baseline measured in the same run, and the
+machine's load average (the figures are only comparable within one run).
 
 Run:  .venv/bin/python bench/web_bench.py [--sizes 8 100 1000] [--repeat 3]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import tempfile
@@ -31,15 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import (  # noqa: E402
+    Expert,
     Rating,
     Response,
     ResponseStatus,
+    Round,
     RoundItem,
     User,
+    hash_token,
     utcnow,
 )
 from webapp.services import accounts, round_lifecycle, round_scope, studies  # noqa: E402
 from webapp.services.demo import seed_hierarchy_bytes  # noqa: E402
+from webapp.services.feedback import feedback_for  # noqa: E402
 from webapp.services.hierarchy_io import parse_json, validate_tree  # noqa: E402
 
 PASSWORD = "benchmark password 1"
@@ -80,7 +89,7 @@ def build(app, n_experts: int, seed: int = 20261201) -> dict:
             ids["items"] = len(nodes)
         db.session.commit()
         # The expert who opens the questionnaire has not submitted round 2 (the last one).
-        return {"study": study.id, "round2": ids[2], "token": tokens[-1], "items": ids["items"]}
+        return {"study": study.id, "round1": ids[1], "round2": ids[2], "token": tokens[-1], "items": ids["items"]}
 
 
 class QueryCounter:
@@ -92,16 +101,32 @@ class QueryCounter:
         self.count += 1
 
 
-def measure(client, counter, method: str, path: str, repeat: int, **kwargs) -> tuple[int, float]:
-    times, queries = [], 0
+def measure(client, counter, method: str, path: str, repeat: int, **kwargs) -> tuple[int, float, int]:
+    times, queries, size = [], 0, 0
     for _ in range(repeat):
         counter.count = 0
         start = time.perf_counter()
         response = getattr(client, method)(path, **kwargs)
         times.append(time.perf_counter() - start)
-        queries = counter.count
+        queries, size = counter.count, len(response.data)
         assert response.status_code in (200, 302), (path, response.status_code)
-    return queries, min(times) * 1000
+    return queries, min(times) * 1000, size
+
+
+def measure_feedback(app, counter, built: dict, repeat: int) -> tuple[int, float, int]:
+    """``feedback_for`` alone, for the expert who opens the questionnaire (no template)."""
+    times, queries = [], 0
+    for _ in range(repeat):
+        with app.test_request_context():
+            expert = db.session.scalar(select(Expert).where(Expert.token_hash == hash_token(built["token"])))
+            rnd = db.session.get(Round, built["round2"])
+            counter.count = 0
+            start = time.perf_counter()
+            feedback_for(expert, rnd)
+            times.append(time.perf_counter() - start)
+            queries = counter.count
+            db.session.remove()
+    return queries, min(times) * 1000, 0
 
 
 def main() -> None:
@@ -118,7 +143,8 @@ def main() -> None:
         db.session.commit()
         counter = QueryCounter(db.engine)
     print(f"Python {platform.python_version()}, SQLite file, best of {args.repeat} requests; "
-          f"queries = SQL statements per request")
+          f"queries = SQL statements per request; load average at start {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     rows, base = [], {}
     for size in args.sizes:
         built = build(app, size)
@@ -131,7 +157,8 @@ def main() -> None:
         csrf = expert.get("/api/v1/csrf-token").get_json()["csrf_token"]
         pages = {
             "study page": ("get", f"/studies/{built['study']}", {}),
-            "dashboard": ("get", f"/studies/{built['study']}/rounds/{built['round2']}/dashboard", {}),
+            "dashboard r2": ("get", f"/studies/{built['study']}/rounds/{built['round2']}/dashboard", {}),
+            "dashboard r1": ("get", f"/studies/{built['study']}/rounds/{built['round1']}/dashboard", {}),
             "questionnaire": ("get", f"/expert/rounds/{built['round2']}", {}, expert),
             "autosave": ("post", f"/api/v1/rounds/{built['round2']}/answers",
                          {"json": {"answers": [{"node_id": node, "value": 3}]}, "headers": {"X-CSRF-Token": csrf}},
@@ -139,13 +166,20 @@ def main() -> None:
         }
         for name, spec in pages.items():
             client = spec[3] if len(spec) > 3 else coordinator
-            queries, ms = measure(client, counter, spec[0], spec[1], args.repeat, **spec[2])
+            queries, ms, size_bytes = measure(client, counter, spec[0], spec[1], args.repeat, **spec[2])
             if size == args.sizes[0]:
                 base[name] = ms
-            rows.append((size, name, queries, ms, ms / base[name]))
-    print(f"\n{'experts':>8}  {'page':<14} {'queries':>8} {'time ms':>9} {'× baseline':>11}")
-    for size, name, queries, ms, ratio in rows:
-        print(f"{size:>8}  {name:<14} {queries:>8} {ms:>9.1f} {ratio:>10.1f}×")
+            rows.append((size, name, queries, ms, ms / base[name], size_bytes))
+            if name == "questionnaire":
+                queries, ms, _ = measure_feedback(app, counter, built, args.repeat)
+                if size == args.sizes[0]:
+                    base["feedback"] = ms
+                rows.append((size, "  its feedback", queries, ms, ms / base["feedback"], 0))
+    print(f"\n{'experts':>8}  {'page':<14} {'queries':>8} {'time ms':>9} {'× baseline':>11} {'HTML KB':>8}")
+    for size, name, queries, ms, ratio, size_bytes in rows:
+        html = f"{size_bytes / 1024:>8.0f}" if size_bytes else f"{'':>8}"
+        print(f"{size:>8}  {name:<14} {queries:>8} {ms:>9.1f} {ratio:>10.1f}× {html}")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def test_withdraw_marks_and_dates_and_latest_skips_it(app, full):
 
 def test_preview_is_exactly_what_is_frozen_and_diff_shows_changes(app, full):
     from webapp.models import Rating, Response, WeightSet
-    from webapp.services import weight_sets
+    from webapp.services import frozen_reports, weight_sets
     from webapp.services.weight_sets import PublishError
 
     with app.app_context():
@@ -149,6 +149,10 @@ def test_preview_is_exactly_what_is_frozen_and_diff_shows_changes(app, full):
                                     .where(Rating.value.is_not(None))).first()
         code = rating.node.code
         rating.value = 1 if rating.value != 1 else 5
+        # A closed round's answers are frozen (services/frozen_reports.py) and cannot change through
+        # the app; an edit behind its back is only seen once the frozen report is forgotten, as a
+        # reopening does.
+        frozen_reports.thaw(rnd)
         db.session.commit()
         count = db.session.scalar(select(func.count(WeightSet.id)))
         with pytest.raises(PublishError):

@@ -22,6 +22,7 @@ from webapp.models.response import (
     ResponseStatus,
 )
 from webapp.models.round import ItemDecision, Round, RoundItem, RoundKind, RoundStatus
+from webapp.models.round_report import FrozenReport
 from webapp.models.study import (
     BASIS_LEVELS,
     BASIS_SOURCES,
@@ -41,7 +42,8 @@ from webapp.models.weight_set import ImmutableRow, WeightSet, WeightSetWithdrawa
 __all__ = [
     "AuditEvent", "BASIS_LEVELS", "BlockNote", "DeliveryStatus", "EvaluatedObject", "Evaluation",
     "EvaluationKind", "EvaluationScore", "EvaluationStatus", "Evaluator", "EvaluatorAssignment",
-    "EvaluatorMessage", "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "Message", "MessageKind",
+    "EvaluatorMessage", "EvaluatorScore", "BASIS_SOURCES", "Expert", "FAMILIARITY_LEVELS", "FrozenReport", "Message",
+    "MessageKind",
     "ImmutableRow", "InvalidTransition", "ItemDecision", "Judgment", "LoginAttempt", "Node",
     "NodeStatus", "Proposal", "ProposalKind", "ProposalStatus", "Rating", "Response",
     "ResponseStatus", "Round", "RoundItem", "RoundKind", "RoundStatus", 

@@ -41,11 +41,17 @@ def _pk(table: Table):
     return column
 
 
+#: Caches computed again after an import (a frozen report names rows by their old ids).
+CACHES = {"round_report"}
+
+
 def study_tables() -> list[Table]:
-    """Tables reachable from ``study`` by foreign keys, parents before children."""
+    """Tables reachable from ``study`` by foreign keys, parents before children (caches left out)."""
     reachable: list[Table] = []
     names: set[str] = set()
     for table in _metadata().sorted_tables:
+        if table.name in CACHES:
+            continue
         if table.name == "study" or any(
                 fk.column.table.name in names for fk in table.foreign_keys
                 if fk.column.table is not table):

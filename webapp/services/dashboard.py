@@ -20,6 +20,9 @@ from webapp.services.round_data import RoundData
 from webapp.services.round_settings import settings_of
 
 
+PAGE_SIZE = 100  # experts per page of the dashboard's per-expert lists
+
+
 @dataclass
 class PanelMember:
     """One expert's standing in a round, for the coordinator's reminders."""
@@ -71,6 +74,9 @@ class RoundDashboard:
     groups: dict[str, GroupView]
     group_names: dict[str, str] = field(default_factory=dict)   # code -> name in the page language
 
+    page: int = 1                       # the page of the per-expert lists shown (PAGE_SIZE each)
+    froze: bool = False                 # a closed round was frozen by this request (the view commits)
+
     @property
     def not_answered(self) -> list[PanelMember]:
         return [p for p in self.panel if p.counted and p.status != "submitted"]
@@ -79,20 +85,49 @@ class RoundDashboard:
     def answered(self) -> list[PanelMember]:
         return [p for p in self.panel if p.status == "submitted"]
 
+    @property
+    def status_counts(self) -> dict[str, int]:
+        """Experts counted as invited by status (submitted, draft, none), and revoked links."""
+        counts = dict.fromkeys(("submitted", "draft", "none", "revoked"), 0)
+        for member in self.panel:
+            counts[member.status if member.counted else "revoked"] += 1
+        return counts
+
+    @property
+    def page_size(self) -> int:
+        return PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        """Pages of the per-expert lists (waiting, answered, authority): 1 up to PAGE_SIZE experts."""
+        longest = max(len(self.not_answered), len(self.answered), len(self.authority_rows), 1)
+        return -(-longest // PAGE_SIZE)
+
+    def on_page(self, rows: list) -> list:
+        """``rows`` of the page shown."""
+        start = (min(self.page, self.pages) - 1) * PAGE_SIZE
+        return rows[start:start + PAGE_SIZE]
+
 
 def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]:
-    """Every expert of the study with where they stand in ``rnd``, by pseudonym (three queries)."""
+    """Every expert of the study with where they stand in ``rnd``, by pseudonym (at most three
+    queries; a frozen round's items answered come from its frozen report)."""
     items = [item.node_id for item in (data.items(rnd) if data is not None else rnd.items)]
     responses = {row.expert_id: row for row in db.session.execute(
         select(Response.expert_id, Response.status, Response.submitted_at, Response.updated_at)
         .where(Response.round_id == rnd.id))}
-    answered = dict(db.session.execute(
-        select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)
-        .where(Response.round_id == rnd.id, Rating.node_id.in_(items),
-               or_(Rating.value.is_not(None), Rating.no_opinion))
-        .group_by(Response.expert_id)).all())
+    frozen = data.submitted(rnd) if data is not None else None
+    if frozen is not None and frozen.drafts is not None:
+        answered = frozen.drafts | frozen.answered_items(items)
+    else:
+        answered = dict(db.session.execute(
+            select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)
+            .where(Response.round_id == rnd.id, Rating.node_id.in_(items),
+                   or_(Rating.value.is_not(None), Rating.no_opinion))
+            .group_by(Response.expert_id)).all())
+    experts = data.experts() if data is not None else db.session.scalars(
+        select(Expert).where(Expert.study_id == rnd.study_id)).all()
     members = []
-    experts = db.session.scalars(select(Expert).where(Expert.study_id == rnd.study_id)).all()
     for expert in sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym)):
         response = responses.get(expert.id)
         status = "none" if response is None else response.status.value
@@ -132,13 +167,13 @@ def group_views(report: RoundReport, order: list[str] | None = None) -> dict[str
         except ValueError as exc:
             error = str(exc)
         stat_rows = stats.to_rows([node.code for node in matrix.nodes])
+        no_opinion = matrix.no_opinion[rows].sum(axis=0)
         items = []
         asked = {item.node.id: item.wording for item in report.items}
         for j, node in enumerate(matrix.nodes):
-            no_opinion = sum(1 for i in rows if (r := matrix.ratings_by_pair.get(
-                (matrix.experts[i].id, node.id))) is not None and r.no_opinion)
             items.append(ItemReport(
-                node=node, stats=stat_rows[j], wording=asked.get(node.id), counts=[int(c) for c in counts[j]], no_opinion=no_opinion,
+                node=node, stats=stat_rows[j], wording=asked.get(node.id), counts=[int(c) for c in counts[j]],
+                no_opinion=int(no_opinion[j]),
                 consensus=bool(consensus.reached[j]) if consensus is not None else False,
                 failed=tuple(consensus.failed[j]) if consensus is not None else ()))
         views[key] = GroupView(key=key, experts=[matrix.experts[i] for i in rows], items=items,
@@ -167,8 +202,9 @@ def _check_rule_fits(rnd: Round) -> None:
                 rule=f"{rule.scale[0]:g}–{rule.scale[1]:g}", n=number, round=f"{lo}–{hi}"))
 
 
-def round_dashboard(rnd: Round) -> RoundDashboard:
-    """Everything the coordinator's dashboard and exports show for ``rnd``.
+def round_dashboard(rnd: Round, *, page: int = 1) -> RoundDashboard:
+    """Everything the coordinator's dashboard and exports show for ``rnd``; ``page``: the page of
+    the per-expert lists the dashboard shows (the exports take every expert).
 
     Raises :class:`DashboardError` when the study's consensus rule does not fit a round's scale.
     """
@@ -186,11 +222,11 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
             stop_error = str(exc)
     matrix = report.matrix
     reasons: dict[int, list[ReasonGiven]] = {}
-    for node in matrix.nodes:
-        for expert in matrix.experts:
-            rating = matrix.ratings_by_pair.get((expert.id, node.id))
-            if rating is not None and rating.reason:
-                reasons.setdefault(node.id, []).append(ReasonGiven(expert.pseudonym, rating.value, rating.reason))
+    for j, node in enumerate(matrix.nodes):
+        for i, reason in matrix.reasons(j):
+            value = matrix.ratings[i, j]
+            reasons.setdefault(node.id, []).append(
+                ReasonGiven(matrix.experts[i].pseudonym, None if value != value else int(value), reason))
     previous_items = {}
     if report.previous_round is not None:
         for past in trend:
@@ -199,4 +235,5 @@ def round_dashboard(rnd: Round) -> RoundDashboard:
     return RoundDashboard(
         report=report, history=trend, stop=stop, stop_error=stop_error, panel=panel_status(rnd, data),
         authority_rows=authority_by_expert(report), reasons=reasons, previous_items=previous_items,
-        groups=group_views(report, order=list(names)), group_names=names)
+        groups=group_views(report, order=list(names)), group_names=names, page=max(1, page),
+        froze=data.froze)

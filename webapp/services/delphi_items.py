@@ -125,12 +125,33 @@ def _authority(settings: RoundSettings, experts: list[Expert]):
     if not complete:
         return None, missing
     basis_table, familiarity_scale = settings.authority_tables
+    # A panel repeats a few self-assessments: read each distinct one once, then give delphi the
+    # numbers (Ca, Cs) of every expert (the same result, without parsing 1,000 tables).
+    # (A Ca outside [0, 1] by rounding refuses the numbers: then every table is read as given.)
+    keys = [_profile_key(e) for e in complete]
+    profiles = {}
+    for key, e in zip(keys, complete):
+        profiles.setdefault(key, (e.basis, e.familiarity))
+    options = {"basis_table": basis_table, "familiarity_scale": familiarity_scale,
+               "threshold": settings.cr_threshold}
     try:
-        result = delphi.authority([e.basis for e in complete], [e.familiarity for e in complete],
-                                  basis_table, familiarity_scale, threshold=settings.cr_threshold)
+        distinct = delphi.authority([b for b, _f in profiles.values()], [f for _b, f in profiles.values()],
+                                    **options)
+        index = {key: k for k, key in enumerate(profiles)}
+        rows = [index[key] for key in keys]
+        try:
+            return delphi.authority(distinct.ca[rows].tolist(), distinct.cs[rows].tolist(), **options), missing
+        except ValueError:
+            return delphi.authority([e.basis for e in complete], [e.familiarity for e in complete],
+                                    **options), missing
     except ValueError:
         return None, [e.pseudonym for e in experts]
-    return result, missing
+
+
+def _profile_key(expert: Expert):
+    basis = expert.basis
+    return (tuple(sorted((str(k), str(v)) for k, v in basis.items())) if isinstance(basis, dict) else repr(basis),
+            repr(expert.familiarity))
 
 
 def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData | None = None) -> RoundReport:
@@ -146,7 +167,7 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
     matrix = data.matrix(rnd)
     m, n = matrix.ratings.shape
     answered_ids = {e.id for e in matrix.experts}
-    invited = len([e for e in study.experts if not e.is_revoked or e.id in answered_ids])
+    invited = len([e for e in data.experts() if not e.is_revoked or e.id in answered_ids])
     drafts = data.drafts(rnd)
     rule = settings.rule
     stats = consensus = concordance = concordance_midrank = stab = None
@@ -180,21 +201,21 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
         {"item": node.code} for node in matrix.nodes]
     decisions = {item.node_id: item.decision.value if item.decision else None for item in data.items(rnd)}
     asked = {item.node_id: item.asked() for item in data.items(rnd)}
+    no_opinion = matrix.no_opinion.sum(axis=0) if m else np.zeros(n, dtype=int)
     items = []
     for j, node in enumerate(matrix.nodes):
-        ratings = [matrix.ratings_by_pair.get((e.id, node.id)) for e in matrix.experts]
+        comments = matrix.comments(j)
         item = ItemReport(
             node=node, stats=rows[j], counts=[int(c) for c in counts[j]], wording=asked.get(node.id),
-            no_opinion=sum(1 for r in ratings if r is not None and r.no_opinion),
+            no_opinion=int(no_opinion[j]),
             consensus=bool(consensus.reached[j]) if consensus is not None else False,
             failed=tuple(consensus.failed[j]) if consensus is not None else (),
-            comments=[r.comment for r in ratings if r is not None and r.comment],
-            reasons=[r.reason for r in ratings if r is not None and r.reason],
+            comments=[text for _e, text in comments],
+            reasons=[text for _i, text in matrix.reasons(j)],
             decision=decisions.get(node.id),
         )
         if with_identities:
-            item.comments_by = [(e.pseudonym, r.comment) for e, r in zip(matrix.experts, ratings)
-                                if r is not None and r.comment]
+            item.comments_by = [(e.pseudonym, text) for e, text in comments]
         if stab is not None:
             item.stability = {key: _plain(getattr(stab, key)[j])
                               for key in ("n_paired", "changed", "cv_previous", "cv_change", "p", "stable",
@@ -236,11 +257,14 @@ def pair_stability(pair: AlignedPair, settings: RoundSettings) -> delphi.Stabili
     """``delphi.stability`` of an aligned pair with the round's α and Wilcoxon options."""
     if len(pair.experts) < 2:
         return None
-    try:
-        return delphi.stability(pair.previous.ratings, pair.current.ratings, alpha=settings.alpha,
-                                min_paired=settings.min_paired, **settings.wilcoxon)
-    except ValueError:
-        return None
+    key = ("stability", settings.alpha, settings.min_paired, tuple(sorted(settings.wilcoxon.items())))
+    if key not in pair.memo:  # the dashboard's item table and its stop advice share one result
+        try:
+            pair.memo[key] = delphi.stability(pair.previous.ratings, pair.current.ratings, alpha=settings.alpha,
+                                              min_paired=settings.min_paired, **settings.wilcoxon)
+        except ValueError:
+            pair.memo[key] = None
+    return pair.memo[key]
 
 
 def history(study: Study, upto: Round, *, upto_report: RoundReport | None = None,

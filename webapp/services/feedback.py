@@ -2,7 +2,8 @@
 
 No identities, and no order of comments that hints at who wrote them. Builds only
 what the questionnaire shows (median, quartiles, counts per scale point,
-comments) from the previous round's submitted answers, not the whole report.
+comments), read from the closed previous round's frozen feedback (``frozen_reports``:
+computed once, so a page view costs the same at 8 or 1,000 experts), not the whole report.
 
 Small panels: with one or two answers, the counts plus the expert's own answer
 give away another expert's ratings. An indicator's group result is shown only
@@ -15,15 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-import delphi
 from webapp.extensions import db
-from webapp.models import Expert, Response, Round, RoundItem
+from webapp.models import Expert, Rating, Response, ResponseStatus, Round, RoundItem
+from webapp.services import frozen_reports
 from webapp.services import groups as groups_svc
-from webapp.services.round_data import previous_delphi_round, round_matrix, round_nodes
+from webapp.services.round_data import RoundData, previous_delphi_round
 from webapp.services.round_settings import settings_of
 
 
@@ -54,9 +53,19 @@ def enough_respondents(n: int, rnd: Round) -> bool:
     return n >= settings_of(rnd).min_feedback_respondents
 
 
-def _plain(value) -> float | None:
-    value = float(value)
-    return None if np.isnan(value) else value
+def figures_of(previous: Round, rnd: Round, *, group: str | None = None) -> dict[int, dict]:
+    """Per node id asked in ``previous``, the group result (n, median, Q1, Q3, counts, comments):
+    the frozen feedback of the closed round (no rating row is read), or computed from its
+    submitted answers when restricted to a ``group``."""
+    figures = frozen_reports.frozen_feedback(previous) if group is None else None
+    if figures is not None:
+        return figures
+    answers = RoundData(rnd.study).submitted(previous)
+    rows = None if group is None else [
+        i for i, e in enumerate(answers.experts)
+        if groups_svc.key_of(e) == group]
+    node_ids = list(db.session.scalars(select(RoundItem.node_id).where(RoundItem.round_id == previous.id)))
+    return frozen_reports.feedback_of(answers, node_ids, previous.scale_min, previous.scale_max, rows=rows)
 
 
 def own_group_feedback(expert: Expert, rnd: Round) -> dict[int, ItemFeedback]:
@@ -76,38 +85,32 @@ def feedback_for(expert: Expert, rnd: Round, *, group: str | None = None) -> dic
     previous = previous_delphi_round(rnd)
     if previous is None:
         return {}
-    nodes = round_nodes(rnd)
-    matrix = round_matrix(previous, nodes=nodes)
-    rows = [i for i, e in enumerate(matrix.experts)
-            if group is None or groups_svc.key_of(e) == group]
-    ratings = matrix.ratings[rows]
+    figures = figures_of(previous, rnd, group=group)
     lo, hi = previous.scale_min, previous.scale_max
-    counts = delphi.category_counts(ratings, scale_max=hi, scale_min=lo) if rows else np.zeros(
-        (len(nodes), hi - lo + 1), dtype=int)
-    with np.errstate(all="ignore"):
-        n = (~np.isnan(ratings)).sum(axis=0) if rows else np.zeros(len(nodes), dtype=int)
-        q1, median, q3 = (np.nanquantile(ratings, [0.25, 0.5, 0.75], axis=0, method="linear") if rows
-                          else np.full((3, len(nodes)), np.nan))
-    own = db.session.scalar(select(Response).where(Response.round_id == previous.id,
-                                                   Response.expert_id == expert.id)
-                            .options(selectinload(Response.ratings)))
-    own_ratings = {r.node_id: r for r in own.ratings} if own is not None and own.is_submitted else {}
-    asked_before = set(db.session.scalars(select(RoundItem.node_id).where(RoundItem.round_id == previous.id)))
+    own = {node_id: (value, no_opinion) for node_id, value, no_opinion in db.session.execute(
+        select(Rating.node_id, Rating.value, Rating.no_opinion).join(Response, Response.id == Rating.response_id)
+        .where(Response.round_id == previous.id, Response.expert_id == expert.id,
+               Response.status == ResponseStatus.submitted))}
+    minimum = settings_of(rnd).min_feedback_respondents  # the rule of enough_respondents, read once
     feedback = {}
-    for j, node in enumerate(nodes):
-        if node.id not in asked_before:
+    for node_id in round_node_ids(rnd):
+        found = figures.get(node_id)
+        if found is None:  # not asked in the previous round
             continue
-        mine = own_ratings.get(node.id)
-        item = ItemFeedback(median=None, q1=None, q3=None, n=int(n[j]), counts=[], scale_min=lo,
-                            scale_max=hi, own_value=mine.value if mine else None,
-                            own_no_opinion=bool(mine and mine.no_opinion), withheld=True)
-        if enough_respondents(int(n[j]), rnd):
-            comments = [r.comment for i in rows
-                        if (r := matrix.ratings_by_pair.get((matrix.experts[i].id, node.id))) is not None
-                        and r.comment]
-            item.median, item.q1, item.q3 = _plain(median[j]), _plain(q1[j]), _plain(q3[j])
-            item.counts = [int(c) for c in counts[j]]
-            item.comments = sorted(comments, key=lambda c: (len(c), c))  # no order that hints at who
+        mine = own.get(node_id)
+        item = ItemFeedback(median=None, q1=None, q3=None, n=found["n"], counts=[], scale_min=lo,
+                            scale_max=hi, own_value=mine[0] if mine else None,
+                            own_no_opinion=bool(mine and mine[1]), withheld=True)
+        if found["n"] >= minimum:
+            item.median, item.q1, item.q3 = found["median"], found["q1"], found["q3"]
+            item.counts = list(found["counts"])
+            item.comments = list(found["comments"])  # sorted: no order that hints at who
             item.withheld = False
-        feedback[node.id] = item
+        feedback[node_id] = item
     return feedback
+
+
+def round_node_ids(rnd: Round) -> list[int]:
+    """The indicators ``rnd`` asks about, in questionnaire order."""
+    return list(db.session.scalars(select(RoundItem.node_id).where(RoundItem.round_id == rnd.id)
+                                   .order_by(RoundItem.position)))

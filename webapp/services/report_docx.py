@@ -96,7 +96,7 @@ def _render(r) -> bytes:
                           _("Kendall's W"), "χ² (df)", "P", _("Experts in W"), _("Consensus share"),
                           _("Kept / dropped / reworded")],
                [[_("Round %(n)s", n=row.number), f"{row.invited} / {row.answered}",
-                 _f(row.response_rate, pct=True), _f(row.authority), _f(row.w),
+                 _f(row.response_rate, pct=True), _f(row.authority), _w(row),
                  f"{row.chi2:.2f} ({row.df})" if row.chi2 is not None else None,
                  ("< 0.001" if row.p < 0.001 else f"{row.p:.3f}") if row.p is not None else None,
                  _("%(m)s of %(n)s", m=row.m_used, n=row.answered) if row.m_used is not None else None,
@@ -166,3 +166,13 @@ def _render(r) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _w(row) -> str | None:
+    """Kendall's W with whom it counts ("0.412 from 3 of 8 experts"), warned below 70 %."""
+    if row.w is None:
+        return None
+    text = f"{_f(row.w)} {row.w_basis}"
+    if row.w_few:
+        text += " · " + _("fewer than %(share)s of respondents", share="70%")
+    return text

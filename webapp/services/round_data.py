@@ -4,17 +4,18 @@ Builds the experts × items matrix of a round's *submitted* answers; drafts neve
 count: a round's figures are those of the questionnaires actually submitted. No
 statistics are computed here.
 
-:class:`RoundData` loads each round's submitted answers once, as plain rows (not ORM objects:
-a round of 1,000 experts × 63 indicators is 63,000 answers), and ``preload(rounds)`` loads
-several rounds in three queries, so a dashboard with trends over k rounds costs the same
-number of queries as one with a single round; items, draft counts and proposals of all the
-study's rounds come in one query each. Create one loader per request and pass it along
-(``round_report(rnd, data=…)``); a function given none makes its own.
+:class:`RoundData` loads each round's submitted answers once, as arrays (``submitted.load``:
+a round of 1,000 experts × 63 indicators is 63,000 answers, never one object each), a closed
+round's from its frozen report (``frozen_reports``: no rating row is read again once a round is
+closed), and ``preload(rounds)`` loads several rounds in a fixed number of queries, so a dashboard
+with trends over k rounds costs the same number of queries as one with a single round; items,
+draft counts and proposals of all the study's rounds come in one query each. Create one loader
+per request and pass it along (``round_report(rnd, data=…)``); a function given none makes its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import func, select
@@ -33,34 +34,40 @@ from webapp.models import (
     RoundStatus,
     Study,
 )
-
-
-class Answer(NamedTuple):
-    """One submitted answer as the analyses read it (a plain row, not an ORM object: a round of
-    1,000 experts × 63 indicators is 63,000 of them)."""
-
-    expert_id: int
-    node_id: int
-    value: int | None
-    no_opinion: bool
-    comment: str
-    reason: str
-
-
-@dataclass
-class Submitted:
-    """A round's submitted questionnaires: who, and their answers."""
-
-    experts: list[Expert]
-    answers: list[Answer]
+from webapp.services import frozen_reports, submitted as submitted_answers
+from webapp.services.submitted import NO_OPINION, Submitted, by_pseudonym, ratings_of
 
 
 @dataclass
 class RoundMatrix:
     experts: list[Expert]
     nodes: list[Node]
-    ratings: np.ndarray  # experts x nodes, NaN = no rating / no opinion
-    ratings_by_pair: dict[tuple[int, int], Answer]
+    ratings: np.ndarray     # experts x nodes, NaN = no rating / no opinion
+    no_opinion: np.ndarray  # experts x nodes, True = "no opinion"
+    texts: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    # (expert id, node id) -> (comment, reason) where either is not empty
+
+    @cached_property
+    def _texts_by_node(self) -> dict[int, list[tuple[int, str, str]]]:
+        """node id -> [(row, comment, reason)] in row order (built once from the few texts)."""
+        row_of = {e.id: i for i, e in enumerate(self.experts)}
+        out: dict[int, list] = {}
+        for (expert_id, node_id), (comment, reason) in self.texts.items():
+            if expert_id in row_of:
+                out.setdefault(node_id, []).append((row_of[expert_id], comment, reason))
+        for rows in out.values():
+            rows.sort()
+        return out
+
+    def comments(self, j: int, rows=None) -> list[tuple[Expert, str]]:
+        """(expert, comment) on column ``j``, in row order (``rows``: only these rows)."""
+        keep = None if rows is None else set(rows)
+        return [(self.experts[i], comment) for i, comment, _r in self._texts_by_node.get(self.nodes[j].id, ())
+                if comment and (keep is None or i in keep)]
+
+    def reasons(self, j: int) -> list[tuple[int, str]]:
+        """(row, reason) on column ``j``, in row order."""
+        return [(i, reason) for i, _c, reason in self._texts_by_node.get(self.nodes[j].id, ()) if reason]
 
 
 @dataclass
@@ -79,6 +86,7 @@ class AlignedPair:
     current: RoundMatrix
     previous_submitters: list[Expert]
     current_submitters: list[Expert]
+    memo: dict = field(default_factory=dict, repr=False)  # figures computed on this pair (stability)
 
     @property
     def n_both(self) -> int:
@@ -87,23 +95,9 @@ class AlignedPair:
         return sum(1 for e in self.current_submitters if e.id in prev)
 
 
-def by_pseudonym(experts) -> list[Expert]:
-    return sorted(experts, key=lambda e: (len(e.pseudonym), e.pseudonym))
-
-
 def _matrix(submitted: Submitted, nodes: list[Node], experts: list[Expert]) -> RoundMatrix:
-    row = {e.id: i for i, e in enumerate(experts)}
-    col = {n.id: j for j, n in enumerate(nodes)}
-    matrix = np.full((len(experts), len(nodes)), np.nan)
-    by_pair: dict[tuple[int, int], Answer] = {}
-    for answer in submitted.answers:
-        i, j = row.get(answer.expert_id), col.get(answer.node_id)
-        if i is None or j is None:
-            continue
-        by_pair[(answer.expert_id, answer.node_id)] = answer
-        if answer.value is not None:
-            matrix[i, j] = answer.value
-    return RoundMatrix(experts, nodes, matrix, by_pair)
+    cells = submitted.columns([n.id for n in nodes], experts)
+    return RoundMatrix(experts, nodes, ratings_of(cells), cells == NO_OPINION, submitted.texts)
 
 
 class RoundData:
@@ -118,6 +112,8 @@ class RoundData:
         self._drafts: dict[int, int] | None = None
         self._proposals: dict[int, list[Proposal]] | None = None
         self._depths: dict[int, int] | None = None
+        self.froze = False  # this loader froze a closed round: the caller may commit it
+        self._pairs: dict[tuple, AlignedPair] = {}
 
     def _round_ids(self, extra: Round) -> list[int]:
         return sorted({r.id for r in self.rounds()} | {extra.id})
@@ -138,6 +134,13 @@ class RoundData:
         earlier = [r for r in self.rounds() if r.number < rnd.number and r.status is RoundStatus.closed]
         return earlier[-1] if earlier else None
 
+    def experts(self) -> list[Expert]:
+        """Every expert of the study (one query)."""
+        if self._experts is None:
+            self._experts = {e.id: e for e in db.session.scalars(select(Expert).where(
+                Expert.study_id == self.study.id))}
+        return list(self._experts.values())
+
     def submitted(self, rnd: Round) -> Submitted:
         """Who submitted ``rnd`` (by pseudonym) and their answers (loaded once; see :meth:`preload`)."""
         if self._submitted is None or rnd.id not in self._submitted:
@@ -145,28 +148,18 @@ class RoundData:
         return self._submitted[rnd.id]
 
     def preload(self, rounds: list[Round]) -> None:
-        """Load the submitted answers of ``rounds`` in three queries, whatever their number."""
-        ids = sorted({r.id for r in rounds} - set(self._submitted or {}))
-        if not ids:
+        """Load the submitted answers of ``rounds``, whatever their number: a closed round's from
+        its frozen report (one statement for all; the first reader freezes it), the others' in
+        three statements (``submitted.load``)."""
+        todo = {r.id: r for r in rounds if r.id not in (self._submitted or {})}
+        if not todo:
             return
-        if self._experts is None:
-            self._experts = {e.id: e for e in db.session.scalars(select(Expert).where(
-                Expert.study_id == self.study.id))}
-        who = db.session.execute(select(Response.round_id, Response.expert_id).where(
-            Response.round_id.in_(ids), Response.status == ResponseStatus.submitted)).all()
-        rows = db.session.execute(
-            select(Response.round_id, Response.expert_id, Rating.node_id, Rating.value, Rating.no_opinion,
-                   Rating.comment, Rating.reason)
-            .join(Rating, Rating.response_id == Response.id)
-            .where(Response.round_id.in_(ids), Response.status == ResponseStatus.submitted)).all()
-        loaded = {i: Submitted([], []) for i in ids}
-        for round_id, expert_id in who:
-            loaded[round_id].experts.append(self._experts[expert_id])
-        for round_id, *answer in rows:
-            loaded[round_id].answers.append(Answer(*answer))
-        for submitted in loaded.values():
-            submitted.experts = by_pseudonym(submitted.experts)
-        self._submitted = (self._submitted or {}) | loaded
+        experts = {e.id: e for e in self.experts()}
+        frozen = frozen_reports.frozen_answers(list(todo.values()), experts)
+        fresh = submitted_answers.load(sorted(set(todo) - set(frozen)), experts)
+        for round_id, answers in fresh.items():
+            self.froze |= frozen_reports.freeze(todo[round_id], answers)  # only a closed Delphi round
+        self._submitted = (self._submitted or {}) | frozen | fresh
 
     def items(self, rnd: Round) -> list[RoundItem]:
         """The round's items (with their indicators), in questionnaire order."""
@@ -227,6 +220,12 @@ class RoundData:
         """The one builder of two rounds' matrices for comparison (stability, CV change, stop advice)."""
         if nodes is None:
             nodes = self.nodes(current)
+        key = (previous.id, current.id, tuple(n.id for n in nodes))
+        if key not in self._pairs:
+            self._pairs[key] = self._pair(previous, current, nodes)
+        return self._pairs[key]
+
+    def _pair(self, previous: Round, current: Round, nodes: list[Node]) -> AlignedPair:
         prev, cur = self.submitted(previous), self.submitted(current)
         experts = by_pseudonym({e.id: e for e in prev.experts + cur.experts}.values())
         return AlignedPair(experts=experts, nodes=nodes, previous=_matrix(prev, nodes, experts),

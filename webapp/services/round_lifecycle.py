@@ -31,7 +31,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.study import InvalidTransition
-from webapp.services import audit, round_settings, wording
+from webapp.services import audit, frozen_reports, round_settings, wording
 
 
 class RoundError(ValueError):
@@ -222,6 +222,7 @@ def close_round(rnd: Round, *, now: datetime | None = None, actor: str | None = 
     if closed:
         audit.record("round.close", study=rnd.study, target=f"round:{rnd.number}", actor=actor,
                      details={"expired": only_if_expired})
+        frozen_reports.freeze_round(rnd)  # its answers can no longer change: read them once
     elif not only_if_expired:
         raise RoundError(_("Only an open round can be closed."))
     return closed

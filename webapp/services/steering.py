@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Expert, Round, RoundStatus, utcnow
-from webapp.services import audit, timezones
+from webapp.services import audit, frozen_reports, timezones
 from webapp.services.round_lifecycle import RoundError, close_if_expired
 
 
@@ -79,6 +79,7 @@ def reopen_round(rnd: Round, until: datetime, *, now: datetime | None = None) ->
     if result.rowcount != 1:
         raise RoundError(_("Only a closed round can be reopened."))
     db.session.refresh(rnd)
+    frozen_reports.thaw(rnd)  # answers may change again: the frozen report is recomputed at the next close
     audit.record("round.reopen", study=rnd.study, target=f"round:{rnd.number}",
                  details={"closed_at": _iso(closed_at), "until": _iso(until)})
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 import ahp
 from webapp.models import ItemDecision, RoundKind, RoundStatus, Study, utcnow
-from webapp.presentation import familiarity_label, rule_in_words
+from webapp.presentation import familiarity_label, rule_in_words, w_basis
 from webapp.services import audit, groups, profile_labels, weight_sets
 from webapp.services.delphi_items import round_report
 from webapp.services.round_data import round_matrix
@@ -42,6 +42,8 @@ class RoundRow:
     df: int | None
     p: float | None
     m_used: int | None
+    w_basis: str | None         # "from m of n experts": whom W counts (issue 9), printed beside W
+    w_few: bool                 # W counts fewer than 70 % of the respondents
     n_items: int
     consensus_share: float | None
     kept: int
@@ -109,7 +111,8 @@ def round_row(rnd) -> RoundRow:
         response_rate=report.response_rate if report.invited else None,
         authority=float(report.authority.mean) if report.authority is not None else None,
         w=conc.w if conc else None, chi2=conc.chi2 if conc else None, df=conc.df if conc else None,
-        p=conc.p if conc else None, m_used=conc.m_used if conc else None, n_items=len(report.items),
+        p=conc.p if conc else None, m_used=conc.m_used if conc else None,
+        w_basis=w_basis(conc, report.answered) if conc else None, w_few=report.w_few, n_items=len(report.items),
         consensus_share=report.consensus_share,
         kept=decisions[ItemDecision.keep], dropped=decisions[ItemDecision.drop],
         reworded=decisions[ItemDecision.reword])
