@@ -25,7 +25,6 @@ from webapp.extensions import db
 from webapp.models import RoundStatus, utcnow
 from webapp.security import current_expert
 from webapp.services import answers as answer_service
-from webapp.services import questionnaire
 from webapp.services.answers import AnswerError
 from webapp.services.inputs import JsonInputError, loads_json
 
@@ -37,16 +36,15 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _type_errors():
-    """Strict JSON types per key (no "no" for false, no 194.9 for an id), with the message."""
-    return {
-        "node_id": (_is_int, _("An answer names no indicator.")),
-        "value": (lambda v: v is None or _is_int(v), _("A rating must be a whole number.")),
-        "no_opinion": (lambda v: v is None or isinstance(v, bool),
-                       _("“No opinion” must be true or false.")),
-        "comment": (lambda v: v is None or isinstance(v, str), _("A comment must be text.")),
-        "reason": (lambda v: v is None or isinstance(v, str), _("A comment must be text.")),
-    }
+# Strict JSON types per key (no "no" for false, no 194.9 for an id); the message is
+# translated only when a check fails (a good save asks for no translation at all).
+_TYPE_CHECKS = {
+    "node_id": (_is_int, lambda: _("An answer names no indicator.")),
+    "value": (lambda v: v is None or _is_int(v), lambda: _("A rating must be a whole number.")),
+    "no_opinion": (lambda v: v is None or isinstance(v, bool), lambda: _("“No opinion” must be true or false.")),
+    "comment": (lambda v: v is None or isinstance(v, str), lambda: _("A comment must be text.")),
+    "reason": (lambda v: v is None or isinstance(v, str), lambda: _("A comment must be text.")),
+}
 
 
 def _parse_answers(body) -> list[dict] | None:
@@ -56,12 +54,11 @@ def _parse_answers(body) -> list[dict] | None:
     answers = body["answers"]
     if len(answers) > MAX_BATCH or not all(isinstance(a, dict) for a in answers):
         return None
-    checks = _type_errors()
     for answer in answers:
         for key in ANSWER_KEYS:
-            check, message = checks[key]
+            check, message = _TYPE_CHECKS[key]
             if (key in answer or key == "node_id") and not check(answer.get(key)):
-                raise AnswerError(message)
+                raise AnswerError(message())
     return [{key: a[key] for key in ANSWER_KEYS if key in a} for a in answers]
 
 
@@ -70,7 +67,7 @@ def save_answers(round_id: int):
     expert = current_expert()
     if expert is None:
         abort(403)
-    rnd = questionnaire.questionnaire_round(expert, round_id, with_items=True)
+    rnd = answer_service.autosave_round(expert, round_id)  # plain values, no ORM object
     if rnd is None:
         db.session.rollback()
         abort(404)

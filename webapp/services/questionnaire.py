@@ -45,14 +45,12 @@ def visible_rounds(expert: Expert) -> list[Round]:
         .order_by(Round.number.desc())))
 
 
-def questionnaire_round(expert: Expert, round_id: int, *, now: datetime | None = None,
-                        with_items: bool = False) -> Round | None:
-    """A Delphi round of the expert's own study (None: the view answers 404);
-    ``with_items`` loads its items in the same statement (the autosave).
+def questionnaire_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> Round | None:
+    """A Delphi round of the expert's own study (None: the view answers 404).
 
     Makes the lazy deadline check first, so a round past its closing time
     shows as closed even when no scheduler runs (the caller commits)."""
-    rnd = expert_round(expert, round_id, with_items=with_items)
+    rnd = expert_round(expert, round_id)
     if rnd is None or rnd.kind is not RoundKind.delphi:
         return None
     round_lifecycle.close_if_expired(rnd, now=now)
