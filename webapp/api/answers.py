@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from webapp.api.blueprint import bp
 from webapp.extensions import db
 from webapp.models import RoundStatus, utcnow
-from webapp.security import current_expert
+from webapp.security import current_expert_ref
 from webapp.services import answers as answer_service
 from webapp.services.answers import AnswerError
 from webapp.services.inputs import JsonInputError, loads_json
@@ -64,7 +64,7 @@ def _parse_answers(body) -> list[dict] | None:
 
 @bp.route("/rounds/<int:round_id>/answers", methods=["POST"])
 def save_answers(round_id: int):
-    expert = current_expert()
+    expert = current_expert_ref()  # (id, study_id): one light statement, no ORM object
     if expert is None:
         abort(403)
     rnd = answer_service.autosave_round(expert, round_id)  # plain values, no ORM object
