@@ -1,6 +1,6 @@
 """Coordinator: AHP rounds -- create and edit (blocks and settings), the dashboard, exports.
 
-Opening, closing, reminders and deletion are the shared round pages' (``rounds.py``):
+Opening, closing, reminders and deletion are the shared round pages' (``rounds.py``, ``round_page.py``):
 an AHP round is one more round kind on the same lifecycle.
 """
 from __future__ import annotations

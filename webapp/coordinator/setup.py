@@ -1,37 +1,24 @@
-"""Study set-up pages: the indicator system, the study settings and the expert panel.
+"""Study set-up pages: the indicator system (view, import, export, edit).
+
+The study settings are in ``study_settings.py``, the expert panel in ``panel_pages.py``.
 
 Views are thin: parse a form, call one service, commit once, flash, redirect.
 Invitation links can be shown again at any time (``coordinator/invitations.py``).
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import CombinedMultiDict
 
-from webapp.coordinator.blueprint import bp
-from webapp.coordinator.routes import get_study_or_404
-from webapp.extensions import db
-from webapp.forms.coordinator import StudyForm
-from webapp.forms.setup import (
-    AuthorityTablesForm,
-    ConsensusRuleForm,
-    ExpertEditForm,
-    ExpertForm,
-    ExpertListForm,
-    HierarchyUploadForm,
-    NodeEditForm,
-    NodeForm,
-)
-import delphi
 from webapp import presentation
 from webapp.actions import act, attempt
+from webapp.coordinator.blueprint import bp
+from webapp.coordinator.routes import get_study_or_404
+from webapp.forms.setup import HierarchyUploadForm, NodeEditForm, NodeForm
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import hierarchy_edit, hierarchy_io, messaging, panel, panel_lists, profile_labels, studies
-from webapp.services.hierarchy_io import seed_hierarchy_bytes
-from webapp.services.hierarchy_io import HierarchyError
-from webapp.services.panel import PanelError
-from webapp.services.studies import StudyError
+from webapp.services import hierarchy_edit, hierarchy_io, studies
+from webapp.services.hierarchy_io import HierarchyError, seed_hierarchy_bytes
 from webapp.templating import current_locale
 
 
@@ -49,13 +36,6 @@ def _node_or_404(study, node_id: int):
     if node is None:
         abort(404)
     return node
-
-
-def _expert_or_404(study, expert_id: int):
-    expert = panel.expert_of(study, expert_id)
-    if expert is None:
-        abort(404)
-    return expert
 
 
 def _posted():
@@ -200,204 +180,3 @@ def _update_and_move(node, data: dict, new_parent) -> None:
 
 def _locale() -> str:
     return current_locale()
-
-
-# --- settings ---------------------------------------------------------------------------------
-
-def _preset_choices():
-    titles = {"cn-standard": _("Chinese screening rule (fixed thresholds)"),
-              "iqr-agreement": _("IQR and agreement"), "agreement-75": _("Agreement 75%"),
-              "comet": _("COMET (agreement on 7–9)")}
-    names = sorted(delphi.ConsensusRule.presets(), key=lambda n: (n != studies.DEFAULT_CONSENSUS_PRESET, n))
-    return [(name, _("%(title)s: %(rule)s", title=titles.get(name, name),
-                     rule=presentation.rule_in_words(delphi.ConsensusRule.preset(name))))
-            for name in names]
-
-
-def _render_settings(study, *, general=None, consensus=None, authority=None, status=200):
-    rule = studies.consensus_rule_of(study)
-    basis, familiarity = studies.authority_tables_of(study)
-    if general is None:
-        general = StudyForm(title=study.title, description=study.description,
-                            default_locale=study.default_locale, time_zone=study.time_zone)
-    if consensus is None:
-        consensus = ConsensusRuleForm(data=ConsensusRuleForm.data_for(rule), presets=_preset_choices())
-    if authority is None:
-        authority = AuthorityTablesForm(data=AuthorityTablesForm.data_for(basis, familiarity))
-    return render_template(
-        "coordinator/setup/settings.html", study=study, general=general, consensus=consensus,
-        authority=authority, rule=rule, rule_text=presentation.rule_in_words(rule),
-        rule_is_default=not study.consensus_rule, preset_sources=delphi.PRESET_SOURCES,
-        tables_default=studies.authority_tables_are_default(study),
-        basis_source=delphi.BASIS_TABLE_SOURCE, familiarity_source=delphi.FAMILIARITY_SCALE_SOURCE,
-        source_labels=presentation.basis_source_labels(), level_labels=presentation.basis_level_labels(),
-        familiarity_labels=presentation.familiarity_labels(),
-    ), status
-
-
-@bp.route("/<int:study_id>/settings", methods=["GET", "POST"])
-@keeps_data_on_csrf_failure
-def settings(study_id: int):
-    study = get_study_or_404(study_id)
-    if request.method == "GET":
-        return _render_settings(study)
-    form = StudyForm(request.form)
-    if form.validate():
-        _done, refusal = attempt(lambda: studies.update_study(
-            study, title=form.title.data, description=form.description.data or "",
-            default_locale=form.default_locale.data, time_zone=form.time_zone.data or None), StudyError)
-        if refusal:
-            form.title.errors = [refusal]
-        else:
-            flash(_("Study settings saved."), "success")
-            return redirect(url_for("coordinator.settings", study_id=study.id))
-    return _render_settings(study, general=form, status=400)
-
-
-@bp.route("/<int:study_id>/settings/consensus", methods=["POST"])
-@keeps_data_on_csrf_failure
-def settings_consensus(study_id: int):
-    study = get_study_or_404(study_id)
-    form = ConsensusRuleForm(request.form, presets=_preset_choices())
-    if form.validate():
-        rule, refusal = attempt(lambda: studies.set_consensus_rule(study, **form.rule_data()), StudyError)
-        if refusal:
-            form.mode.errors = [refusal]
-        else:
-            flash(_("Consensus rule saved: %(rule)s.", rule=presentation.rule_in_words(rule)), "success")
-            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="consensus"))
-    return _render_settings(study, consensus=form, status=400)
-
-
-@bp.route("/<int:study_id>/settings/authority", methods=["POST"])
-@keeps_data_on_csrf_failure
-def settings_authority(study_id: int):
-    study = get_study_or_404(study_id)
-    form = AuthorityTablesForm(request.form)
-    if form.validate():
-        basis, familiarity = form.tables()
-        _done, refusal = attempt(lambda: studies.set_authority_tables(study, basis=basis, familiarity=familiarity),
-                                 StudyError)
-        if refusal:
-            form.form_errors.append(refusal)
-        else:
-            flash(_("Authority tables saved."), "success")
-            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="authority"))
-    return _render_settings(study, authority=form, status=400)
-
-
-@bp.route("/<int:study_id>/settings/authority/reset", methods=["POST"])
-def settings_authority_reset(study_id: int):
-    study = get_study_or_404(study_id)
-    return act(lambda: studies.set_authority_tables(study, basis=None, familiarity=None), refusals=(StudyError,),
-               to=url_for("coordinator.settings", study_id=study.id, _anchor="authority"),
-               done=_("The default authority tables are in use again."))
-
-
-# --- panel ---------------------------------------------------------------------------------
-
-def _render_panel(study, *, add_form=None, list_form=None, status=200):
-    experts = panel.experts_of(study)
-    return render_template(
-        "coordinator/setup/panel.html", study=study, experts=experts,
-        summary=panel.panel_summary(study),
-        completeness={e.id: panel.profile_completeness(e) for e in experts},
-        missing={e.id: panel.profile_missing(e) for e in experts},
-        deliveries=messaging.latest_by_expert(study),
-        makeup=profile_labels.makeup([e for e in experts if not e.is_revoked]),
-        add_form=add_form or ExpertForm(), list_form=list_form or ExpertListForm(),
-    ), status
-
-
-def _to_links(study, invitations, message: str):
-    """After adding experts: their links, on the page that can show them again."""
-    flash(message, "success")
-    return redirect(url_for("coordinator.panel_links", study_id=study.id,
-                            experts=",".join(str(inv.expert.id) for inv in invitations)))
-
-
-@bp.route("/<int:study_id>/panel")
-def panel_page(study_id: int):
-    return _render_panel(get_study_or_404(study_id))
-
-
-@bp.route("/<int:study_id>/panel/add", methods=["POST"])
-@keeps_data_on_csrf_failure
-def panel_add(study_id: int):
-    study = get_study_or_404(study_id)
-    form = ExpertForm(request.form)
-    if form.validate():
-        invitation, refusal = attempt(lambda: panel.add_one(
-            study, name=form.name.data, email=form.email.data, organisation=form.organisation.data or "",
-            stakeholder_group=form.stakeholder_group.data or None), PanelError)
-        if refusal:
-            form.email.errors = [refusal]
-        else:
-            return _to_links(study, [invitation], _("%(pseudonym)s added to the panel",
-                                                    pseudonym=invitation.expert.pseudonym))
-    return _render_panel(study, add_form=form, status=400)
-
-
-@bp.route("/<int:study_id>/panel/import", methods=["POST"])
-@keeps_data_on_csrf_failure
-def panel_import(study_id: int):
-    study = get_study_or_404(study_id)
-    form = ExpertListForm(_posted())
-    if form.validate():
-        invitations, refusal = attempt(lambda: panel.add_experts(study, panel_lists.parse_expert_list(
-            panel_lists.decode_list(form.file.data.read(), form.file.data.filename) if form.has_file()
-            else form.text.data)), PanelError)
-        if refusal:
-            (form.file if form.has_file() else form.text).errors = [refusal]
-        else:
-            return _to_links(study, invitations, _("%(n)s experts added to the panel", n=len(invitations)))
-    return _render_panel(study, list_form=form, status=400)
-
-
-def _update_expert(expert, form) -> None:
-    panel.update_contact(expert, **form.contact_data())
-    panel.update_profile(expert, form.profile_data())
-
-
-@bp.route("/<int:study_id>/panel/<int:expert_id>", methods=["GET", "POST"])
-@keeps_data_on_csrf_failure
-def expert_edit(study_id: int, expert_id: int):
-    study = get_study_or_404(study_id)
-    expert = _expert_or_404(study, expert_id)
-    if request.method == "POST":
-        form = ExpertEditForm(request.form)
-        if form.validate():
-            _done, refusal = attempt(lambda: _update_expert(expert, form), PanelError)
-            if refusal:
-                form.form_errors.append(refusal)
-            else:
-                flash(_("%(pseudonym)s saved.", pseudonym=expert.pseudonym), "success")
-                return redirect(url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"))
-    else:
-        form = ExpertEditForm(data={"name": expert.name, "email": expert.email or "",
-                                    "organisation": expert.organisation,
-                                    **ExpertEditForm.data_for(panel.profile_of(expert))})
-    return render_template("coordinator/setup/expert.html", study=study, expert=expert, form=form,
-                           authority=panel.authority_of(expert, study),
-                           completeness=panel.profile_completeness(expert),
-                           ), 400 if request.method == "POST" else 200
-
-
-@bp.route("/<int:study_id>/panel/<int:expert_id>/reissue", methods=["POST"])
-def expert_reissue(study_id: int, expert_id: int):
-    study = get_study_or_404(study_id)
-    expert = _expert_or_404(study, expert_id)
-    panel.reissue(expert)
-    db.session.commit()
-    flash(_("New link for %(pseudonym)s: the previous link no longer works.", pseudonym=expert.pseudonym),
-          "success")
-    return redirect(url_for("coordinator.panel_links", study_id=study.id, experts=str(expert.id)))
-
-
-@bp.route("/<int:study_id>/panel/<int:expert_id>/revoke", methods=["POST"])
-def expert_revoke(study_id: int, expert_id: int):
-    study = get_study_or_404(study_id)
-    expert = _expert_or_404(study, expert_id)
-    return act(lambda: panel.revoke(expert), refusals=(PanelError,),
-               to=url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"),
-               done=_("The link of %(pseudonym)s no longer works.", pseudonym=expert.pseudonym))
