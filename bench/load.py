@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import sys
@@ -48,10 +49,15 @@ class Stats:
         self.errors = defaultdict(int)     # kind -> failed attempts (5xx, dropped, unexpected)
         self.retries = 0
         self.lock = threading.Lock()
+        self.save_window = [float("inf"), 0.0]  # first autosave sent, last one answered (perf_counter)
 
     def add(self, kind, seconds, ok):
         with self.lock:
             self.latency[kind].append(seconds)
+            if kind == "autosave":
+                end = time.perf_counter()
+                self.save_window[0] = min(self.save_window[0], end - seconds)
+                self.save_window[1] = max(self.save_window[1], end)
             if not ok:
                 self.errors[kind] += 1
 
@@ -193,8 +199,9 @@ def drive(target, n, args_of, max_seconds):
 def summary(name, stats, elapsed, cpu, timed_out):
     total = sum(len(v) for v in stats.latency.values())
     saves = len(stats.latency.get("autosave", []))
+    window = max(stats.save_window[1] - stats.save_window[0], 1e-9)
     out = {"name": name, "seconds": round(elapsed, 1), "requests": total, "requests_per_s": total / elapsed,
-           "saves_per_s": saves / elapsed, "errors": sum(stats.errors.values()), "retries": stats.retries,
+           "saves_per_s": saves / elapsed, "save_phase_saves_per_s": saves / window, "errors": sum(stats.errors.values()), "retries": stats.retries,
            "server_cpu_s": cpu, "cpu_ms_per_request": 1000 * cpu / max(total, 1), "timed_out": timed_out,
            "kinds": {}}
     for kind, values in stats.latency.items():
@@ -206,7 +213,7 @@ def summary(name, stats, elapsed, cpu, timed_out):
 
 def print_summary(s):
     print(f"  {s['name']}: {s['requests']} requests in {s['seconds']} s = {s['requests_per_s']:.0f} req/s, "
-          f"{s['saves_per_s']:.0f} saves/s, errors {s['errors']}, retries {s['retries']}, "
+          f"{s['saves_per_s']:.0f} saves/s ({s['save_phase_saves_per_s']:.0f}/s from the first save to the last), errors {s['errors']}, retries {s['retries']}, "
           f"server CPU {s['cpu_ms_per_request']:.1f} ms/request{'  (TIMED OUT)' if s['timed_out'] else ''}")
     for kind, k in s["kinds"].items():
         print(f"    {kind:<14} n={k['n']:<6} p50 {k['p50']:7.1f} ms  p95 {k['p95']:7.1f} ms  "
@@ -249,6 +256,7 @@ def run_one(db_kind, n, think_range, args):
         results["bare"] = summary("bare Flask + SQLAlchemy upsert", stats, elapsed, cpu, timed_out)
         c, b = results["concordia"], results["bare"]
         results["save_throughput_ratio"] = c["saves_per_s"] / b["saves_per_s"]
+        results["save_phase_ratio"] = c["save_phase_saves_per_s"] / b["save_phase_saves_per_s"]
         results["save_cpu_ratio"] = c["cpu_ms_per_request"] / b["cpu_ms_per_request"]
     finally:
         for s in servers:
@@ -289,14 +297,17 @@ def main(argv=None):
         for n in args.experts:
             for think_range in thinks:
                 label = f"{db_kind}, {n} experts, think {'none' if not think_range else '%g-%g s' % think_range}"
-                print(f"== {label}, {args.workers} workers", flush=True)
+                print(f"== {label}, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
                 r = run_one(db_kind, n, think_range, args)
+                r["load_average_after"] = os.getloadavg()[0]
                 print_summary(r["concordia"])
                 v = r["verification"]
                 if "bare" in r:
                     print_summary(r["bare"])
-                    print(f"  ratio to baseline: saves/s {r['save_throughput_ratio']:.2f}, CPU per request "
+                    print(f"  ratio to baseline: saves/s {r['save_throughput_ratio']:.2f} (save phase "
+                          f"{r['save_phase_ratio']:.2f}), CPU per request "
                           f"{r['save_cpu_ratio']:.1f}x")
+                print(f"  load average at the end {r['load_average_after']:.1f}")
                 print(f"  verified: {v['checked_answers']} acknowledged answers, lost {v['lost']}, wrong value "
                       f"{v['wrong_value']}, duplicates {v['duplicates']}; {v['submissions']} submissions, "
                       f"half-written {v['half_submissions']} -> {'OK' if v['ok'] else 'FAILED'}", flush=True)
