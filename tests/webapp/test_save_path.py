@@ -1,0 +1,161 @@
+"""The cheaper autosave keeps every guarantee (issue 16): the round read as plain
+values follows the same rules as the model, the session is looked up without an ORM
+object but still refuses revoked and reissued links, the quick CSRF check refuses
+what the form refuses, and an unchanged session is not re-signed on a JSON call."""
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+from hashlib import sha1
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.faults.conftest import open_round_with_panel
+from tests.helpers import snapshot
+
+
+def _save(client, round_id, node_id, value, token):
+    return client.post(f"/api/v1/rounds/{round_id}/answers", csrf=False, headers={"X-CSRF-Token": token},
+                       json={"answers": [{"node_id": node_id, "value": value}]})
+
+
+@pytest.fixture
+def expert(app, client):
+    study = open_round_with_panel(app, 2)
+    assert client.get(f"/i/{study.tokens[0]}").status_code == 302
+    client.token = client.csrf_token()
+    return study
+
+
+def _ratings(app):
+    from webapp.extensions import db
+    from webapp.models import Rating
+
+    with app.app_context():
+        return {(r.node_id, r.value) for r in db.session.scalars(select(Rating))}
+
+
+# --- the round as plain values ---------------------------------------------------------------
+
+@pytest.mark.parametrize("status", ["open", "closed"])
+@pytest.mark.parametrize("closes_in", [None, timedelta(hours=-1), timedelta(hours=1)])
+def test_round_facts_follow_the_models_rules(app, expert, status, closes_in):
+    from webapp.extensions import db
+    from webapp.models import Round, RoundStatus, utcnow
+    from webapp.services.answer_sql import round_facts
+
+    now = utcnow()
+    with app.app_context():
+        db.session.execute(update(Round).values(status=RoundStatus(status),
+                                                closes_at=None if closes_in is None else now + closes_in))
+        db.session.commit()
+        rnd = db.session.get(Round, expert.round_id)
+        facts = round_facts(rnd.study_id, rnd.id)
+        assert facts.item_node_ids == expert.node_ids
+        assert (facts.accepts_answers(now), facts.is_past_deadline(now)) == \
+            (rnd.accepts_answers(now), rnd.is_past_deadline(now))
+        assert round_facts(rnd.study_id + 1, rnd.id) is None   # another study's round
+
+
+def test_an_autosave_past_the_deadline_closes_the_round_and_stores_nothing(app, client, expert):
+    from webapp.extensions import db
+    from webapp.models import Round, RoundStatus, utcnow
+
+    with app.app_context():
+        db.session.execute(update(Round).values(closes_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    response = _save(client, expert.round_id, expert.node_ids[0], 4, client.token)
+    assert response.status_code == 400
+    assert response.get_json()["closed"] is True
+    with app.app_context():
+        assert db.session.get(Round, expert.round_id).status is RoundStatus.closed   # the lazy close is kept
+    assert _ratings(app) == set()
+
+
+def test_items_are_read_as_they_are_at_each_save(app, client, expert):
+    """Nothing about the round is kept between requests: an item taken out of the
+    round (directly in the database) is refused by the very next save."""
+    from webapp.extensions import db
+    from webapp.models import RoundItem
+
+    assert _save(client, expert.round_id, expert.node_ids[0], 4, client.token).status_code == 200
+    with app.app_context():
+        db.session.execute(RoundItem.__table__.delete().where(RoundItem.node_id == expert.node_ids[1]))
+        db.session.commit()
+    before = snapshot(app)
+    response = _save(client, expert.round_id, expert.node_ids[1], 4, client.token)
+    assert response.status_code == 400 and response.get_json()["error"] == "refused"
+    assert snapshot(app) == before
+    answered = _save(client, expert.round_id, expert.node_ids[2], 2, client.token).get_json()
+    assert answered["total"] == len(expert.node_ids) - 1 and answered["answered"] == 2
+
+
+# --- the session, without an ORM object --------------------------------------------------------
+
+@pytest.mark.parametrize("change", ["revoke", "reissue"])
+def test_a_revoked_or_reissued_link_cannot_save(app, client, expert, change):
+    from webapp.extensions import db
+    from webapp.models import Expert
+
+    with app.app_context():
+        row = db.session.get(Expert, expert.expert_ids[0])
+        if change == "revoke":
+            row.revoke()
+        else:
+            row.issue_token()
+        db.session.commit()
+    before = snapshot(app)
+    assert _save(client, expert.round_id, expert.node_ids[0], 4, client.token).status_code == 403
+    assert snapshot(app) == before
+
+
+def test_an_autosave_does_not_resend_an_unchanged_session_cookie(app, client, expert):
+    saved = _save(client, expert.round_id, expert.node_ids[0], 4, client.token)
+    assert saved.status_code == 200
+    assert not [h for h in saved.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    page = client.get(f"/expert/rounds/{expert.round_id}")   # pages still slide the expiry
+    assert [h for h in page.headers.getlist("Set-Cookie") if h.startswith("session=")]
+    fresh = app.test_client()                                 # a JSON call that changes the session sends it
+    assert [h for h in fresh.get("/api/v1/csrf-token").headers.getlist("Set-Cookie") if h.startswith("session=")]
+
+
+# --- the quick CSRF check ------------------------------------------------------------------------
+
+def _token(app, secret: str, expires: str) -> str:
+    mac = hmac.new(app.secret_key.encode(), (secret + expires).encode(), digestmod=sha1)
+    return f"{expires}##{mac.hexdigest()}"
+
+
+def test_the_quick_csrf_check_refuses_what_the_form_refuses(app, client, expert):
+    with client.session_transaction() as session:
+        secret = session["csrf"]
+    fmt = "%Y%m%d%H%M%S"
+    later = (datetime.now() + timedelta(hours=1)).strftime(fmt)
+    earlier = (datetime.now() - timedelta(minutes=1)).strftime(fmt)
+    other = app.test_client().csrf_token()
+    before = snapshot(app)
+    for token in (_token(app, secret, earlier),              # expired
+                  _token(app, secret, later)[:-1] + "0",    # tampered
+                  _token(app, "another secret", later),     # another session's secret
+                  other, "", "##", later):
+        response = _save(client, expert.round_id, expert.node_ids[0], 4, token)
+        assert response.status_code == 400 and response.get_json()["error"] == "csrf", token
+    assert snapshot(app) == before
+    assert _save(client, expert.round_id, expert.node_ids[0], 4, _token(app, secret, later)).status_code == 200
+
+
+# --- translations found once per request ---------------------------------------------------------
+
+def test_templates_follow_a_forced_locale_inside_a_request(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = '{{ _("Submit questionnaire") }}|{{ _("Comment on %(code)s", code="<b>") }}'
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = render_template_string(page)
+        with force_locale("zh"):          # e.g. a message in the expert's language
+            chinese = render_template_string(page)
+        again = render_template_string(page)
+    assert english == again == "Submit questionnaire|Comment on &lt;b&gt;"
+    assert chinese.startswith("提交") and "&lt;b&gt;" in chinese and "Comment" not in chinese
