@@ -90,5 +90,5 @@ def save_answers(round_id: int):
         own = answer_service.response_of(expert, rnd)
         closed = not rnd.accepts_answers(now) or bool(own is not None and own.is_submitted)
         return jsonify(error="refused", message=str(exc), closed=closed), 400
-    db.session.commit()
-    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered, total=saved.total)
+    db.session.commit()  # then count, outside the write transaction
+    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered(), total=saved.total)

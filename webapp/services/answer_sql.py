@@ -10,7 +10,9 @@
   SQLite the write lock orders the whole save against the close).
 - **Cost**: a save is 4 statements besides the session — the round with its items
   (:func:`round_facts`, plain values, no ORM object), the Response upsert, the
-  Ratings upsert and the count of answered items. Each statement is **built once
+  Ratings upsert, and, once those two are committed, the count of answered items
+  (on SQLite the write lock is held for the two upserts only: under load the
+  writers' waits for that lock, not their CPU, bounded the save throughput). Each statement is **built once
   per database dialect** with bound parameters and run on the session's connection
   (Core, no ORM layer): building the upserts anew cost more CPU than running them
   (``bench/save_profile.py``). Nothing about a round is cached between requests:

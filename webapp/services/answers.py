@@ -98,17 +98,21 @@ def _guard_still_open(response: Response, now: datetime) -> None:
 @dataclass
 class SavedAnswers:
     response_id: int
-    answered: int
     total: int
+
+    def answered(self) -> int:
+        """How many items the draft answers now. The autosave asks once it has
+        committed: on SQLite the write lock is then held for the two upserts only."""
+        return answer_sql.answered_count(self.response_id)
 
 
 def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
                   now: datetime | None = None) -> SavedAnswers:
-    """The autosave: store some answers of the expert's draft in 3 statements once
+    """The autosave: store some answers of the expert's draft in 2 statements once
     the round's items are known (``rnd`` a :class:`Round` or the
     :class:`~webapp.services.answer_sql.RoundFacts` of :func:`autosave_round`) — the
-    Response upsert with the open-round guard, the Ratings upsert, the count of
-    answered items (``services.answer_sql``).
+    Response upsert with the open-round guard and the Ratings upsert
+    (``services.answer_sql``); :meth:`SavedAnswers.answered` counts afterwards.
 
     Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
     absent keys keep what was stored. The whole batch is checked before
@@ -127,7 +131,7 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
         raise _closed_or_submitted(expert, rnd)
     if answers:
         answer_sql.upsert_ratings(response_id, answers, now)
-    return SavedAnswers(response_id, answer_sql.answered_count(response_id), len(item_ids))
+    return SavedAnswers(response_id, len(item_ids))
 
 
 def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:

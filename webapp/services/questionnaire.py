@@ -174,9 +174,9 @@ def proposals_of(expert: Expert, rnd: Round) -> list[Proposal]:
 
 def proposal_targets(rnd: Round) -> list[tuple[Node, int]]:
     """Active indicators a proposal can refer to (with their depth), in questionnaire order."""
-    depths = tree.node_depths(rnd.study)
-    return [(node, depths[node.id]) for node in tree.tree_order(rnd.study)
-            if node.status is NodeStatus.active]
+    ordered = tree.tree_order(rnd.study)   # one load of the tree for both
+    depths = tree.depths_of(ordered)
+    return [(node, depths[node.id]) for node in ordered if node.status is NodeStatus.active]
 
 
 # --- writing (the form post: works without JavaScript) -------------------------------------
