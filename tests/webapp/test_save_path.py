@@ -10,6 +10,7 @@ from hashlib import sha1
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
 
 from tests.faults.conftest import open_round_with_panel
 from tests.helpers import snapshot
@@ -159,3 +160,28 @@ def test_templates_follow_a_forced_locale_inside_a_request(app):
         again = render_template_string(page)
     assert english == again == "Submit questionnaire|Comment on &lt;b&gt;"
     assert chinese.startswith("提交") and "&lt;b&gt;" in chinese and "Comment" not in chinese
+
+
+# --- the questionnaire form class, built once per shape -------------------------------------------
+
+def test_the_form_class_follows_the_rounds_items_scale_and_comments(app):
+    from types import SimpleNamespace
+
+    from webapp.forms.expert import questionnaire_form
+
+    def round_(node_ids, lo=1, hi=5, comments=True, no_opinion=True):
+        return SimpleNamespace(items=[SimpleNamespace(node_id=n) for n in node_ids], scale_min=lo, scale_max=hi,
+                               allow_comments=comments, allow_no_opinion=no_opinion)
+
+    with app.test_request_context("/"):
+        first = questionnaire_form(round_([1, 2]))
+        assert first.comment(1) is not None and first.rating(2).name == "rate_2"
+        assert type(questionnaire_form(round_([1, 2]))) is type(first)          # built once
+        no_comments = questionnaire_form(round_([1, 2], comments=False))
+        assert no_comments.comment(1) is None
+        wider = questionnaire_form(round_([1, 2], hi=9, no_opinion=False))
+        assert [c.value for c in wider.rating(1).choices] == [str(v) for v in range(1, 10)]
+        other_items = questionnaire_form(round_([2, 3]))
+        assert "rate_1" not in other_items._fields and other_items.rating(3) is not None
+        posted = questionnaire_form(round_([1, 2]), formdata=MultiDict({"rate_1": "4"}))
+        assert posted.rating(1).data == "4" and first.rating(1).data is None   # instances share no data
