@@ -100,8 +100,12 @@ def think(rng, think_range):
         time.sleep(rng.uniform(*think_range))
 
 
+RAMP = [0.0]  # seconds over which the experts' first visits are spread (--ramp)
+
+
 def concordia_expert(index, token, port, round_id, stats, think_range, deadline, acked, submitted):
     rng = random.Random(index)
+    time.sleep(rng.uniform(0, RAMP[0]))  # a panel does not open its links in the same second
     c = Client(port, stats)
     c.request("open link", "GET", f"/i/{token}")
     c.request("home", "GET", "/expert/")
@@ -284,6 +288,8 @@ def main(argv=None):
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip the bare-stack baseline (e.g. for think-time runs, bound by the think time)")
     parser.add_argument("--max-seconds", type=float, default=600)
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="spread the experts' first visits uniformly over this many seconds")
     parser.add_argument("--quick", action="store_true", help="20 experts, SQLite, no think time (< 2 min)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
@@ -292,11 +298,13 @@ def main(argv=None):
     if "postgresql" in args.db and not args.pg:
         parser.error("--db postgresql needs --pg ADMIN_URL")
     thinks = [parse_think(t) for t in (args.think or ["0"])]
+    RAMP[0] = args.ramp
     all_results, failed = [], False
     for db_kind in args.db:
         for n in args.experts:
             for think_range in thinks:
-                label = f"{db_kind}, {n} experts, think {'none' if not think_range else '%g-%g s' % think_range}"
+                label = f"{db_kind}, {n} experts, think {'none' if not think_range else '%g-%g s' % think_range}" \
+                    + (f", first visits over {args.ramp:g} s" if args.ramp else "")
                 print(f"== {label}, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
                 r = run_one(db_kind, n, think_range, args)
                 r["load_average_after"] = os.getloadavg()[0]
