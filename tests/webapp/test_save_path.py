@@ -185,3 +185,29 @@ def test_the_form_class_follows_the_rounds_items_scale_and_comments(app):
         assert "rate_1" not in other_items._fields and other_items.rating(3) is not None
         posted = questionnaire_form(round_([1, 2]), formdata=MultiDict({"rate_1": "4"}))
         assert posted.rating(1).data == "4" and first.rating(1).data is None   # instances share no data
+
+
+def test_a_save_refused_by_a_close_during_the_request_says_closed(app, client, expert, monkeypatch):
+    """The round is read (open) before a close commits; the write's guard refuses; the
+    answer must say ``closed`` (the page then stops sending), read from the round as it is now."""
+    from webapp.extensions import db
+    from webapp.models import Round, RoundStatus
+    from webapp.services import answer_sql
+
+    read_before_the_close = answer_sql.round_facts
+    calls = []
+
+    def stale_then_fresh(study_id, round_id):
+        facts = read_before_the_close(study_id, round_id)
+        calls.append(facts.status)
+        return facts.with_status(RoundStatus.open) if len(calls) == 1 else facts
+
+    with app.app_context():
+        db.session.execute(update(Round).values(status=RoundStatus.closed))
+        db.session.commit()
+    monkeypatch.setattr(answer_sql, "round_facts", stale_then_fresh)
+    before = snapshot(app)
+    response = _save(client, expert.round_id, expert.node_ids[0], 4, client.token)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "refused" and response.get_json()["closed"] is True
+    assert snapshot(app) == before

@@ -87,8 +87,10 @@ def save_answers(round_id: int):
         saved = answer_service.store_answers(expert, rnd, answers, now=now)
     except AnswerError as exc:
         db.session.rollback()
+        # The round as it is now: a close that committed while this save ran must say closed.
+        current = answer_service.autosave_round_facts(expert, round_id)
         own = answer_service.response_of(expert, rnd)
-        closed = not rnd.accepts_answers(now) or bool(own is not None and own.is_submitted)
+        closed = current is None or not current.accepts_answers(now) or bool(own is not None and own.is_submitted)
         return jsonify(error="refused", message=str(exc), closed=closed), 400
     db.session.commit()  # then count, outside the write transaction
     return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered(), total=saved.total)

@@ -45,6 +45,11 @@ def expert_round(expert: Expert, round_id: int) -> Round | None:
                                                  Round.status != RoundStatus.draft))
 
 
+def autosave_round_facts(expert: Expert, round_id: int) -> answer_sql.RoundFacts | None:
+    """The round's facts as they are now (no lazy close): the refusal's "closed" flag."""
+    return answer_sql.round_facts(expert.study_id, round_id)
+
+
 def autosave_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> answer_sql.RoundFacts | None:
     """The round an autosave writes to, as plain values with its item ids (one
     statement, no ORM object), or None for a round that is not one of the
