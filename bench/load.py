@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import sys
@@ -48,10 +49,15 @@ class Stats:
         self.errors = defaultdict(int)     # kind -> failed attempts (5xx, dropped, unexpected)
         self.retries = 0
         self.lock = threading.Lock()
+        self.save_window = [float("inf"), 0.0]  # first autosave sent, last one answered (perf_counter)
 
     def add(self, kind, seconds, ok):
         with self.lock:
             self.latency[kind].append(seconds)
+            if kind == "autosave":
+                end = time.perf_counter()
+                self.save_window[0] = min(self.save_window[0], end - seconds)
+                self.save_window[1] = max(self.save_window[1], end)
             if not ok:
                 self.errors[kind] += 1
 
@@ -94,8 +100,12 @@ def think(rng, think_range):
         time.sleep(rng.uniform(*think_range))
 
 
+RAMP = [0.0]  # seconds over which the experts' first visits are spread (--ramp)
+
+
 def concordia_expert(index, token, port, round_id, stats, think_range, deadline, acked, submitted):
     rng = random.Random(index)
+    time.sleep(rng.uniform(0, RAMP[0]))  # a panel does not open its links in the same second
     c = Client(port, stats)
     c.request("open link", "GET", f"/i/{token}")
     c.request("home", "GET", "/expert/")
@@ -193,8 +203,9 @@ def drive(target, n, args_of, max_seconds):
 def summary(name, stats, elapsed, cpu, timed_out):
     total = sum(len(v) for v in stats.latency.values())
     saves = len(stats.latency.get("autosave", []))
+    window = max(stats.save_window[1] - stats.save_window[0], 1e-9)
     out = {"name": name, "seconds": round(elapsed, 1), "requests": total, "requests_per_s": total / elapsed,
-           "saves_per_s": saves / elapsed, "errors": sum(stats.errors.values()), "retries": stats.retries,
+           "saves_per_s": saves / elapsed, "save_phase_saves_per_s": saves / window, "errors": sum(stats.errors.values()), "retries": stats.retries,
            "server_cpu_s": cpu, "cpu_ms_per_request": 1000 * cpu / max(total, 1), "timed_out": timed_out,
            "kinds": {}}
     for kind, values in stats.latency.items():
@@ -206,7 +217,7 @@ def summary(name, stats, elapsed, cpu, timed_out):
 
 def print_summary(s):
     print(f"  {s['name']}: {s['requests']} requests in {s['seconds']} s = {s['requests_per_s']:.0f} req/s, "
-          f"{s['saves_per_s']:.0f} saves/s, errors {s['errors']}, retries {s['retries']}, "
+          f"{s['saves_per_s']:.0f} saves/s ({s['save_phase_saves_per_s']:.0f}/s from the first save to the last), errors {s['errors']}, retries {s['retries']}, "
           f"server CPU {s['cpu_ms_per_request']:.1f} ms/request{'  (TIMED OUT)' if s['timed_out'] else ''}")
     for kind, k in s["kinds"].items():
         print(f"    {kind:<14} n={k['n']:<6} p50 {k['p50']:7.1f} ms  p95 {k['p95']:7.1f} ms  "
@@ -249,6 +260,7 @@ def run_one(db_kind, n, think_range, args):
         results["bare"] = summary("bare Flask + SQLAlchemy upsert", stats, elapsed, cpu, timed_out)
         c, b = results["concordia"], results["bare"]
         results["save_throughput_ratio"] = c["saves_per_s"] / b["saves_per_s"]
+        results["save_phase_ratio"] = c["save_phase_saves_per_s"] / b["save_phase_saves_per_s"]
         results["save_cpu_ratio"] = c["cpu_ms_per_request"] / b["cpu_ms_per_request"]
     finally:
         for s in servers:
@@ -276,6 +288,8 @@ def main(argv=None):
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip the bare-stack baseline (e.g. for think-time runs, bound by the think time)")
     parser.add_argument("--max-seconds", type=float, default=600)
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="spread the experts' first visits uniformly over this many seconds")
     parser.add_argument("--quick", action="store_true", help="20 experts, SQLite, no think time (< 2 min)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
@@ -284,19 +298,24 @@ def main(argv=None):
     if "postgresql" in args.db and not args.pg:
         parser.error("--db postgresql needs --pg ADMIN_URL")
     thinks = [parse_think(t) for t in (args.think or ["0"])]
+    RAMP[0] = args.ramp
     all_results, failed = [], False
     for db_kind in args.db:
         for n in args.experts:
             for think_range in thinks:
-                label = f"{db_kind}, {n} experts, think {'none' if not think_range else '%g-%g s' % think_range}"
-                print(f"== {label}, {args.workers} workers", flush=True)
+                label = f"{db_kind}, {n} experts, think {'none' if not think_range else '%g-%g s' % think_range}" \
+                    + (f", first visits over {args.ramp:g} s" if args.ramp else "")
+                print(f"== {label}, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
                 r = run_one(db_kind, n, think_range, args)
+                r["load_average_after"] = os.getloadavg()[0]
                 print_summary(r["concordia"])
                 v = r["verification"]
                 if "bare" in r:
                     print_summary(r["bare"])
-                    print(f"  ratio to baseline: saves/s {r['save_throughput_ratio']:.2f}, CPU per request "
+                    print(f"  ratio to baseline: saves/s {r['save_throughput_ratio']:.2f} (save phase "
+                          f"{r['save_phase_ratio']:.2f}), CPU per request "
                           f"{r['save_cpu_ratio']:.1f}x")
+                print(f"  load average at the end {r['load_average_after']:.1f}")
                 print(f"  verified: {v['checked_answers']} acknowledged answers, lost {v['lost']}, wrong value "
                       f"{v['wrong_value']}, duplicates {v['duplicates']}; {v['submissions']} submissions, "
                       f"half-written {v['half_submissions']} -> {'OK' if v['ok'] else 'FAILED'}", flush=True)

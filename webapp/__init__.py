@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from webapp.extensions import babel, db, login_manager, migrate
-    from webapp.i18n import ensure_catalogs_compiled, select_locale
+    from webapp.i18n import ensure_catalogs_compiled, install_template_gettext, select_locale
     from webapp.models.base import install_sqlite_pragmas
 
     db.init_app(app)
@@ -40,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     ensure_catalogs_compiled(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
 
 
 def register_security(app: Flask) -> None:

@@ -15,8 +15,11 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l  # noqa: F401  (re-exported for forms)
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}
@@ -80,3 +83,62 @@ def ensure_catalogs_compiled(app: Flask) -> None:
                 compile_catalogs((locale,))
             except OSError as exc:  # read-only install: `flask translate compile` at build time
                 app.logger.warning("could not compile the %s catalogue: %s", locale, exc)
+
+
+# --- the catalogue once per request ------------------------------------------------------------
+# flask-babel finds the locale and the catalogue again on every call (≈ 100 µs: the
+# context namespace, the domain, the cache key); the 63-item questionnaire page makes
+# 2,000 translation calls. The pair is kept in ``g`` for the locale object it was found
+# for: ``force_locale`` (mail in the expert's language) and ``refresh`` put another
+# locale object in place, which finds the catalogue again.
+
+def request_translations():
+    """``(translations, locale)`` of this request, found once per locale."""
+    if not has_app_context():
+        return get_translations(), get_locale()
+    cached = g.get("_concordia_translations")
+    babel_ctx = g.get("_flask_babel")
+    if cached is not None and babel_ctx is not None and getattr(babel_ctx, "babel_locale", None) is cached[1]:
+        return cached
+    translations = get_translations()   # finds (and sets) the locale first
+    cached = (translations, get_locale())
+    g._concordia_translations = cached
+    return cached
+
+
+def request_locale() -> str:
+    """``str(get_locale())`` ("en" outside a request), from :func:`request_translations`."""
+    return str(request_translations()[1] or "en")
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    """Jinja's "newstyle" gettext (autoescaped, always %-formatted), taking the
+    evaluation context only: Jinja copies the whole template context for every
+    call of a context function inside a loop (163 copies on the questionnaire)."""
+    rv = request_translations()[0].ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    rv = request_translations()[0].ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates translate through :func:`request_translations` (same catalogue and
+    the same newstyle semantics as flask-babel's callables, found once per request)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations()[0].ugettext(s),
+        ngettext=lambda s, p, n: request_translations()[0].ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations()[0].upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations()[0].unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)

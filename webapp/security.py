@@ -9,10 +9,16 @@ every other failure is a 400 and nothing runs.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+import hmac
+from datetime import datetime
+from hashlib import sha1
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, request, session
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.datastructures import MultiDict
+from wtforms.csrf.session import SessionCSRF
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -33,11 +39,28 @@ CONTENT_SECURITY_POLICY = "; ".join([
 def init_app(app: Flask) -> None:
     from webapp.extensions import login_manager
 
+    app.session_interface = SessionInterface()
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     login_manager.user_loader(_load_coordinator)
     login_manager.unauthorized_handler(_unauthorized)
+
+
+# --- the session cookie --------------------------------------------------------
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, re-sent only when a page or a change needs it.
+
+    A permanent session (experts, coordinators who tick "remember") is re-signed
+    and re-sent on every response by default, to slide its expiry. A JSON call
+    under ``/api/`` that did not change the session (an autosave) does not: the
+    pages around it slide the expiry, and each save is spared signing a cookie."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if not session.modified and request.path.startswith("/api/"):
+            return False
+        return super().should_set_cookie(app, session)
 
 
 # --- CSRF -----------------------------------------------------------------
@@ -48,10 +71,26 @@ def csrf_token() -> str:
     return CsrfOnlyForm().csrf_token.current_token
 
 
+def _csrf_token_is_good(token: str | None) -> bool:
+    """WTForms ``SessionCSRF``'s own check (``expires##HMAC-SHA1(session secret + expires)``,
+    not yet expired) without building a form: every JSON save makes it. Any doubt
+    goes to the form (:func:`csrf_error`), which also words the refusal."""
+    secret = session.get("csrf")
+    if not token or not isinstance(secret, str) or "##" not in token:
+        return False
+    expires, given = token.split("##", 1)
+    expected = hmac.new(current_app.secret_key.encode(), (secret + expires).encode("utf8"), digestmod=sha1)
+    if not hmac.compare_digest(expected.hexdigest(), given):
+        return False
+    return datetime.now().strftime(SessionCSRF.TIME_FORMAT) <= expires
+
+
 def csrf_error(token: str | None) -> str | None:
     """The reason a token is refused, or None when it is good."""
     from webapp.forms.base import CsrfOnlyForm
 
+    if _csrf_token_is_good(token):
+        return None
     form = CsrfOnlyForm(formdata=MultiDict({"csrf_token": token or ""}))
     form.validate()
     return form.csrf_token.errors[0] if form.csrf_token.errors else None
@@ -198,6 +237,46 @@ def current_expert():
             session.pop(EXPERT_SESSION_KEY, None)
     g.current_expert = expert
     return expert
+
+
+@dataclass(frozen=True)
+class ExpertRef:
+    """Who an expert session is, without the Expert row: enough for the autosave."""
+
+    id: int
+    study_id: int
+
+
+_EXPERT_REF: dict[str, object] = {}
+
+
+def current_expert_ref() -> ExpertRef | None:
+    """:func:`current_expert`'s answer (same rules: absent, revoked or reissued is None)
+    as ``(id, study_id)`` read in one light statement built once — the autosave's
+    session lookup, which needs no ORM object."""
+    if "current_expert" in g:
+        expert = g.current_expert
+        return None if expert is None else ExpertRef(expert.id, expert.study_id)
+    from sqlalchemy import bindparam, select
+
+    from webapp.extensions import db
+    from webapp.models import Expert
+
+    data = session.get(EXPERT_SESSION_KEY)
+    if not (isinstance(data, dict) and isinstance(data.get("id"), int)):
+        g.current_expert = None
+        return None
+    stmt = _EXPERT_REF.get("stmt")
+    if stmt is None:
+        table = Expert.__table__
+        stmt = _EXPERT_REF["stmt"] = select(table.c.id, table.c.study_id, table.c.revoked_at,
+                                            table.c.token_hash).where(table.c.id == bindparam("id"))
+    row = db.session.connection().execute(stmt, {"id": data["id"]}).first()
+    if row is None or row.revoked_at is not None or Expert.marker_of(row.token_hash) != data.get("marker"):
+        session.pop(EXPERT_SESSION_KEY, None)
+        g.current_expert = None
+        return None
+    return ExpertRef(row.id, row.study_id)
 
 
 def expert_required(view):

@@ -4,11 +4,10 @@ from __future__ import annotations
 import markdown as md
 import nh3
 from flask import Flask, request, url_for
-from flask_babel import get_locale
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from webapp.i18n import HTML_LANG
+from webapp.i18n import HTML_LANG, request_locale
 from webapp.presentation import status_label
 
 ALLOWED_TAGS = {
@@ -32,7 +31,7 @@ def render_markdown(text: str | None) -> Markup:
 
 
 def current_locale() -> str:
-    return str(get_locale() or "en")
+    return request_locale()
 
 
 def switch_language_url(lang: str) -> str:

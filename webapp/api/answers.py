@@ -23,9 +23,8 @@ from flask_babel import gettext as _
 from webapp.api.blueprint import bp
 from webapp.extensions import db
 from webapp.models import RoundStatus, utcnow
-from webapp.security import current_expert
+from webapp.security import current_expert_ref
 from webapp.services import answers as answer_service
-from webapp.services import questionnaire
 from webapp.services.answers import AnswerError
 from webapp.services.inputs import JsonInputError, loads_json
 
@@ -37,16 +36,15 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _type_errors():
-    """Strict JSON types per key (no "no" for false, no 194.9 for an id), with the message."""
-    return {
-        "node_id": (_is_int, _("An answer names no indicator.")),
-        "value": (lambda v: v is None or _is_int(v), _("A rating must be a whole number.")),
-        "no_opinion": (lambda v: v is None or isinstance(v, bool),
-                       _("“No opinion” must be true or false.")),
-        "comment": (lambda v: v is None or isinstance(v, str), _("A comment must be text.")),
-        "reason": (lambda v: v is None or isinstance(v, str), _("A comment must be text.")),
-    }
+# Strict JSON types per key (no "no" for false, no 194.9 for an id); the message is
+# translated only when a check fails (a good save asks for no translation at all).
+_TYPE_CHECKS = {
+    "node_id": (_is_int, lambda: _("An answer names no indicator.")),
+    "value": (lambda v: v is None or _is_int(v), lambda: _("A rating must be a whole number.")),
+    "no_opinion": (lambda v: v is None or isinstance(v, bool), lambda: _("“No opinion” must be true or false.")),
+    "comment": (lambda v: v is None or isinstance(v, str), lambda: _("A comment must be text.")),
+    "reason": (lambda v: v is None or isinstance(v, str), lambda: _("A comment must be text.")),
+}
 
 
 def _parse_answers(body) -> list[dict] | None:
@@ -56,21 +54,20 @@ def _parse_answers(body) -> list[dict] | None:
     answers = body["answers"]
     if len(answers) > MAX_BATCH or not all(isinstance(a, dict) for a in answers):
         return None
-    checks = _type_errors()
     for answer in answers:
         for key in ANSWER_KEYS:
-            check, message = checks[key]
+            check, message = _TYPE_CHECKS[key]
             if (key in answer or key == "node_id") and not check(answer.get(key)):
-                raise AnswerError(message)
+                raise AnswerError(message())
     return [{key: a[key] for key in ANSWER_KEYS if key in a} for a in answers]
 
 
 @bp.route("/rounds/<int:round_id>/answers", methods=["POST"])
 def save_answers(round_id: int):
-    expert = current_expert()
+    expert = current_expert_ref()  # (id, study_id): one light statement, no ORM object
     if expert is None:
         abort(403)
-    rnd = questionnaire.questionnaire_round(expert, round_id, with_items=True)
+    rnd = answer_service.autosave_round(expert, round_id)  # plain values, no ORM object
     if rnd is None:
         db.session.rollback()
         abort(404)
@@ -90,8 +87,10 @@ def save_answers(round_id: int):
         saved = answer_service.store_answers(expert, rnd, answers, now=now)
     except AnswerError as exc:
         db.session.rollback()
+        # The round as it is now: a close that committed while this save ran must say closed.
+        current = answer_service.autosave_round_facts(expert, round_id)
         own = answer_service.response_of(expert, rnd)
-        closed = not rnd.accepts_answers(now) or bool(own is not None and own.is_submitted)
+        closed = current is None or not current.accepts_answers(now) or bool(own is not None and own.is_submitted)
         return jsonify(error="refused", message=str(exc), closed=closed), 400
-    db.session.commit()
-    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered, total=saved.total)
+    db.session.commit()  # then count, outside the write transaction
+    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered(), total=saved.total)

@@ -94,22 +94,40 @@ def scale_values(rnd) -> list[int]:
     return list(range(rnd.scale_min, rnd.scale_max + 1))
 
 
+_FORM_CLASSES: dict[tuple, type] = {}   # the form class of each questionnaire shape, built once
+MAX_FORM_CLASSES = 256
+
+
+def _form_class(node_ids: tuple[int, ...], values: tuple[str, ...], comments: bool) -> type:
+    """The form class with one rating, comment and reason field per item. It depends on
+    nothing but its key (the items, the scale, whether comments are taken), so it is
+    built once per shape: 190 unbound fields on the seed questionnaire."""
+    key = (node_ids, values, comments)
+    form_class = _FORM_CLASSES.get(key)
+    if form_class is None:
+        rating_choices = choices([(v, v) for v in values])
+        attrs = {}
+        for node_id in node_ids:
+            attrs[f"rate_{node_id}"] = RadioField(choices=rating_choices, validators=[Optional()],
+                                                  validate_choice=False)
+            if comments:
+                attrs[f"comment_{node_id}"] = TextAreaField(validators=[Length(max=MAX_COMMENT)])
+            attrs[f"reason_{node_id}"] = TextAreaField(validators=[Length(max=MAX_COMMENT)])
+        form_class = type("QuestionnaireForm", (QuestionnaireBase,), attrs)
+        if len(_FORM_CLASSES) >= MAX_FORM_CLASSES:
+            _FORM_CLASSES.clear()
+        _FORM_CLASSES[key] = form_class
+    return form_class
+
+
 def questionnaire_form(rnd, *, formdata=None, data=None, kind_labels=None, targets=None) -> QuestionnaireBase:
-    """A form class for ``rnd``'s items, instantiated with the post or the stored answers.
+    """A form for ``rnd``'s items, instantiated with the post or the stored answers.
 
     ``kind_labels``: {kind: label} for proposals; ``targets``: [(value, label)].
     """
-    values = [str(v) for v in scale_values(rnd)] + ([NO_OPINION] if rnd.allow_no_opinion else [])
-    attrs = {}
+    values = tuple(str(v) for v in scale_values(rnd)) + ((NO_OPINION,) if rnd.allow_no_opinion else ())
     node_ids = [item.node_id for item in rnd.items]
-    for node_id in node_ids:
-        attrs[f"rate_{node_id}"] = RadioField(choices=choices([(v, v) for v in values]),
-                                              validators=[Optional()], validate_choice=False)
-        if rnd.allow_comments:
-            attrs[f"comment_{node_id}"] = TextAreaField(validators=[Length(max=MAX_COMMENT)])
-        attrs[f"reason_{node_id}"] = TextAreaField(validators=[Length(max=MAX_COMMENT)])
-    form_class = type("QuestionnaireForm", (QuestionnaireBase,), attrs)
-    form = form_class(formdata, data=data or {})
+    form = _form_class(tuple(node_ids), values, bool(rnd.allow_comments))(formdata, data=data or {})
     form.round = rnd
     form.node_ids = node_ids
     form.proposal_kind.choices = choices(list((kind_labels or {}).items()))

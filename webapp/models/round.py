@@ -133,14 +133,16 @@ class Round(db.Model):
         return result.rowcount == 1
 
     @classmethod
-    def accepting(cls, session: Session, round_id: int, now: datetime):
+    def accepting(cls, session: Session, round_id, now, *, dialect: str | None = None):
         """EXISTS (round ``round_id`` accepts answers at ``now``) for the statement that
         writes an answer. On PostgreSQL it reads the round row ``FOR SHARE``: a close
         (which takes the row ``FOR UPDATE``) waits for the answers in flight, and an
         answer that comes after the close sees it closed (READ COMMITTED re-checks
-        the locked row). On SQLite the database's write lock orders them."""
+        the locked row). On SQLite the database's write lock orders them.
+        ``round_id`` and ``now`` may be bound parameters (a statement built once);
+        ``dialect`` then names the database the statement is built for."""
         query = select(cls.id).where(cls.id == round_id, cls.accepts_answers(now))
-        if session.get_bind().dialect.name == "postgresql":
+        if (dialect or session.get_bind().dialect.name) == "postgresql":
             query = query.with_for_update(read=True)
         return exists(query)
 

@@ -281,7 +281,11 @@ class Expert(db.Model):
     @property
     def session_marker(self) -> str:
         """Changes when the link is reissued, ending sessions of the old link."""
-        return self.token_hash[:16]
+        return self.marker_of(self.token_hash)
+
+    @staticmethod
+    def marker_of(token_hash: str) -> str:
+        return token_hash[:16]
 
     @classmethod
     def by_token(cls, token: str) -> "Expert | None":

@@ -23,6 +23,7 @@ from webapp.models import (
     Response,
     Round,
     RoundItem,
+    RoundKind,
     RoundStatus,
     utcnow,
 )
@@ -38,21 +39,31 @@ class AnswerError(ValueError):
 
 # --- answers --------------------------------------------------------------------------------
 
-def expert_round(expert: Expert, round_id: int, *, with_items: bool = False) -> Round | None:
-    """A round of the expert's own study, or None (the view answers 404).
+def expert_round(expert: Expert, round_id: int) -> Round | None:
+    """A round of the expert's own study, or None (the view answers 404)."""
+    return db.session.scalar(select(Round).where(Round.id == round_id, Round.study_id == expert.study_id,
+                                                 Round.status != RoundStatus.draft))
 
-    ``with_items`` (the autosave) reads the ids of its items in the same
-    statement, as plain numbers (``rnd.item_node_ids``): hydrating the 63
-    RoundItem objects cost a third of a save."""
-    where = (Round.id == round_id, Round.study_id == expert.study_id, Round.status != RoundStatus.draft)
-    if not with_items:
-        return db.session.scalar(select(Round).where(*where))
-    row = db.session.execute(select(Round, answer_sql.item_ids_column(Round.id)).where(*where)).first()
-    if row is None:
+
+def autosave_round_facts(expert: Expert, round_id: int) -> answer_sql.RoundFacts | None:
+    """The round's facts as they are now (no lazy close): the refusal's "closed" flag."""
+    return answer_sql.round_facts(expert.study_id, round_id)
+
+
+def autosave_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> answer_sql.RoundFacts | None:
+    """The round an autosave writes to, as plain values with its item ids (one
+    statement, no ORM object), or None for a round that is not one of the
+    expert's study's Delphi rounds. Makes the lazy deadline check: an open round
+    past its closing time is closed here (the caller commits)."""
+    facts = answer_sql.round_facts(expert.study_id, round_id)
+    if facts is None or facts.kind is not RoundKind.delphi:
         return None
-    rnd, ids = row
-    rnd.item_node_ids = answer_sql.parse_item_ids(ids)
-    return rnd
+    now = now or utcnow()
+    if facts.status is RoundStatus.open and facts.is_past_deadline(now):
+        rnd = db.session.get(Round, facts.id)
+        close_if_expired(rnd, now=now)
+        facts = facts.with_status(rnd.status)
+    return facts
 
 
 def response_of(expert: Expert, rnd: Round) -> Response | None:
@@ -95,15 +106,21 @@ def _guard_still_open(response: Response, now: datetime) -> None:
 @dataclass
 class SavedAnswers:
     response_id: int
-    answered: int
     total: int
+
+    def answered(self) -> int:
+        """How many items the draft answers now. The autosave asks once it has
+        committed: on SQLite the write lock is then held for the two upserts only."""
+        return answer_sql.answered_count(self.response_id)
 
 
 def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
                   now: datetime | None = None) -> SavedAnswers:
-    """The autosave: store some answers of the expert's draft in 3 statements once
-    ``rnd.items`` is loaded — the Response upsert with the open-round guard, the
-    Ratings upsert, the count of answered items (``services.answer_sql``).
+    """The autosave: store some answers of the expert's draft in 2 statements once
+    the round's items are known (``rnd`` a :class:`Round` or the
+    :class:`~webapp.services.answer_sql.RoundFacts` of :func:`autosave_round`) — the
+    Response upsert with the open-round guard and the Ratings upsert
+    (``services.answer_sql``); :meth:`SavedAnswers.answered` counts afterwards.
 
     Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
     absent keys keep what was stored. The whole batch is checked before
@@ -122,7 +139,7 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
         raise _closed_or_submitted(expert, rnd)
     if answers:
         answer_sql.upsert_ratings(response_id, answers, now)
-    return SavedAnswers(response_id, answer_sql.answered_count(response_id), len(item_ids))
+    return SavedAnswers(response_id, len(item_ids))
 
 
 def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:

@@ -46,14 +46,12 @@ def visible_rounds(expert: Expert) -> list[Round]:
         .order_by(Round.number.desc())))
 
 
-def questionnaire_round(expert: Expert, round_id: int, *, now: datetime | None = None,
-                        with_items: bool = False) -> Round | None:
-    """A Delphi round of the expert's own study (None: the view answers 404);
-    ``with_items`` loads its items in the same statement (the autosave).
+def questionnaire_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> Round | None:
+    """A Delphi round of the expert's own study (None: the view answers 404).
 
     Makes the lazy deadline check first, so a round past its closing time
     shows as closed even when no scheduler runs (the caller commits)."""
-    rnd = expert_round(expert, round_id, with_items=with_items)
+    rnd = expert_round(expert, round_id)
     if rnd is None or rnd.kind is not RoundKind.delphi:
         return None
     round_lifecycle.close_if_expired(rnd, now=now)
@@ -182,9 +180,9 @@ def proposals_of(expert: Expert, rnd: Round) -> list[Proposal]:
 
 def proposal_targets(rnd: Round) -> list[tuple[Node, int]]:
     """Active indicators a proposal can refer to (with their depth), in questionnaire order."""
-    depths = tree.node_depths(rnd.study)
-    return [(node, depths[node.id]) for node in tree.tree_order(rnd.study)
-            if node.status is NodeStatus.active]
+    ordered = tree.tree_order(rnd.study)   # one load of the tree for both
+    depths = tree.depths_of(ordered)
+    return [(node, depths[node.id]) for node in ordered if node.status is NodeStatus.active]
 
 
 # --- writing (the form post: works without JavaScript) -------------------------------------

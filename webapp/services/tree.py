@@ -53,8 +53,13 @@ def tree_order(study: Study) -> list[Node]:
 
 def node_depths(study: Study) -> dict[int, int]:
     """Depth of every node by id: 0 for the goal, 1 for the first-level indicators, …"""
+    return depths_of(tree_order(study))
+
+
+def depths_of(ordered: list[Node]) -> dict[int, int]:
+    """:func:`node_depths` of nodes already in :func:`tree_order` (no query)."""
     depths: dict[int, int] = {}
-    for node in tree_order(study):  # parents come before children
+    for node in ordered:  # parents come before children
         depths[node.id] = 0 if node.parent_id is None else depths[node.parent_id] + 1
     return depths
 
