@@ -9,6 +9,7 @@ below it) and B2, B3 (so B keeps one child); then
 * the published weights give D4 (and what is below it) no weight, B1 a local weight of 1,
   and block D the weights of its consistent matrix (see below); the document validates
   against docs/weight-set.schema.json;
+* an evaluation can be made from that weight set (it matches the study less the dropped);
 * round 1's page still shows D4 with what the experts answered.
 
 Block D is answered with the consistent matrix a(D1,D2) = 2, a(D1,D3) = 4, a(D2,D3) = 2
@@ -29,7 +30,7 @@ from sqlalchemy import select
 from tests.conftest import login
 from tests.webapp.ahp_helpers import form_fields
 from webapp.extensions import db
-from webapp.models import Node, Round, RoundKind, Study
+from webapp.models import Node, Round, RoundKind, Study, WeightSet
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DROPPED = ("D4", "B2", "B3")
@@ -128,6 +129,12 @@ def test_later_rounds_and_weights_leave_the_dropped_indicators_out(app, client, 
     assert nodes["B1"]["local_weight"] == 1.0
     assert nodes["B1"]["global_weight"] == pytest.approx(nodes["B"]["global_weight"], abs=1e-12)
     assert nodes["B1.1"]["local_weight"] == pytest.approx(0.25, abs=1e-9)
+
+    with app.app_context():
+        ws_id = db.session.scalars(select(WeightSet.id).where(WeightSet.study_id == sid)).one()
+    r = client.post(f"/studies/{sid}/evaluations", data={"weight_set": ws_id, "title": "After the drop",
+                                                         "kind": "third_party"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]   # the set matches the study as it stands
 
     page = client.get(f"/studies/{sid}/rounds/{delphi_id}?lang=en").get_data(as_text=True)
     assert all(c in page for c in DROPPED)                            # round 1 still shows what it asked
