@@ -10,6 +10,7 @@ below it) and B2, B3 (so B keeps one child); then
   and block D the weights of its consistent matrix (see below); the document validates
   against docs/weight-set.schema.json;
 * an evaluation can be made from that weight set (it matches the study less the dropped);
+* the indicator system page marks them dropped;
 * round 1's page still shows D4 with what the experts answered.
 
 Block D is answered with the consistent matrix a(D1,D2) = 2, a(D1,D3) = 4, a(D2,D3) = 2
@@ -154,4 +155,12 @@ def test_a_new_delphi_round_and_the_block_choice_follow_the_drop(app, client, dr
         assert not {n.id for n in nodes} & gone
         groups = {p.code: [k.code for k in kids] for p, kids in ahp_rounds.sibling_groups(study)}
         assert groups["D"] == ["D1", "D2", "D3"] and "B" not in groups
+        g1 = ahp_rounds.create_ahp_round(study, options={"method": "g1"})   # G1/BWM use the same blocks
+        g1_blocks = {p.code: [k.code for k in kids] for p, kids in ahp_rounds.round_blocks(g1)}
+        assert g1_blocks["D"] == ["D1", "D2", "D3"] and "B" not in g1_blocks and "D4" not in g1_blocks
+        db.session.rollback()
         assert [n.code for n in study.nodes if n.code == "D4"] == ["D4"]  # never deleted
+    page = client.get(f"/studies/{sid}/indicators?lang=en").get_data(as_text=True)
+    badged = re.findall(r'<span class="inode-code">([^<]+)</span>(?:(?!inode-code).)*?badge badge-no">Dropped<',
+                        page, re.S)
+    assert sorted(badged) == sorted(codes[i] for i in gone)          # the indicator system says so
