@@ -10,6 +10,7 @@ below it) and B2, B3 (so B keeps one child); then
   and block D the weights of its consistent matrix (see below); the document validates
   against docs/weight-set.schema.json;
 * an evaluation can be made from that weight set (it matches the study less the dropped);
+* the study report weighs D1–D3 and B1 and not what was dropped;
 * the indicator system page marks them dropped;
 * round 1's page still shows D4 with what the experts answered.
 
@@ -136,6 +137,11 @@ def test_later_rounds_and_weights_leave_the_dropped_indicators_out(app, client, 
     r = client.post(f"/studies/{sid}/evaluations", data={"weight_set": ws_id, "title": "After the drop",
                                                          "kind": "third_party"})
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]   # the set matches the study as it stands
+
+    report = client.get(f"/studies/{sid}/report/view?lang=en").get_data(as_text=True)
+    weighted = re.findall(r'<tr class="level-\d"><td>([^<]+)</td>', report)
+    assert "D3" in weighted and "B1" in weighted and not {c for c in weighted if c.split(".")[0] in DROPPED}
+    assert "0 / 3 / 0" in report                                       # round 1: kept / dropped / reworded
 
     page = client.get(f"/studies/{sid}/rounds/{delphi_id}?lang=en").get_data(as_text=True)
     assert all(c in page for c in DROPPED)                            # round 1 still shows what it asked
