@@ -208,7 +208,9 @@ def _consensus(p: np.ndarray, scale_max: float, cuts: tuple) -> ConsensusResult:
     h_alpha = float(ent.mean())
     pbar = p.mean(axis=0)
     h_gamma = float(-(pbar * np.log(pbar)).sum())
-    h_beta = h_gamma - h_alpha
+    # H_beta >= 0 since Shannon entropy is concave (H of the mean >= mean of the H); identical
+    # experts give H_gamma = H_alpha, whose rounding must not push S* above 1 (schema: S* <= 1).
+    h_beta = max(h_gamma - h_alpha, 0.0)
     if k < 2:
         s_star, wording = float("nan"), "n/a"
         dispersion = np.full(n, np.nan)

@@ -127,6 +127,16 @@ def test_s_star_ignores_expert_order_and_duplication():
     assert ahp.consensus(np.concatenate([vectors, vectors])).s_star == pytest.approx(s, abs=1e-14)
 
 
+@pytest.mark.parametrize(("n", "k"), [(6, 3), (7, 3), (9, 5)])
+def test_identical_experts_have_s_star_exactly_one(n, k):
+    """Identical priority vectors: H_gamma = H_alpha, so H_beta = 0 and S* = 1 exactly (Goepel
+    2013, AHP consensus indicator; H_beta >= 0 by the concavity of entropy). Equal weights 1/n
+    with these (n, k) once gave S* = 1.000000000000001 by rounding, which the weight-set
+    schema (S* <= 1) refused when a whole panel agreed on a block."""
+    c = ahp.consensus([[1 / n] * n] * k)
+    assert c.h_beta == 0.0 and c.s_star == 1.0
+
+
 def test_dispersion_is_geometric_standard_deviation():
     vectors = ahp.priorities(random_stack(8, 4))
     c = ahp.consensus(vectors)

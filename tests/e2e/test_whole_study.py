@@ -241,6 +241,10 @@ def ahp_round(page, live, shot, experts, study_id, problems) -> int:
         page.locator(".ahp-block-list li").filter(has=page.locator(".q-code", has_text=re.compile(f"^{code}$"))) \
             .locator("input[name=blocks]").check()
     expect(page.locator(".ahp-block-list li").filter(has_text="D3.1, D3.2")).to_contain_text("(1 comparison)")
+    blocks = page.locator(".ahp-block-list li")  # D4 was dropped in round 1: block D compares D1–D3
+    expect(blocks.filter(has=page.locator(".q-code", has_text=re.compile("^D$")))) \
+        .to_contain_text("D1, D2, D3 (3 comparisons)")
+    expect(blocks.filter(has=page.locator(".q-code", has_text=re.compile(f"^{DROPPED}$")))).to_have_count(0)
     shot(page, "coordinator-ahp-round-form")
     page.get_by_role("button", name="Save the AHP round").click()
     expect(page.locator(".flash-success")).to_contain_text("draft with 2 blocks")

@@ -17,7 +17,7 @@ from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.forms.setup import HierarchyUploadForm, NodeEditForm, NodeForm
 from webapp.security import keeps_data_on_csrf_failure
-from webapp.services import groups, hierarchy_edit, hierarchy_io, studies
+from webapp.services import groups, hierarchy_edit, hierarchy_io, studies, tree
 from webapp.services.hierarchy_io import HierarchyError, seed_hierarchy_bytes
 from webapp.templating import current_locale
 
@@ -50,7 +50,7 @@ def _render_indicators(study, upload_form=None, status=200):
         "coordinator/setup/indicators.html", study=study, root=root,
         rows=list(hierarchy_edit.walk(root)) if root else [],
         levels=hierarchy_edit.level_counts(study), locked=hierarchy_edit.is_locked(study),
-        upload_form=upload_form or HierarchyUploadForm(),
+        dropped=tree.dropped_ids(study) if root else set(), upload_form=upload_form or HierarchyUploadForm(),
     ), status
 
 

@@ -127,7 +127,9 @@ def judgment_arrays(blocks, pseudonyms: list[str], rows) -> list[Block]:
 
 
 def parents_map(rnd: Round) -> dict:
-    dropped = tree.dropped_ids(rnd.study)
+    """{code: parent code} of the indicators still in the study when ``rnd`` was made (a Delphi
+    drop decided after this round does not change its weights)."""
+    dropped = tree.dropped_ids(rnd.study, upto=rnd.number)
     nodes = [n for n in tree.tree_order(rnd.study) if n.id not in dropped]
     by_id = {n.id: n for n in nodes}
     return {n.code: (by_id[n.parent_id].code if n.parent_id in by_id else None) for n in nodes}

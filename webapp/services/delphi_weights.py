@@ -18,8 +18,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import ItemDecision, NodeStatus, Round, RoundItem, RoundKind, RoundStatus
+from webapp.models import NodeStatus, Round, RoundKind, RoundStatus
 from webapp.services.round_data import round_matrix
+from webapp.services.tree import dropped_ids
 
 FORMULA = "w_i = mean_i / sum_{j in siblings(i)} mean_j"
 FORMULA_ZH = "w_i = 指标 i 重要性评分的算术均数 / 同组（同一上级指标下）各指标均数之和"
@@ -27,17 +28,6 @@ FORMULA_ZH = "w_i = 指标 i 重要性评分的算术均数 / 同组（同一上
 
 class SourceError(ValueError):
     """The round cannot give a weight set; the message is shown to the coordinator."""
-
-
-def _dropped(rnd: Round) -> set[int]:
-    """Indicators the coordinator dropped in this round, or in an earlier Delphi round of the
-    study and not asked again in this one: they are out of the weighted hierarchy."""
-    asked = {item.node_id for item in rnd.items}
-    rows = db.session.execute(
-        select(RoundItem.node_id, RoundItem.round_id).join(Round, RoundItem.round_id == Round.id)
-        .where(Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number <= rnd.number,
-               RoundItem.decision == ItemDecision.drop)).all()
-    return {node_id for node_id, round_id in rows if round_id == rnd.id or node_id not in asked}
 
 
 def _weighted_nodes(rnd: Round, means: dict[int, float], dropped: set[int]):
@@ -69,7 +59,7 @@ def publishable_weights(rnd: Round) -> dict:
     """Weights from the mean importance ratings of a closed Delphi round (see the module)."""
     if rnd.kind is not RoundKind.delphi or rnd.status is not RoundStatus.closed:
         raise SourceError(_("Only a closed Delphi round can give Delphi weights."))
-    dropped = _dropped(rnd)
+    dropped = dropped_ids(rnd.study, upto=rnd.number)  # in this round or an earlier one
     matrix = round_matrix(rnd)
     m = matrix.ratings.shape[0]
     if m == 0:

@@ -29,6 +29,7 @@ from webapp.services import audit
 from webapp.services.evaluation_results import EvaluationResults, build_results
 from webapp.services.evaluation_uncertainty import weight_samples
 from webapp.services.spreadsheet import safe_cell  # the one escaping helper (contracts.md)
+from webapp.services.tree import dropped_ids
 
 MAX_OBJECTS = 500
 MAX_NAME = 200
@@ -73,8 +74,12 @@ def document_of(evaluation: Evaluation) -> dict:
     return evaluation.weight_set.payload
 
 
-def _study_parents(study) -> dict:
-    return {n.code: (n.parent.code if n.parent is not None else None) for n in study.nodes}
+def _study_parents(study, payload: dict) -> dict:
+    """{code: parent code} of the indicators in the study when the weight set's source round
+    was made (those dropped by then are left out, so a weight set without them matches)."""
+    numbers = [int(n) for n in ((payload.get("provenance") or {}).get("round_numbers") or [])]
+    gone = dropped_ids(study, upto=max(numbers) if numbers else None)
+    return {n.code: (n.parent.code if n.parent is not None else None) for n in study.nodes if n.id not in gone}
 
 
 def tree_of(evaluation: Evaluation) -> ev.WeightTree:
@@ -102,7 +107,7 @@ def create_evaluation(study, *, weight_set_id: int, title: str, kind: str, purpo
     if period_start and period_end and period_end < period_start:
         raise EvaluationError(_("The evaluation period ends before it starts."))
     try:
-        ev.WeightTree.from_dict(weight_set.payload, hierarchy=_study_parents(study), partial=True)
+        ev.WeightTree.from_dict(weight_set.payload, hierarchy=_study_parents(study, weight_set.payload), partial=True)
     except ValueError as exc:
         raise EvaluationError(_("This weight set does not match the study's indicator system: %(reason)s",
                                 reason=str(exc))) from None

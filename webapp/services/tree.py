@@ -1,4 +1,5 @@
-"""The study's indicator tree in the orders the pages and questionnaires use.
+"""The study's indicator tree in the orders the pages and questionnaires use, and which
+indicators are still in the study (:func:`dropped_ids`).
 
 One query per call for the whole tree (no lazy ``Node.children`` walk).
 """
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
-from webapp.models import Node, NodeStatus, Study
+from webapp.models import ItemDecision, Node, NodeStatus, Round, RoundItem, RoundKind, RoundStatus, Study
 
 
 def _load(study: Study) -> dict[int | None, list[Node]]:
@@ -82,9 +83,29 @@ def rateable_nodes(study: Study, rated_level: int | None = None) -> list[Node]:
             and (rated_level is None or depths[n.id] == rated_level)]
 
 
-def dropped_ids(study: Study) -> set[int]:
-    """Dropped nodes and everything below them."""
-    dropped: set[int] = set()
+def delphi_dropped_ids(study: Study, *, upto: int | None = None) -> set[int]:
+    """Indicators the coordinator dropped between Delphi rounds: those whose last closed
+    Delphi round that asked about them (numbered ``upto`` or less, when given) decided "drop".
+    A later round that asks about one again (and does not drop it) brings it back."""
+    query = (select(RoundItem.node_id, RoundItem.decision).join(Round, RoundItem.round_id == Round.id)
+             .where(Round.study_id == study.id, Round.kind == RoundKind.delphi,
+                    Round.status == RoundStatus.closed)
+             .order_by(Round.number))
+    if upto is not None:
+        query = query.where(Round.number <= upto)
+    last: dict[int, ItemDecision | None] = {}
+    for node_id, decision in db.session.execute(query):
+        last[node_id] = decision
+    return {node_id for node_id, decision in last.items() if decision is ItemDecision.drop}
+
+
+def dropped_ids(study: Study, *, upto: int | None = None) -> set[int]:
+    """The indicators no longer in the study, and everything below them: dropped in the
+    indicator system, or by the decisions of the closed Delphi rounds (see
+    :func:`delphi_dropped_ids`; ``upto``: as they stood after round ``upto``). The nodes
+    themselves stay, so earlier rounds still show what they asked. Every consumer (Delphi
+    scopes, AHP/G1/BWM blocks, published weights) asks here."""
+    dropped = delphi_dropped_ids(study, upto=upto)
     for node in tree_order(study):
         if node.status is NodeStatus.dropped or node.parent_id in dropped:
             dropped.add(node.id)
