@@ -71,7 +71,6 @@ def populate(url: str, instance: Path, n_experts: int) -> Study:
 
     from webapp import create_app
     from webapp.extensions import db
-    from webapp.models import StakeholderGroup
     from webapp.services import accounts, round_lifecycle, round_scope, studies
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
@@ -85,7 +84,7 @@ def populate(url: str, instance: Path, n_experts: int) -> Study:
         basis = {"practice": "high", "theory": "medium", "literature": "medium", "intuition": "low"}
         tokens, ids = [], []
         for i in range(n_experts):
-            inv = studies.add_expert(study, name=f"Expert {i}", stakeholder_group=StakeholderGroup.academia,
+            inv = studies.add_expert(study, name=f"Expert {i}", stakeholder_group="academia",
                                      familiarity="familiar", basis=basis, field="testing", years_experience=10)
             tokens.append(inv.token)
             ids.append(inv.expert.id)
