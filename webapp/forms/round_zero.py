@@ -7,7 +7,7 @@ from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, 
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from webapp.forms.base import BaseForm, choices
-from webapp.forms.rounds import DATETIME_FORMAT
+from webapp.forms.rounds import DATETIME_FORMAT, has_a_name
 from webapp.services import timezones
 from webapp.services.answers import MAX_COMMENT
 
@@ -103,11 +103,7 @@ class RewordForm(_PerProposal):
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=300)])
 
     def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if not (self.name_zh.data or "").strip() and not (self.name_en.data or "").strip():
-            self.name_zh.errors = [*self.name_zh.errors, _l("Give the indicator a name in Chinese or English.")]
-            ok = False
-        return ok
+        return super().validate(extra_validators) & has_a_name(self)
 
 
 class MergeForm(_PerProposal):

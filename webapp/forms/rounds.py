@@ -36,6 +36,15 @@ def _check_year(field) -> None:
 
 
 
+def has_a_name(form) -> bool:
+    """An indicator needs a name in at least one language (``form.name_zh`` / ``form.name_en``);
+    without one the error goes on the Chinese name."""
+    if (form.name_zh.data or "").strip() or (form.name_en.data or "").strip():
+        return True
+    form.name_zh.errors = [*form.name_zh.errors, _l("Give the indicator a name in Chinese or English.")]
+    return False
+
+
 class RoundForm(BaseForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)],
                         description=_l("Shown to the experts, e.g. “First round: importance of the indicators”. "
@@ -188,11 +197,7 @@ class AcceptProposalForm(BaseForm):
         return False
 
     def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if not (self.name_zh.data or "").strip() and not (self.name_en.data or "").strip():
-            self.name_zh.errors = [*self.name_zh.errors, _l("Give the indicator a name in Chinese or English.")]
-            ok = False
-        return ok
+        return super().validate(extra_validators) & has_a_name(self)
 
 
 class StoppingRuleForm(BaseForm):
