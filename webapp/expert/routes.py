@@ -12,7 +12,13 @@ from flask_babel import gettext as _
 
 from webapp.expert.blueprint import bp
 from webapp.extensions import db
-from webapp.forms.expert import initial_data, questionnaire_form, scale_values, target_choices
+from webapp.forms.expert import (
+    initial_data,
+    questionnaire_form,
+    questionnaire_page_form,
+    scale_values,
+    target_choices,
+)
 from webapp.forms.setup import ExpertProfileForm
 from webapp.models import RoundKind, utcnow
 from webapp import presentation
@@ -53,13 +59,13 @@ def _round_or_404(round_id: int):
 
 def _form_for(rnd, *, formdata=None, response=None):
     targets = target_choices(questionnaire.proposal_targets(rnd), current_locale())
-    data = None
-    if formdata is None:
+    if formdata is None:  # the page: its items rendered from the stored answers
         own = questionnaire.own_ratings(response)
         prefill = _prefill(rnd, response)[0] if response is None or not response.is_submitted else {}
-        data = initial_data({**prefill, **own})
-    return questionnaire_form(rnd, formdata=formdata, data=data,
-                              kind_labels=presentation.proposal_kind_labels(), targets=targets)
+        return questionnaire_page_form(rnd, data=initial_data({**prefill, **own}),
+                                       kind_labels=presentation.proposal_kind_labels(), targets=targets)
+    return questionnaire_form(rnd, formdata=formdata, kind_labels=presentation.proposal_kind_labels(),
+                              targets=targets)
 
 
 def _prefill(rnd, response):

@@ -7,16 +7,31 @@ only reads the post and keeps it for a re-render.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from webapp.forms.base import BaseForm, choices
 from webapp.services.answers import MAX_COMMENT
+from webapp.services.inputs import clean_text
 
 NO_OPINION = "na"
 ACTIONS = ("save", "submit", "propose")
 NBSP = "\u00a0"
+
+
+class ItemState(NamedTuple):
+    """What one item's inputs show: the chosen rating (``""`` none, ``"3"``, ``"na"``), the
+    comment and reason texts, and each field's errors after a refused post."""
+
+    chosen: str
+    comment: str
+    reason: str
+    rating_errors: tuple = ()
+    comment_errors: tuple = ()
+    reason_errors: tuple = ()
 
 
 class QuestionnaireBase(BaseForm):
@@ -31,6 +46,30 @@ class QuestionnaireBase(BaseForm):
 
     round = None
     node_ids: list[int] = []
+    item_data: dict | None = None   # a GET's stored answers (no item field bound): see item_states
+
+    def item_states(self) -> dict[int, ItemState]:
+        """Per node id, what the item's inputs show: read from the bound fields (a post
+        re-rendered) or, on a GET built by :func:`questionnaire_page_form`, from the plain
+        stored answers — the same values the bound fields would hold, without binding
+        three fields per item."""
+        states = {}
+        if self.item_data is not None:
+            data = self.item_data
+            for node_id in self.node_ids:
+                states[node_id] = ItemState(data.get(f"rate_{node_id}") or "",
+                                            clean_text(data.get(f"comment_{node_id}") or ""),
+                                            clean_text(data.get(f"reason_{node_id}") or ""))
+            return states
+        fields = self._fields
+        for node_id in self.node_ids:
+            rating, comment, reason = fields[f"rate_{node_id}"], fields.get(f"comment_{node_id}"), \
+                fields[f"reason_{node_id}"]
+            chosen = rating.data if rating.data not in (None, "None") else ""
+            states[node_id] = ItemState(
+                str(chosen), (comment.data or "") if comment is not None else "", reason.data or "",
+                tuple(rating.errors), tuple(comment.errors) if comment is not None else (), tuple(reason.errors))
+        return states
 
     # -- the fields of one item --
     def rating(self, node_id: int):
@@ -130,6 +169,20 @@ def questionnaire_form(rnd, *, formdata=None, data=None, kind_labels=None, targe
     form = _form_class(tuple(node_ids), values, bool(rnd.allow_comments))(formdata, data=data or {})
     form.round = rnd
     form.node_ids = node_ids
+    form.proposal_kind.choices = choices(list((kind_labels or {}).items()))
+    form.proposal_node.choices = choices([("", "—")] + list(targets or []))
+    return form
+
+
+def questionnaire_page_form(rnd, *, data: dict, kind_labels=None, targets=None) -> QuestionnaireBase:
+    """The questionnaire page's form on a GET: the CSRF token and the proposal fields bound,
+    the items' answers kept as the plain stored ``data`` (:func:`initial_data`) that
+    :meth:`QuestionnaireBase.item_states` reads — 190 fields on the seed questionnaire are
+    not bound to be rendered once. The post is read and validated by :func:`questionnaire_form`."""
+    form = QuestionnaireBase(data=data)
+    form.round = rnd
+    form.node_ids = [item.node_id for item in rnd.items]
+    form.item_data = data
     form.proposal_kind.choices = choices(list((kind_labels or {}).items()))
     form.proposal_node.choices = choices([("", "—")] + list(targets or []))
     return form

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Expert, Rating, Response, ResponseStatus, Round, RoundItem
 from webapp.services import frozen_reports
+from webapp.services.feedback_chart import Chart, chart_of
 from webapp.services import groups as groups_svc
 from webapp.services.round_data import RoundData, previous_delphi_round
 from webapp.services.round_settings import settings_of
@@ -41,6 +42,11 @@ class ItemFeedback:
     own_no_opinion: bool
     comments: list[str] = field(default_factory=list)
     withheld: bool = False      # too few answers: no group figures, counts or comments
+
+    @property
+    def chart(self) -> Chart:
+        """The geometry of its chart on the questionnaire (not for a withheld result)."""
+        return chart_of(self)
 
     def outside_iqr(self, value: int | None) -> bool:
         if self.withheld or value is None or self.q1 is None or self.q3 is None:
