@@ -57,15 +57,27 @@ def _round_or_404(round_id: int):
     return rnd
 
 
+def _tree(rnd):
+    """The study's indicators in tree order, loaded once per request (headings and targets)."""
+    if "questionnaire_tree" not in g:
+        g.questionnaire_tree = questionnaire.study_tree(rnd)
+    return g.questionnaire_tree
+
+
+def _kind_labels() -> dict[str, str]:
+    if "proposal_kinds" not in g:
+        g.proposal_kinds = presentation.proposal_kind_labels()
+    return g.proposal_kinds
+
+
 def _form_for(rnd, *, formdata=None, response=None):
-    targets = target_choices(questionnaire.proposal_targets(rnd), current_locale())
+    targets = target_choices(questionnaire.proposal_targets(rnd, ordered=_tree(rnd)), current_locale())
     if formdata is None:  # the page: its items rendered from the stored answers
         own = questionnaire.own_ratings(response)
         prefill = _prefill(rnd, response)[0] if response is None or not response.is_submitted else {}
         return questionnaire_page_form(rnd, data=initial_data({**prefill, **own}),
-                                       kind_labels=presentation.proposal_kind_labels(), targets=targets)
-    return questionnaire_form(rnd, formdata=formdata, kind_labels=presentation.proposal_kind_labels(),
-                              targets=targets)
+                                       kind_labels=_kind_labels(), targets=targets)
+    return questionnaire_form(rnd, formdata=formdata, kind_labels=_kind_labels(), targets=targets)
 
 
 def _prefill(rnd, response):
@@ -85,12 +97,11 @@ def _render_questionnaire(rnd, form, *, response, status=200, error=None, missin
         "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
         prefilled=set(prefilled), prefill_round=previous,
         changes=wording.changes(rnd),
-        response=response, sections=questionnaire.sections(rnd), feedback=feedback,
+        response=response, sections=questionnaire.sections(rnd, ordered=_tree(rnd)), feedback=feedback,
         group_feedback=own_group_feedback(expert, rnd) if feedback else {},
         group_name=groups.group_label(expert.group) if expert.group is not None else None,
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
-        proposals=questionnaire.proposals_of(expert, rnd),
-        kind_labels=presentation.proposal_kind_labels(),
+        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=_kind_labels(),
         proposal_status=presentation.proposal_status_labels(),
         error=error, missing_ids=set(missing_ids), now=utcnow()), status
 

@@ -15,6 +15,12 @@ def _f(x: float) -> str:
     return "%.1f" % x
 
 
+def figure(x: float | None) -> str:
+    """A median or quartile as the page shows it: at most two decimals, no trailing zeros
+    (``'%g'`` of the value rounded to 2 places), "–" for none."""
+    return "–" if x is None else "%g" % round(x, 2)
+
+
 @dataclass(frozen=True)
 class Bar:
     value: int          # the scale point
@@ -36,6 +42,9 @@ class Chart:
     iqr_width: str | None = None
     median_x: str | None = None     # the median line (None: no median)
     median_mark_x: str | None = None
+    median_text: str = "–"          # the figures beside the chart (see :func:`figure`)
+    q1_text: str = "–"
+    q3_text: str = "–"
 
     width = WIDTH
     height = HEIGHT
@@ -51,7 +60,7 @@ def chart_of(fb) -> Chart:
     """The chart of one :class:`~webapp.services.feedback.ItemFeedback` (not withheld)."""
     lo = fb.scale_min
     slot = (WIDTH - 2 * PAD) / (fb.scale_max - lo + 1)
-    peak = max(max(fb.counts), 1)
+    peak = max(max(fb.counts, default=0), 1)
     bw = min(slot * 0.62, 34)
     bars = []
     for i, count in enumerate(fb.counts):
@@ -72,4 +81,5 @@ def chart_of(fb) -> Chart:
         mx = PAD + (fb.median - lo + 0.5) * slot
         median_x, median_mark_x = _f(mx), _f(mx - 5)
     return Chart(bars=tuple(bars), bar_width=_f(bw), summary=summary, iqr_x=iqr_x, iqr_width=iqr_width,
-                 median_x=median_x, median_mark_x=median_mark_x)
+                 median_x=median_x, median_mark_x=median_mark_x, median_text=figure(fb.median),
+                 q1_text=figure(fb.q1), q3_text=figure(fb.q3))

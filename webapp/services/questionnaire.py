@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -150,6 +151,15 @@ def level_label(depth: int) -> str:
     return labels.get(depth) or _("Level %(n)s indicators", n=depth)
 
 
+class ItemText(NamedTuple):
+    """One item as the open questionnaire names it (its indicator's current wording)."""
+
+    node_id: int
+    code: str
+    name: str
+    description: str | None
+
+
 @dataclass
 class Section:
     parent: Node | None
@@ -157,10 +167,25 @@ class Section:
     is_goal: bool
     items: list[RoundItem]
 
+    def rows(self, locale: str) -> list[ItemText]:
+        """Its items as plain values in ``locale``, read once for the page's loop."""
+        rows = []
+        for item in self.items:
+            node = item.node
+            rows.append(ItemText(node.id, node.code, node.name(locale), node.description(locale)))
+        return rows
 
-def sections(rnd: Round) -> list[Section]:
-    """The round's items, in order, in runs that share a parent (one heading each)."""
-    depths = tree.node_depths(rnd.study)
+
+def study_tree(rnd: Round) -> list[Node]:
+    """The round's study's indicators in tree order (one query): what :func:`sections` and
+    :func:`proposal_targets` read, loaded once for a page that needs both."""
+    return tree.tree_order(rnd.study)
+
+
+def sections(rnd: Round, *, ordered: list[Node] | None = None) -> list[Section]:
+    """The round's items, in order, in runs that share a parent (one heading each).
+    ``ordered``: :func:`study_tree` already loaded."""
+    depths = tree.depths_of(ordered) if ordered is not None else tree.node_depths(rnd.study)
     result: list[Section] = []
     for item in rnd.items:
         parent = item.node.parent
@@ -178,9 +203,10 @@ def proposals_of(expert: Expert, rnd: Round) -> list[Proposal]:
         Proposal.round_id == rnd.id, Proposal.expert_id == expert.id).order_by(Proposal.created_at, Proposal.id)))
 
 
-def proposal_targets(rnd: Round) -> list[tuple[Node, int]]:
-    """Active indicators a proposal can refer to (with their depth), in questionnaire order."""
-    ordered = tree.tree_order(rnd.study)   # one load of the tree for both
+def proposal_targets(rnd: Round, *, ordered: list[Node] | None = None) -> list[tuple[Node, int]]:
+    """Active indicators a proposal can refer to (with their depth), in questionnaire order.
+    ``ordered``: :func:`study_tree` already loaded."""
+    ordered = ordered if ordered is not None else tree.tree_order(rnd.study)   # one load of the tree for both
     depths = tree.depths_of(ordered)
     return [(node, depths[node.id]) for node in ordered if node.status is NodeStatus.active]
 
@@ -225,9 +251,9 @@ def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict
 
 
 __all__ = [
-    "AnswerError", "FormOutcome", "PastRound", "Progress", "Section", "Welcome", "level_label",
+    "AnswerError", "FormOutcome", "ItemText", "PastRound", "Progress", "Section", "Welcome", "level_label",
     "own_ratings", "progress", "proposal_targets",
-    "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
+    "proposals_of", "questionnaire_round", "save_form", "sections", "study_tree", "visible_rounds", "welcome",
 ]
 
 
