@@ -160,6 +160,7 @@ def concordia_expert(index, token, port, round_id, stats, think_range, deadline,
 
 def bare_expert(index, port, items, stats, think_range, deadline, _acked, _submitted):
     rng = random.Random(index)
+    time.sleep(rng.uniform(0, RAMP[0]))  # the same arrivals as Concordia's experts
     c = Client(port, stats)
     nodes = list(range(1, items + 1))
     plan = [(n, rng.randint(1, 5)) for n in nodes]
@@ -232,6 +233,8 @@ def run_one(db_kind, n, think_range, args):
         main_db = setup.fresh_database(db_kind, work, "concordia", args.pg)
         databases.append(main_db)
         study = setup.populate(main_db.url, work / "instance", n)
+        if args.baseline_only:
+            return _run_bare(db_kind, n, think_range, args, work, study, results, servers, databases)
         server = setup.start_gunicorn("webapp:create_app()", setup.concordia_env(main_db.url, work / "instance"),
                                       work, args.workers, "concordia")
         servers.append(server)
@@ -246,18 +249,7 @@ def run_one(db_kind, n, think_range, args):
 
         if not args.baseline:
             return results
-        bare_db = setup.fresh_database(db_kind, work, "bare", args.pg)
-        databases.append(bare_db)
-        setup.create_bare_schema(bare_db.url)
-        bare = setup.start_gunicorn("bench.bare_app:create_app()", {"BARE_DATABASE_URL": bare_db.url}, work,
-                                    args.workers, "bare")
-        servers.append(bare)
-        stats, _, _, elapsed, timed_out = drive(
-            bare_expert, n, lambda i, st, dl, ak, sb: (i, bare.port, study.items, st, think_range, dl, ak, sb),
-            args.max_seconds)
-        cpu = bare.cpu_seconds() - bare.base_cpu
-        bare.stop()
-        results["bare"] = summary("bare Flask + SQLAlchemy upsert", stats, elapsed, cpu, timed_out)
+        _run_bare(db_kind, n, think_range, args, work, study, results, servers, databases)
         c, b = results["concordia"], results["bare"]
         results["save_throughput_ratio"] = c["saves_per_s"] / b["saves_per_s"]
         results["save_phase_ratio"] = c["save_phase_saves_per_s"] / b["save_phase_saves_per_s"]
@@ -268,6 +260,23 @@ def run_one(db_kind, n, think_range, args):
         for d in databases:
             d.close()
         setup.cleanup(work)
+    return results
+
+
+def _run_bare(db_kind, n, think_range, args, work, study, results, servers, databases):
+    """The baseline: the same experts' saves against the bare upsert app, same gunicorn configuration."""
+    bare_db = setup.fresh_database(db_kind, work, "bare", args.pg)
+    databases.append(bare_db)
+    setup.create_bare_schema(bare_db.url)
+    bare = setup.start_gunicorn("bench.bare_app:create_app()", {"BARE_DATABASE_URL": bare_db.url}, work,
+                                args.workers, "bare")
+    servers.append(bare)
+    stats, _, _, elapsed, timed_out = drive(
+        bare_expert, n, lambda i, st, dl, ak, sb: (i, bare.port, study.items, st, think_range, dl, ak, sb),
+        args.max_seconds)
+    cpu = bare.cpu_seconds() - bare.base_cpu
+    bare.stop()
+    results["bare"] = summary("bare Flask + SQLAlchemy upsert", stats, elapsed, cpu, timed_out)
     return results
 
 
@@ -287,6 +296,8 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip the bare-stack baseline (e.g. for think-time runs, bound by the think time)")
+    parser.add_argument("--baseline-only", action="store_true",
+                        help="run only the bare stack (e.g. to see whether a scenario is within the machine at all)")
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument("--ramp", type=float, default=0.0,
                         help="spread the experts' first visits uniformly over this many seconds")
@@ -308,6 +319,11 @@ def main(argv=None):
                 print(f"== {label}, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
                 r = run_one(db_kind, n, think_range, args)
                 r["load_average_after"] = os.getloadavg()[0]
+                if args.baseline_only:
+                    print_summary(r["bare"])
+                    print(f"  load average at the end {r['load_average_after']:.1f}", flush=True)
+                    all_results.append(r)
+                    continue
                 print_summary(r["concordia"])
                 v = r["verification"]
                 if "bare" in r:
