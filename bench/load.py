@@ -192,12 +192,13 @@ def drive(target, n, args_of, max_seconds):
     threading.stack_size(512 * 1024)
     threads = [threading.Thread(target=target, args=args_of(i, stats, deadline, acked, submitted), daemon=True)
                for i in range(n)]
-    start = time.perf_counter()
+    start, client_cpu = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()) + 5)
     elapsed = time.perf_counter() - start
+    stats.client_cpu = time.process_time() - client_cpu  # the load generator shares the machine's cores
     return stats, acked, submitted, elapsed, time.monotonic() > deadline
 
 
@@ -208,6 +209,7 @@ def summary(name, stats, elapsed, cpu, timed_out):
     out = {"name": name, "seconds": round(elapsed, 1), "requests": total, "requests_per_s": total / elapsed,
            "saves_per_s": saves / elapsed, "save_phase_saves_per_s": saves / window, "errors": sum(stats.errors.values()), "retries": stats.retries,
            "server_cpu_s": cpu, "cpu_ms_per_request": 1000 * cpu / max(total, 1), "timed_out": timed_out,
+           "client_cpu_s": getattr(stats, "client_cpu", 0.0),
            "kinds": {}}
     for kind, values in stats.latency.items():
         ms = np.array(values) * 1000
@@ -219,7 +221,9 @@ def summary(name, stats, elapsed, cpu, timed_out):
 def print_summary(s):
     print(f"  {s['name']}: {s['requests']} requests in {s['seconds']} s = {s['requests_per_s']:.0f} req/s, "
           f"{s['saves_per_s']:.0f} saves/s ({s['save_phase_saves_per_s']:.0f}/s from the first save to the last), errors {s['errors']}, retries {s['retries']}, "
-          f"server CPU {s['cpu_ms_per_request']:.1f} ms/request{'  (TIMED OUT)' if s['timed_out'] else ''}")
+          f"server CPU {s['cpu_ms_per_request']:.1f} ms/request (server {s['server_cpu_s'] / s['seconds']:.2f} "
+          f"cores, load generator {s['client_cpu_s'] / s['seconds']:.2f} cores)"
+          f"{'  (TIMED OUT)' if s['timed_out'] else ''}")
     for kind, k in s["kinds"].items():
         print(f"    {kind:<14} n={k['n']:<6} p50 {k['p50']:7.1f} ms  p95 {k['p95']:7.1f} ms  "
               f"p99 {k['p99']:7.1f} ms  errors {k['errors']}")
