@@ -108,10 +108,16 @@ def _guard_still_open(response: Response, now: datetime) -> None:
 class SavedAnswers:
     response_id: int
     total: int
+    counted: int | None = None   # counted inside the write transaction (PostgreSQL)
 
     def answered(self) -> int:
         """How many items the draft answers now. The autosave asks once it has
-        committed: on SQLite the write lock is then held for the two upserts only."""
+        committed: on SQLite the write lock is then held for the two upserts only.
+        On PostgreSQL, where a writer locks only its own rows, the count was taken
+        inside the write transaction instead: asking after the commit would open a
+        second transaction (two more round trips to the server per save)."""
+        if self.counted is not None:
+            return self.counted
         return answer_sql.answered_count(self.response_id)
 
 
@@ -140,7 +146,8 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
         raise _closed_or_submitted(expert, rnd)
     if answers:
         answer_sql.upsert_ratings(response_id, answers, now)
-    return SavedAnswers(response_id, len(item_ids))
+    counted = answer_sql.answered_count(response_id) if answer_sql.counts_inside_write() else None
+    return SavedAnswers(response_id, len(item_ids), counted)
 
 
 def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:
