@@ -99,3 +99,45 @@ def test_a_refused_post_shows_what_was_posted_with_its_errors(app, expert_client
     assert "kept &amp; shown</textarea>" in page
     assert snapshot(app) == before
     assert stored(app, panel.experts[0][0], round_id) == {}
+
+
+# --- the page's plain-row readers give what the ORM readers give -----------------------------------
+
+def test_the_plain_rows_match_the_orm_readers(app, panel):
+    """Tree order, sections, proposal targets and progress of ``questionnaire_page`` against
+    ``tree.tree_order`` and ``questionnaire.sections / proposal_targets / progress`` on the seed
+    hierarchy, all 63 indicators asked, with a dropped indicator and a partial answer."""
+    from webapp.models import Node, NodeStatus, Study
+    from webapp.services import questionnaire, questionnaire_page, tree
+
+    round_id, nodes = open_round(app, panel.study_id, rated_level=None)
+    answer(app, panel.experts[0][0], round_id, [5, "na", None, 3] + [None] * 59, comments=[None, None, "only text", None] + [None] * 59)
+    with app.app_context():
+        db.session.get(Node, nodes[10]).status = NodeStatus.dropped
+        db.session.commit()
+    with app.test_request_context("/"):
+        from webapp.models import Expert
+
+        rnd = db.session.get(Round, round_id)
+        study = db.session.get(Study, panel.study_id)
+        rows = questionnaire_page.tree_rows(study.id)
+        assert [r.id for r in rows] == [n.id for n in tree.tree_order(study)]
+        ids = questionnaire_page.item_node_ids(rnd)
+        assert ids == [item.node_id for item in rnd.items] == nodes
+        plain, orm = questionnaire_page.page_sections(ids, rows), questionnaire.sections(rnd)
+        assert len(plain) == len(orm) > 4
+        for a, b in zip(plain, orm):
+            assert (a.parent.id if a.parent else None, a.level, a.is_goal) == \
+                   (b.parent.id if b.parent else None, b.level, b.is_goal)
+            assert a.rows("zh") == b.rows("zh") and a.rows("en") == b.rows("en")
+        targets = questionnaire_page.page_targets(rows)
+        assert [(n.id, d) for n, d in targets] == [(n.id, d) for n, d in questionnaire.proposal_targets(rnd)]
+        assert nodes[10] not in {n.id for n, _d in targets}
+        response = response_of(db.session.get(Expert, panel.experts[0][0]), rnd)
+        answers = questionnaire_page.own_answers(response)
+        assert set(answers) == set(own_ratings(response)) >= set(nodes[:4])
+        assert answers[nodes[2]].comment == "only text" and answers[nodes[1]].no_opinion
+        got = questionnaire_page.page_progress(response, ids, answers)
+        want = questionnaire.progress(response, rnd)
+        assert (got.answered, got.total, got.submitted, got.started) == (want.answered, want.total,
+                                                                         want.submitted, want.started) == (3, 63, False, True)

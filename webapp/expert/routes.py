@@ -23,7 +23,7 @@ from webapp.forms.setup import ExpertProfileForm
 from webapp.models import RoundKind, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import answers, groups, panel, questionnaire, wording
+from webapp.services import answers, groups, panel, questionnaire, questionnaire_page, wording
 from webapp.services.feedback import feedback_for, own_group_feedback
 from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
@@ -58,10 +58,24 @@ def _round_or_404(round_id: int):
 
 
 def _tree(rnd):
-    """The study's indicators in tree order, loaded once per request (headings and targets)."""
+    """The study's indicators in tree order as plain rows, read once per request (headings, targets)."""
     if "questionnaire_tree" not in g:
-        g.questionnaire_tree = questionnaire.study_tree(rnd)
+        g.questionnaire_tree = questionnaire_page.tree_rows(rnd.study_id)
     return g.questionnaire_tree
+
+
+def _node_ids(rnd) -> list[int]:
+    """The round's items' indicators in order, read once per request."""
+    if "questionnaire_items" not in g:
+        g.questionnaire_items = questionnaire_page.item_node_ids(rnd)
+    return g.questionnaire_items
+
+
+def _answers(response):
+    """The expert's stored answers as plain rows, read once per request (after any write)."""
+    if "questionnaire_answers" not in g:
+        g.questionnaire_answers = questionnaire_page.own_answers(response)
+    return g.questionnaire_answers
 
 
 def _kind_labels() -> dict[str, str]:
@@ -71,11 +85,11 @@ def _kind_labels() -> dict[str, str]:
 
 
 def _form_for(rnd, *, formdata=None, response=None):
-    targets = target_choices(questionnaire.proposal_targets(rnd, ordered=_tree(rnd)), current_locale())
+    targets = target_choices(questionnaire_page.page_targets(_tree(rnd)), current_locale())
     if formdata is None:  # the page: its items rendered from the stored answers
-        own = questionnaire.own_ratings(response)
+        own = _answers(response)
         prefill = _prefill(rnd, response)[0] if response is None or not response.is_submitted else {}
-        return questionnaire_page_form(rnd, data=initial_data({**prefill, **own}),
+        return questionnaire_page_form(rnd, data=initial_data({**prefill, **own}), node_ids=_node_ids(rnd),
                                        kind_labels=_kind_labels(), targets=targets)
     return questionnaire_form(rnd, formdata=formdata, kind_labels=_kind_labels(), targets=targets)
 
@@ -84,7 +98,7 @@ def _prefill(rnd, response):
     """This expert's previous answers preselected (not yet answered in this round)."""
     if "prefill" not in g:
         ratings, previous = questionnaire.prefill_ratings(current_expert(), rnd)
-        own = set(questionnaire.own_ratings(response))
+        own = set(_answers(response))
         g.prefill = ({nid: r for nid, r in ratings.items() if nid not in own}, previous)
     return g.prefill
 
@@ -93,14 +107,15 @@ def _render_questionnaire(rnd, form, *, response, status=200, error=None, missin
     expert = current_expert()
     feedback = feedback_for(expert, rnd)
     prefilled, previous = _prefill(rnd, response) if status == 200 else ({}, None)
+    node_ids = _node_ids(rnd)
     return render_template(
         "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
         prefilled=set(prefilled), prefill_round=previous,
         changes=wording.changes(rnd),
-        response=response, sections=questionnaire.sections(rnd, ordered=_tree(rnd)), feedback=feedback,
+        response=response, sections=questionnaire_page.page_sections(node_ids, _tree(rnd)), feedback=feedback,
         group_feedback=own_group_feedback(expert, rnd) if feedback else {},
         group_name=groups.group_label(expert.group) if expert.group is not None else None,
-        progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
+        progress=questionnaire_page.page_progress(response, node_ids, _answers(response)), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd), kind_labels=_kind_labels(),
         proposal_status=presentation.proposal_status_labels(),
         error=error, missing_ids=set(missing_ids), now=utcnow()), status

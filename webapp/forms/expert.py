@@ -174,14 +174,16 @@ def questionnaire_form(rnd, *, formdata=None, data=None, kind_labels=None, targe
     return form
 
 
-def questionnaire_page_form(rnd, *, data: dict, kind_labels=None, targets=None) -> QuestionnaireBase:
+def questionnaire_page_form(rnd, *, data: dict, kind_labels=None, targets=None,
+                            node_ids: list[int] | None = None) -> QuestionnaireBase:
     """The questionnaire page's form on a GET: the CSRF token and the proposal fields bound,
     the items' answers kept as the plain stored ``data`` (:func:`initial_data`) that
     :meth:`QuestionnaireBase.item_states` reads — 190 fields on the seed questionnaire are
-    not bound to be rendered once. The post is read and validated by :func:`questionnaire_form`."""
+    not bound to be rendered once. The post is read and validated by :func:`questionnaire_form`.
+    ``node_ids``: the round's items' indicators already read (else from ``rnd.items``)."""
     form = QuestionnaireBase(data=data)
     form.round = rnd
-    form.node_ids = [item.node_id for item in rnd.items]
+    form.node_ids = node_ids if node_ids is not None else [item.node_id for item in rnd.items]
     form.item_data = data
     form.proposal_kind.choices = choices(list((kind_labels or {}).items()))
     form.proposal_node.choices = choices([("", "—")] + list(targets or []))

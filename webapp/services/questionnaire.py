@@ -162,30 +162,22 @@ class ItemText(NamedTuple):
 
 @dataclass
 class Section:
-    parent: Node | None
+    parent: Node | None             # or a questionnaire_page.NodeRow
     level: str
     is_goal: bool
     items: list[RoundItem]
+    nodes: list = field(default_factory=list)   # the items' indicators, when read as plain rows
 
     def rows(self, locale: str) -> list[ItemText]:
         """Its items as plain values in ``locale``, read once for the page's loop."""
-        rows = []
-        for item in self.items:
-            node = item.node
-            rows.append(ItemText(node.id, node.code, node.name(locale), node.description(locale)))
-        return rows
+        nodes = self.nodes or [item.node for item in self.items]
+        return [ItemText(node.id, node.code, node.name(locale), node.description(locale)) for node in nodes]
 
 
-def study_tree(rnd: Round) -> list[Node]:
-    """The round's study's indicators in tree order (one query): what :func:`sections` and
-    :func:`proposal_targets` read, loaded once for a page that needs both."""
-    return tree.tree_order(rnd.study)
-
-
-def sections(rnd: Round, *, ordered: list[Node] | None = None) -> list[Section]:
+def sections(rnd: Round) -> list[Section]:
     """The round's items, in order, in runs that share a parent (one heading each).
-    ``ordered``: :func:`study_tree` already loaded."""
-    depths = tree.depths_of(ordered) if ordered is not None else tree.node_depths(rnd.study)
+    The open questionnaire reads the same from plain rows: ``questionnaire_page.page_sections``."""
+    depths = tree.node_depths(rnd.study)
     result: list[Section] = []
     for item in rnd.items:
         parent = item.node.parent
@@ -203,10 +195,9 @@ def proposals_of(expert: Expert, rnd: Round) -> list[Proposal]:
         Proposal.round_id == rnd.id, Proposal.expert_id == expert.id).order_by(Proposal.created_at, Proposal.id)))
 
 
-def proposal_targets(rnd: Round, *, ordered: list[Node] | None = None) -> list[tuple[Node, int]]:
-    """Active indicators a proposal can refer to (with their depth), in questionnaire order.
-    ``ordered``: :func:`study_tree` already loaded."""
-    ordered = ordered if ordered is not None else tree.tree_order(rnd.study)   # one load of the tree for both
+def proposal_targets(rnd: Round) -> list[tuple[Node, int]]:
+    """Active indicators a proposal can refer to (with their depth), in questionnaire order."""
+    ordered = tree.tree_order(rnd.study)   # one load of the tree for both
     depths = tree.depths_of(ordered)
     return [(node, depths[node.id]) for node in ordered if node.status is NodeStatus.active]
 
@@ -253,7 +244,7 @@ def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict
 __all__ = [
     "AnswerError", "FormOutcome", "ItemText", "PastRound", "Progress", "Section", "Welcome", "level_label",
     "own_ratings", "progress", "proposal_targets",
-    "proposals_of", "questionnaire_round", "save_form", "sections", "study_tree", "visible_rounds", "welcome",
+    "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
 ]
 
 
