@@ -141,3 +141,32 @@ def test_the_plain_rows_match_the_orm_readers(app, panel):
         want = questionnaire.progress(response, rnd)
         assert (got.answered, got.total, got.submitted, got.started) == (want.answered, want.total,
                                                                          want.submitted, want.started) == (3, 63, False, True)
+
+
+# --- the chart kept between requests: keyed by everything it shows ------------------------------------
+
+def test_a_kept_chart_follows_its_numbers_title_and_id(app):
+    """The SVG is reused only for the very same chart: another own answer, other counts,
+    another language's title or another item gives another SVG, and the kept one is the
+    macro's own output."""
+    from flask import render_template_string
+
+    from webapp.expert.charts import feedback_chart_svg
+
+    def fb(counts, own):
+        return SimpleNamespace(scale_min=1, scale_max=5, counts=counts, q1=3, q3=4, median=4, own_value=own)
+
+    with app.test_request_context("/"):
+        base = chart_of(fb([0, 1, 2, 4, 1], 4))
+        first = feedback_chart_svg(base, "chart-7", "Distribution")
+        direct = render_template_string('{% from "expert/_macros.html" import feedback_chart %}'
+                                        '{{ feedback_chart(c, "chart-7", "Distribution") }}', c=base)
+        assert str(first) == direct
+        assert feedback_chart_svg(chart_of(fb([0, 1, 2, 4, 1], 4)), "chart-7", "Distribution") == first
+        own_five = feedback_chart_svg(chart_of(fb([0, 1, 2, 4, 1], 5)), "chart-7", "Distribution")
+        assert own_five != first and 'class="bar own" x="212.5"' in own_five
+        more = feedback_chart_svg(chart_of(fb([0, 1, 2, 5, 1], 4)), "chart-7", "Distribution")
+        assert more != first and ">5</text>" in more
+        assert "组评分分布" in feedback_chart_svg(base, "chart-7", "组评分分布")
+        assert 'id="chart-8"' in feedback_chart_svg(base, "chart-8", "Distribution")
+        assert "&lt;b&gt;" in feedback_chart_svg(base, "chart-7", "<b>")   # a plain str title is escaped

@@ -3,6 +3,7 @@ from webapp.expert import routes  # noqa: F401  (attaches the routes)
 from webapp.expert import ahp  # noqa: F401  (AHP questionnaire)
 from webapp.expert import g1bwm  # noqa: F401  (G1 and BWM questionnaires)
 from webapp.expert import round_zero  # noqa: F401  (round 0: open proposals)
+from webapp.expert import charts  # noqa: F401  (the feedback chart, rendered once per chart)
 from webapp.expert.blueprint import bp
 
 __all__ = ["bp"]

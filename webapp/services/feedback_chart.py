@@ -7,6 +7,7 @@ calls per indicator; the numbers are the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 WIDTH, HEIGHT, PAD, TOP, BASE = 260, 92, 8, 16, 74
 
@@ -58,28 +59,34 @@ class Chart:
 
 def chart_of(fb) -> Chart:
     """The chart of one :class:`~webapp.services.feedback.ItemFeedback` (not withheld)."""
-    lo = fb.scale_min
-    slot = (WIDTH - 2 * PAD) / (fb.scale_max - lo + 1)
-    peak = max(max(fb.counts, default=0), 1)
+    return _chart(fb.scale_min, fb.scale_max, tuple(fb.counts), fb.q1, fb.q3, fb.median, fb.own_value)
+
+
+@lru_cache(maxsize=4096)
+def _chart(lo: int, hi: int, counts: tuple[int, ...], q1, q3, median, own_value) -> Chart:
+    """A pure function of its arguments, kept for the next page: every expert of a round
+    sees the same few dozen charts (one per item and own answer)."""
+    slot = (WIDTH - 2 * PAD) / (hi - lo + 1)
+    peak = max(max(counts, default=0), 1)
     bw = min(slot * 0.62, 34)
     bars = []
-    for i, count in enumerate(fb.counts):
+    for i, count in enumerate(counts):
         value = lo + i
         x = _f(PAD + i * slot + slot / 2)
         h = (count / peak) * (BASE - TOP - 6)
         shown = max(h, 1.5)
-        bars.append(Bar(value=value, count=count, own=fb.own_value == value, x=x,
+        bars.append(Bar(value=value, count=count, own=own_value == value, x=x,
                         rect_x=_f(float(x) - bw / 2), rect_y=_f(BASE - shown), rect_height=_f(shown),
                         count_y=_f(BASE - h - 3)))
     summary = "; ".join(f"{bar.value} → {bar.count}" for bar in bars)
     iqr_x = iqr_width = median_x = median_mark_x = None
-    if fb.q1 is not None and fb.q3 is not None:
-        x1 = PAD + (fb.q1 - lo + 0.5) * slot - bw / 2 - 4
-        x2 = PAD + (fb.q3 - lo + 0.5) * slot + bw / 2 + 4
+    if q1 is not None and q3 is not None:
+        x1 = PAD + (q1 - lo + 0.5) * slot - bw / 2 - 4
+        x2 = PAD + (q3 - lo + 0.5) * slot + bw / 2 + 4
         iqr_x, iqr_width = _f(x1), _f(x2 - x1)
-    if fb.median is not None:
-        mx = PAD + (fb.median - lo + 0.5) * slot
+    if median is not None:
+        mx = PAD + (median - lo + 0.5) * slot
         median_x, median_mark_x = _f(mx), _f(mx - 5)
     return Chart(bars=tuple(bars), bar_width=_f(bw), summary=summary, iqr_x=iqr_x, iqr_width=iqr_width,
-                 median_x=median_x, median_mark_x=median_mark_x, median_text=figure(fb.median),
-                 q1_text=figure(fb.q1), q3_text=figure(fb.q3))
+                 median_x=median_x, median_mark_x=median_mark_x, median_text=figure(median),
+                 q1_text=figure(q1), q3_text=figure(q3))
