@@ -20,7 +20,7 @@ from webapp.forms.expert import (
     target_choices,
 )
 from webapp.forms.setup import ExpertProfileForm
-from webapp.models import RoundKind, utcnow
+from webapp.models import RoundKind, RoundStatus, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
 from webapp.services import answers, groups, panel, questionnaire, questionnaire_page, wording
@@ -53,7 +53,10 @@ def _round_or_404(round_id: int):
         if other is not None and other.kind is RoundKind.proposals:
             abort(redirect(url_for("expert.round_zero_page", round_id=round_id)))
         abort(404)
-    db.session.commit()  # keep a lazy close
+    if rnd.status is not RoundStatus.open:
+        # Keep a lazy close (the only write so far). An open round wrote nothing: not
+        # committing keeps the expert and the round loaded for the rest of the request.
+        db.session.commit()
     return rnd
 
 
