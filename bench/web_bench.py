@@ -7,7 +7,8 @@ client on a SQLite file,
 
 - the study page (``/studies/<id>``),
 - the round-2 dashboard (``/studies/<id>/rounds/<r2>/dashboard``: the open round, read live, beside
-  the closed round 1 from its frozen report),
+  the closed round 1 from its frozen report), viewed again (its figures remembered by the digest of
+  the answers) and "cold" (every figure computed: the first view after a new answer),
 - the round-1 dashboard (closed: everything from its frozen report),
 - an expert's round-2 questionnaire (``/expert/rounds/<r2>``, with round 1's feedback), and the
   feedback alone (``feedback.feedback_for``, the part that used to grow with the panel),
@@ -48,6 +49,7 @@ from webapp.models import (  # noqa: E402
 )
 from webapp.services import accounts, round_lifecycle, round_scope, studies  # noqa: E402
 from webapp.services.demo import seed_hierarchy_bytes  # noqa: E402
+from webapp.services.delphi_items import FIGURES  # noqa: E402
 from webapp.services.feedback import feedback_for  # noqa: E402
 from webapp.services.hierarchy_io import parse_json, validate_tree  # noqa: E402
 
@@ -101,9 +103,12 @@ class QueryCounter:
         self.count += 1
 
 
-def measure(client, counter, method: str, path: str, repeat: int, **kwargs) -> tuple[int, float, int]:
+def measure(client, counter, method: str, path: str, repeat: int, before=None, **kwargs) -> tuple[int, float, int]:
+    """SQL statements, best time (ms) and size of ``repeat`` requests (``before()`` runs before each)."""
     times, queries, size = [], 0, 0
     for _ in range(repeat):
+        if before is not None:
+            before()
         counter.count = 0
         start = time.perf_counter()
         response = getattr(client, method)(path, **kwargs)
@@ -158,6 +163,8 @@ def main() -> None:
         pages = {
             "study page": ("get", f"/studies/{built['study']}", {}),
             "dashboard r2": ("get", f"/studies/{built['study']}/rounds/{built['round2']}/dashboard", {}),
+            "  r2 cold": ("get", f"/studies/{built['study']}/rounds/{built['round2']}/dashboard",
+                          {"before": FIGURES.clear}),
             "dashboard r1": ("get", f"/studies/{built['study']}/rounds/{built['round1']}/dashboard", {}),
             "questionnaire": ("get", f"/expert/rounds/{built['round2']}", {}, expert),
             "autosave": ("post", f"/api/v1/rounds/{built['round2']}/answers",
