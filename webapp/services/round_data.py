@@ -14,11 +14,12 @@ per request and pass it along (``round_report(rnd, data=…)``); a function give
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, select, type_coerce
 
 from webapp.extensions import db
 from webapp.models import (
@@ -74,16 +75,29 @@ class PanelExpert:
         return self.revoked_at is not None
 
 
-#: The columns of :class:`PanelExpert`, in order (``group`` is looked up from ``group_id``).
-_PANEL_COLUMNS = tuple(getattr(Expert, name) for name in PanelExpert.__dataclass_fields__ if name != "group")
+#: The columns of :class:`PanelExpert`, in order (``group`` is looked up from ``group_id``); the
+#: self-assessment as its stored text, decoded once per distinct text (a panel repeats a few).
+_PANEL_COLUMNS = tuple(type_coerce(Expert.basis, Text) if name == "basis" else getattr(Expert, name)
+                       for name in PanelExpert.__dataclass_fields__ if name != "group")
+_BASIS = list(PanelExpert.__dataclass_fields__).index("basis")
 
 
 def panel_experts(study: Study) -> list[PanelExpert]:
     """Every expert of ``study`` as a :class:`PanelExpert`, in id order (two statements: the
-    experts' columns and the study's groups)."""
+    experts' columns and the study's groups). Experts with the same self-assessment share one
+    ``basis`` dict: read it, never change it."""
     groups = {g.id: g for g in db.session.scalars(select(StudyGroup).where(StudyGroup.study_id == study.id))}
-    return [PanelExpert(*row, groups.get(row[-1])) for row in db.session.execute(
-        select(*_PANEL_COLUMNS).where(Expert.study_id == study.id).order_by(Expert.id))]
+    decoded: dict[str, dict] = {}
+    out = []
+    for row in db.session.execute(select(*_PANEL_COLUMNS).where(Expert.study_id == study.id).order_by(Expert.id)):
+        values = list(row)
+        text = values[_BASIS]
+        if text is not None:
+            if text not in decoded:
+                decoded[text] = json.loads(text)
+            values[_BASIS] = decoded[text]
+        out.append(PanelExpert(*values, groups.get(values[-1])))
+    return out
 
 
 @dataclass
