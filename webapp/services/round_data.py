@@ -102,7 +102,7 @@ def panel_experts(study: Study) -> list[PanelExpert]:
 
 @dataclass
 class RoundMatrix:
-    experts: list[Expert]
+    experts: list[PanelExpert]   # rows: the submitters by pseudonym (or the experts asked for)
     nodes: list[Node]
     ratings: np.ndarray     # experts x nodes, NaN = no rating / no opinion
     no_opinion: np.ndarray  # experts x nodes, True = "no opinion"
@@ -126,7 +126,7 @@ class RoundMatrix:
             rows.sort()
         return out
 
-    def comments(self, j: int, rows=None) -> list[tuple[Expert, str]]:
+    def comments(self, j: int, rows=None) -> list[tuple[PanelExpert, str]]:
         """(expert, comment) on column ``j``, in row order (``rows``: only these rows)."""
         keep = None if rows is None else set(rows)
         return [(self.experts[i], comment) for i, comment, _r in self._texts_by_node.get(self.nodes[j].id, ())
@@ -147,12 +147,12 @@ class AlignedPair:
     (Wilcoxon, share changed) use exactly the experts present in both.
     """
 
-    experts: list[Expert]
+    experts: list[PanelExpert]
     nodes: list[Node]
     previous: RoundMatrix
     current: RoundMatrix
-    previous_submitters: list[Expert]
-    current_submitters: list[Expert]
+    previous_submitters: list[PanelExpert]
+    current_submitters: list[PanelExpert]
 
     @property
     def n_both(self) -> int:
@@ -161,7 +161,7 @@ class AlignedPair:
         return sum(1 for e in self.current_submitters if e.id in prev)
 
 
-def _matrix(submitted: Submitted, nodes: list[Node], experts: list[Expert]) -> RoundMatrix:
+def _matrix(submitted: Submitted, nodes: list[Node], experts: list[PanelExpert]) -> RoundMatrix:
     cells = submitted.columns([n.id for n in nodes], experts)
     return RoundMatrix(experts, nodes, ratings_of(cells), cells == NO_OPINION, submitted.texts)
 
