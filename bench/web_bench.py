@@ -7,7 +7,9 @@ client on a SQLite file,
 
 - the study page (``/studies/<id>``),
 - the round-2 dashboard (``/studies/<id>/rounds/<r2>/dashboard``: the open round, read live, beside
-  the closed round 1 from its frozen report),
+  the closed round 1 from its frozen report), viewed again (its figures remembered by the digest of
+  the answers) and "cold" (its answers read and every figure computed: the first view after a
+  new submission),
 - the round-1 dashboard (closed: everything from its frozen report),
 - an expert's round-2 questionnaire (``/expert/rounds/<r2>``, with round 1's feedback), and the
   feedback alone (``feedback.feedback_for``, the part that used to grow with the panel),
@@ -48,6 +50,8 @@ from webapp.models import (  # noqa: E402
 )
 from webapp.services import accounts, round_lifecycle, round_scope, studies  # noqa: E402
 from webapp.services.demo import seed_hierarchy_bytes  # noqa: E402
+from webapp.services.delphi_items import FIGURES  # noqa: E402
+from webapp.services.round_data import OPEN_ANSWERS  # noqa: E402
 from webapp.services.feedback import feedback_for  # noqa: E402
 from webapp.services.hierarchy_io import parse_json, validate_tree  # noqa: E402
 
@@ -92,6 +96,12 @@ def build(app, n_experts: int, seed: int = 20261201) -> dict:
         return {"study": study.id, "round1": ids[1], "round2": ids[2], "token": tokens[-1], "items": ids["items"]}
 
 
+def forget_figures() -> None:
+    """What a new submission changes: the open round's answers and every figure, computed again."""
+    FIGURES.clear()
+    OPEN_ANSWERS.clear()
+
+
 class QueryCounter:
     def __init__(self, engine):
         self.count = 0
@@ -101,9 +111,12 @@ class QueryCounter:
         self.count += 1
 
 
-def measure(client, counter, method: str, path: str, repeat: int, **kwargs) -> tuple[int, float, int]:
+def measure(client, counter, method: str, path: str, repeat: int, before=None, **kwargs) -> tuple[int, float, int]:
+    """SQL statements, best time (ms) and size of ``repeat`` requests (``before()`` runs before each)."""
     times, queries, size = [], 0, 0
     for _ in range(repeat):
+        if before is not None:
+            before()
         counter.count = 0
         start = time.perf_counter()
         response = getattr(client, method)(path, **kwargs)
@@ -158,6 +171,8 @@ def main() -> None:
         pages = {
             "study page": ("get", f"/studies/{built['study']}", {}),
             "dashboard r2": ("get", f"/studies/{built['study']}/rounds/{built['round2']}/dashboard", {}),
+            "  r2 cold": ("get", f"/studies/{built['study']}/rounds/{built['round2']}/dashboard",
+                          {"before": forget_figures}),
             "dashboard r1": ("get", f"/studies/{built['study']}/rounds/{built['round1']}/dashboard", {}),
             "questionnaire": ("get", f"/expert/rounds/{built['round2']}", {}, expert),
             "autosave": ("post", f"/api/v1/rounds/{built['round2']}/answers",

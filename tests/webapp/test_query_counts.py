@@ -18,22 +18,26 @@ from webapp.services.answers import save_answers, submit_response
 BASIS = {"practice": "high", "theory": "medium", "literature": "medium", "intuition": "low"}
 
 
-def build(app, owner_id: int, *, experts: int, rounds: int, level: int | None) -> dict:
+def build(app, owner_id: int, *, experts: int, rounds: int, level: int | None, by_group: bool = False) -> dict:
     """``rounds`` rounds on ``level`` (None: all 63 indicators); all but the last closed; everyone
-    submits every round except the last expert in the last round (who opens the questionnaire)."""
+    submits every round except the last expert in the last round (who opens the questionnaire).
+    ``by_group``: every expert in the "academia" group, and the last round gives feedback by group."""
     from webapp.services.demo import seed_hierarchy_bytes
     from webapp.services.hierarchy_io import parse_json, validate_tree
 
     with app.app_context():
         study = studies.create_study(db.session.get(User, owner_id), title="Counted")
         studies.import_hierarchy(study, validate_tree(parse_json(seed_hierarchy_bytes())))
-        tokens = [studies.add_expert(study, familiarity="familiar", basis=dict(BASIS)).token for _ in range(experts)]
+        group = {"stakeholder_group": "academia"} if by_group else {}
+        tokens = [studies.add_expert(study, familiarity="familiar", basis=dict(BASIS), **group).token
+                  for _ in range(experts)]
         db.session.flush()
         panel = sorted(study.experts, key=lambda e: e.id)
         for number in range(1, rounds + 1):
-            rnd = round_scope.create_delphi_round(study, rated_level=level)
-            round_lifecycle.open_round(rnd)
             last = number == rounds
+            extra = {"feedback_by_group": True} if by_group and last else {}
+            rnd = round_scope.create_delphi_round(study, rated_level=level, **extra)
+            round_lifecycle.open_round(rnd)
             for k, expert in enumerate(panel[:-1] if last else panel):
                 save_answers(expert, rnd, [{"node_id": item.node_id, "value": 1 + (k + j + number) % 5}
                                            for j, item in enumerate(rnd.items)])
@@ -45,7 +49,8 @@ def build(app, owner_id: int, *, experts: int, rounds: int, level: int | None) -
                 "items": len(rnd.items)}
 
 
-def counts(app, built) -> dict[str, int]:
+def counts(app, built, pages: dict | None = None) -> dict[str, int]:
+    """Statements per page; ``pages``: filled with each page's HTML."""
     coordinator, expert = app.test_client(), app.test_client()
     login(coordinator)
     expert.get(f"/i/{built['token']}")
@@ -63,6 +68,8 @@ def counts(app, built) -> dict[str, int]:
                 client.post(path, csrf=False, **kwargs)
         assert response.status_code == 200, (name, response.status_code)
         out[name] = q.n
+        if pages is not None:
+            pages[name] = response.get_data(as_text=True)
     return out
 
 
@@ -78,3 +85,16 @@ def test_queries_do_not_grow_with_items_experts_or_rounds(app, owner):
     few, many = counts(app, small), counts(app, large)
     assert many == few, {name: (few[name], many[name]) for name in few}
     assert max(few.values()) < 40, few
+
+
+def test_the_questionnaire_with_feedback_by_group_does_not_grow(app, owner):
+    """Each group's result is read from the frozen report: no statement per expert, item or round,
+    and no more than two statements beyond the questionnaire without it (the frozen row, the group)."""
+    small = build(app, owner, experts=3, rounds=2, level=1, by_group=True)
+    large = build(app, owner, experts=7, rounds=3, level=None, by_group=True)
+    plain = build(app, owner, experts=3, rounds=2, level=1)
+    pages = {}
+    few, many = counts(app, small, pages), counts(app, large)
+    assert pages["questionnaire"].count('data-testid="group-feedback"') == small["items"]   # shown on every item
+    assert many["questionnaire"] == few["questionnaire"], (few, many)
+    assert few["questionnaire"] <= counts(app, plain)["questionnaire"] + 2

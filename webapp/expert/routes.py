@@ -23,8 +23,8 @@ from webapp.forms.setup import ExpertProfileForm
 from webapp.models import RoundKind, RoundStatus, utcnow
 from webapp import presentation
 from webapp.security import current_expert, keeps_data_on_csrf_failure, safe_next_url
-from webapp.services import answers, groups, panel, questionnaire, questionnaire_page, wording
-from webapp.services.feedback import feedback_for, own_group_feedback
+from webapp.services import answers, frozen_reports, groups, panel, questionnaire, questionnaire_page, wording
+from webapp.services.feedback import feedback_with_group
 from webapp.services.answers import AnswerError
 from webapp.services.panel import PanelError
 from webapp.templating import current_locale
@@ -108,20 +108,23 @@ def _prefill(rnd, response):
 
 def _render_questionnaire(rnd, form, *, response, status=200, error=None, missing_ids=()):
     expert = current_expert()
-    feedback = feedback_for(expert, rnd)
+    feedback, group_feedback = feedback_with_group(expert, rnd)
     prefilled, previous = _prefill(rnd, response) if status == 200 else ({}, None)
     node_ids = _node_ids(rnd)
-    return render_template(
+    html = render_template(
         "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
         prefilled=set(prefilled), prefill_round=previous,
         changes=wording.changes(rnd),
         response=response, sections=questionnaire_page.page_sections(node_ids, _tree(rnd)), feedback=feedback,
-        group_feedback=own_group_feedback(expert, rnd) if feedback else {},
+        group_feedback=group_feedback,
         group_name=groups.group_label(expert.group) if expert.group is not None else None,
         progress=questionnaire_page.page_progress(response, node_ids, _answers(response)), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd), kind_labels=_kind_labels(),
         proposal_status=presentation.proposal_status_labels(),
-        error=error, missing_ids=set(missing_ids), now=utcnow()), status
+        error=error, missing_ids=set(missing_ids), now=utcnow())
+    if frozen_reports.written_now():  # the previous round's report was frozen or completed by this view
+        db.session.commit()
+    return html, status
 
 
 def _render_answers(rnd, response, *, thanks=False):

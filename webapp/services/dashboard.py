@@ -6,7 +6,9 @@ hold no queries and no numerics and the export formatters
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -14,7 +16,7 @@ from sqlalchemy import func, or_, select
 import delphi
 from webapp.extensions import db
 from webapp.models import Expert, Rating, Response, Round, RoundKind, RoundStatus
-from webapp.services import groups as groups_svc
+from webapp.services import frozen_reports, groups as groups_svc
 from webapp.services.delphi_items import ItemReport, RoundReport, history, round_report, stop_decision
 from webapp.services.round_data import RoundData
 from webapp.services.round_settings import settings_of
@@ -77,15 +79,25 @@ class RoundDashboard:
     page: int = 1                       # the page of the per-expert lists shown (PAGE_SIZE each)
     froze: bool = False                 # a closed round was frozen by this request (the view commits)
 
-    @property
+    @cached_property
     def not_answered(self) -> list[PanelMember]:
         return [p for p in self.panel if p.counted and p.status != "submitted"]
 
-    @property
+    @cached_property
     def answered(self) -> list[PanelMember]:
         return [p for p in self.panel if p.status == "submitted"]
 
-    @property
+    @cached_property
+    def revoked(self) -> list[PanelMember]:
+        """Experts whose link is revoked and who did not answer: not counted as invited."""
+        return [p for p in self.panel if not p.counted]
+
+    @cached_property
+    def reminder_emails(self) -> list[str]:
+        """The e-mail addresses of the experts who have not answered yet."""
+        return [p.expert.email for p in self.not_answered if p.expert.email]
+
+    @cached_property
     def status_counts(self) -> dict[str, int]:
         """Experts counted as invited by status (submitted, draft, none), and revoked links."""
         counts = dict.fromkeys(("submitted", "draft", "none", "revoked"), 0)
@@ -94,10 +106,16 @@ class RoundDashboard:
         return counts
 
     @property
+    def title_shown(self) -> str:
+        """What the heading shows after "Round n": the round's title without a leading "Round n"
+        or "第n轮" that would repeat it ("" when the title says nothing else)."""
+        return title_after_number(self.report.round.number, self.report.round.title)
+
+    @property
     def page_size(self) -> int:
         return PAGE_SIZE
 
-    @property
+    @cached_property
     def pages(self) -> int:
         """Pages of the per-expert lists (waiting, answered, authority): 1 up to PAGE_SIZE experts."""
         longest = max(len(self.not_answered), len(self.answered), len(self.authority_rows), 1)
@@ -109,16 +127,32 @@ class RoundDashboard:
         return rows[start:start + PAGE_SIZE]
 
 
+_CHINESE_NUMBERS = "零一二三四五六七八九十"
+
+
+def title_after_number(number: int, title: str | None) -> str:
+    """``title`` without a leading "Round ``number``" (any case), "第``number``轮" (also in Chinese
+    numerals up to ten) and the separator after it, so a heading "Round n · title" says the
+    number once in either language."""
+    title = (title or "").strip()
+    spelled = [str(number)] + ([_CHINESE_NUMBERS[number]] if 0 <= number <= 10 else [])
+    pattern = (rf"^(?:round\s*0*{number}(?![0-9a-z])|第\s*(?:0*{number}(?![0-9])|{'|'.join(spelled[1:]) or '(?!)'})\s*轮)"
+               r"[\s:：·.,，、|/()（）\-–—]*")
+    return re.sub(pattern, "", title, count=1, flags=re.IGNORECASE).strip()
+
+
 def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]:
     """Every expert of the study with where they stand in ``rnd``, by pseudonym (at most three
-    queries; a frozen round's items answered come from its frozen report)."""
+    queries; the submitters' items answered come from their loaded answers, a frozen round's
+    drafts from its frozen report, an open round's from its drafts only)."""
     items = [item.node_id for item in (data.items(rnd) if data is not None else rnd.items)]
     responses = {row.expert_id: row for row in db.session.execute(
         select(Response.expert_id, Response.status, Response.submitted_at, Response.updated_at)
         .where(Response.round_id == rnd.id))}
-    frozen = data.submitted(rnd) if data is not None else None
-    if frozen is not None and frozen.drafts is not None:
-        answered = frozen.drafts | frozen.answered_items(items)
+    loaded = data.submitted(rnd) if data is not None else None
+    if loaded is not None:
+        drafts = loaded.drafts if loaded.drafts is not None else frozen_reports.draft_progress(rnd, items)
+        answered = drafts | loaded.answered_items(items)
     else:
         answered = dict(db.session.execute(
             select(Response.expert_id, func.count(Rating.id)).join(Rating, Rating.response_id == Response.id)

@@ -1,17 +1,21 @@
 """Per-item reports of a Delphi round: statistics, consensus, stability, Kendall's W, Cr.
 
 Everything is computed by ``delphi/`` from the matrices of ``round_data`` with
-the round's own (frozen) settings (``round_settings.settings_of``).
+the round's own (frozen) settings (``round_settings.settings_of``). The figures are remembered
+in-process (``FIGURES``) under the digest of the ratings they come from and every option they
+depend on, so a view of an unchanged round (the open round's dashboard, refreshed) computes
+none of them again, and a changed answer changes the key.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
 import delphi
 from webapp.models import Expert, Node, Proposal, Round, Study
-from webapp.services import groups as groups_svc
+from webapp.services import groups as groups_svc, memo
 from webapp.services.round_data import AlignedPair, RoundData, RoundMatrix
 from webapp.services.round_settings import RoundSettings, settings_of
 
@@ -41,6 +45,22 @@ class ItemReport:
 
 
 W_MIN_SHARE = 0.7  # below this share of respondents in W, the page warns
+
+#: Figures of recent rounds by what they are computed from (a few per round; small arrays).
+FIGURES = memo.Memo(512)
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def item_stats_of(matrix: RoundMatrix, rnd: Round, cut: float | None = None) -> delphi.ItemStatistics:
+    """``delphi.item_stats`` of ``matrix`` on ``rnd``'s scale and "agree" cut (``cut``, default
+    :func:`agree_at`) (remembered)."""
+    lo, hi, cut = rnd.scale_min, rnd.scale_max, agree_at(rnd) if cut is None else cut
+    return FIGURES.get(("item_stats", matrix.fingerprint, lo, hi, cut), lambda: delphi.item_stats(
+        matrix.ratings, scale_max=hi, scale_min=lo, agree_at=cut))
 
 
 @dataclass
@@ -125,6 +145,15 @@ def _authority(settings: RoundSettings, experts: list[Expert]):
     if not complete:
         return None, missing
     basis_table, familiarity_scale = settings.authority_tables
+    # remembered by the tables and every expert's self-assessment as written (the same text, the same Cr)
+    key = ("authority", json.dumps([basis_table, familiarity_scale, settings.cr_threshold], sort_keys=True,
+                                   default=str), "\x1f".join(f"{e.familiarity!r}\x1e{e.basis!r}" for e in complete))
+    result = FIGURES.get(key, lambda: _authority_of(complete, basis_table, familiarity_scale, settings.cr_threshold))
+    return (result, missing) if result is not None else (None, [e.pseudonym for e in experts])
+
+
+def _authority_of(complete: list[Expert], basis_table, familiarity_scale, threshold) -> delphi.AuthorityResult | None:
+    """``delphi.authority`` of the experts with a self-assessment (None when it refuses them)."""
     # A panel repeats a few self-assessments: read each distinct one once, then give delphi the
     # numbers (Ca, Cs) of every expert (the same result, without parsing 1,000 tables).
     # (A Ca outside [0, 1] by rounding refuses the numbers: then every table is read as given.)
@@ -132,20 +161,18 @@ def _authority(settings: RoundSettings, experts: list[Expert]):
     profiles = {}
     for key, e in zip(keys, complete):
         profiles.setdefault(key, (e.basis, e.familiarity))
-    options = {"basis_table": basis_table, "familiarity_scale": familiarity_scale,
-               "threshold": settings.cr_threshold}
+    options = {"basis_table": basis_table, "familiarity_scale": familiarity_scale, "threshold": threshold}
     try:
         distinct = delphi.authority([b for b, _f in profiles.values()], [f for _b, f in profiles.values()],
                                     **options)
         index = {key: k for k, key in enumerate(profiles)}
         rows = [index[key] for key in keys]
         try:
-            return delphi.authority(distinct.ca[rows].tolist(), distinct.cs[rows].tolist(), **options), missing
+            return delphi.authority(distinct.ca[rows].tolist(), distinct.cs[rows].tolist(), **options)
         except ValueError:
-            return delphi.authority([e.basis for e in complete], [e.familiarity for e in complete],
-                                    **options), missing
+            return delphi.authority([e.basis for e in complete], [e.familiarity for e in complete], **options)
     except ValueError:
-        return None, [e.pseudonym for e in experts]
+        return None
 
 
 def _profile_key(expert: Expert):
@@ -173,29 +200,29 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
     stats = consensus = concordance = concordance_midrank = stab = None
     concordance_error = None
     levels = []
+    key = matrix.fingerprint
+    cut = rule.agree_cut(rnd.scale_min, rnd.scale_max)     # agree_at(rnd), its settings read once
     if m >= 1 and n >= 1:
-        stats = delphi.item_stats(matrix.ratings, scale_max=rnd.scale_max, scale_min=rnd.scale_min,
-                                  agree_at=agree_at(rnd)) if m >= 2 else None
+        stats = item_stats_of(matrix, rnd, cut) if m >= 2 else None
     consensus_error = None
     if stats is not None:
         try:
             consensus = rule.evaluate(stats)
         except ValueError as exc:  # the rule was written for another scale
             consensus_error = str(exc)
-        try:
-            concordance = delphi.kendall_w(matrix.ratings)
-        except ValueError as exc:
-            concordance_error = str(exc)
-        try:
-            concordance_midrank = delphi.kendall_w(matrix.ratings, False, missing="midrank")
-        except ValueError:
-            concordance_midrank = None
-        levels = concordance_by_level(matrix.ratings, matrix.nodes, data.depths())
+        concordance, concordance_error = FIGURES.get(
+            ("kendall_w", key), lambda: memo.attempt(lambda: delphi.kendall_w(matrix.ratings)))
+        concordance_midrank, _error = FIGURES.get(("kendall_w_midrank", key), lambda: memo.attempt(
+            lambda: delphi.kendall_w(matrix.ratings, False, missing="midrank")))
+        depths = data.depths()
+        levels = FIGURES.get(("levels", key, tuple(depths.get(node.id, 0) for node in matrix.nodes)),
+                             lambda: concordance_by_level(matrix.ratings, matrix.nodes, depths))
     previous = data.previous(rnd)
     if previous is not None and m >= 1:
         stab = pair_stability(data.pair(previous, rnd, matrix.nodes), settings)
     authority, authority_missing = _authority(settings, matrix.experts)
-    counts = (delphi.category_counts(matrix.ratings, scale_max=rnd.scale_max, scale_min=rnd.scale_min)
+    counts = (FIGURES.get(("counts", key, rnd.scale_min, rnd.scale_max), lambda: _readonly(delphi.category_counts(
+        matrix.ratings, scale_max=rnd.scale_max, scale_min=rnd.scale_min)))
               if m else np.zeros((n, rnd.scale_max - rnd.scale_min + 1), dtype=int))
     rows = stats.to_rows([node.code for node in matrix.nodes]) if stats is not None else [
         {"item": node.code} for node in matrix.nodes]
@@ -224,11 +251,11 @@ def round_report(rnd: Round, *, with_identities: bool = False, data: RoundData |
     groups = {}
     if m >= 2:
         labels = [groups_svc.key_of(e) for e in matrix.experts]
-        try:
-            groups = delphi.item_stats_by_group(matrix.ratings, labels, scale_max=rnd.scale_max,
-                                                scale_min=rnd.scale_min, agree_at=agree_at(rnd))
-        except ValueError:
-            groups = {}
+        found, _error = FIGURES.get(
+            ("groups", key, "\x1f".join(labels), rnd.scale_min, rnd.scale_max, cut),
+            lambda: memo.attempt(lambda: delphi.item_stats_by_group(
+                matrix.ratings, labels, scale_max=rnd.scale_max, scale_min=rnd.scale_min, agree_at=cut)))
+        groups = dict(found or {})
     proposals = data.proposals(rnd)
     return RoundReport(
         round=rnd, matrix=matrix, items=items, invited=invited, answered=m, drafts=drafts,
@@ -257,14 +284,12 @@ def pair_stability(pair: AlignedPair, settings: RoundSettings) -> delphi.Stabili
     """``delphi.stability`` of an aligned pair with the round's α and Wilcoxon options."""
     if len(pair.experts) < 2:
         return None
-    key = ("stability", settings.alpha, settings.min_paired, tuple(sorted(settings.wilcoxon.items())))
-    if key not in pair.memo:  # the dashboard's item table and its stop advice share one result
-        try:
-            pair.memo[key] = delphi.stability(pair.previous.ratings, pair.current.ratings, alpha=settings.alpha,
-                                              min_paired=settings.min_paired, **settings.wilcoxon)
-        except ValueError:
-            pair.memo[key] = None
-    return pair.memo[key]
+    key = ("stability", pair.previous.fingerprint, pair.current.fingerprint, settings.alpha, settings.min_paired,
+           tuple(sorted(settings.wilcoxon.items())))
+    result, _error = FIGURES.get(key, lambda: memo.attempt(lambda: delphi.stability(
+        pair.previous.ratings, pair.current.ratings, alpha=settings.alpha, min_paired=settings.min_paired,
+        **settings.wilcoxon)))
+    return result
 
 
 def history(study: Study, upto: Round, *, upto_report: RoundReport | None = None,
@@ -288,11 +313,6 @@ def stop_decision(rnd: Round, *, data: RoundData | None = None) -> delphi.StopDe
     matrices = [data.matrix(r, nodes=nodes) for r in rounds]
     if not matrices or matrices[-1].ratings.shape[0] < 2:
         return None
-    hist = []
-    for r, mat in zip(rounds, matrices):
-        if mat.ratings.shape[0] < 2:
-            continue
-        hist.append(delphi.item_stats(mat.ratings, scale_max=r.scale_max, scale_min=r.scale_min,
-                                      agree_at=agree_at(r)))
+    hist = [item_stats_of(mat, r) for r, mat in zip(rounds, matrices) if mat.ratings.shape[0] >= 2]
     stab = pair_stability(data.pair(rounds[-2], rounds[-1], nodes), settings) if len(rounds) >= 2 else None
     return delphi.stopping(hist, settings.rule, max_rounds=rnd.study.max_rounds, stability=stab)

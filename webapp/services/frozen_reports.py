@@ -10,12 +10,18 @@ frozen answers instead of the rating rows; the next round's questionnaire reads 
 feedback. Written when the round closes (``round_lifecycle``), or by the first reader of a round
 closed before this existed (an upsert: two readers racing write the same row). Reopening the
 round deletes it (``thaw``); a row is used only while its ``closed_at`` is the round's.
-Services flush, the caller commits.
+Services flush, the caller commits; a view that reads may ask :func:`written_now` whether it
+completed a report, and commit it.
+
+The feedback also holds each stakeholder group's result (``by_group``: for rounds that give
+feedback by group), with the group's members among the submitters, so that a reader can tell
+that an expert changed group since the close; a report frozen before groups were is completed
+by its first reader (:func:`store_group_feedback`).
 """
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 import delphi
@@ -70,6 +76,40 @@ def feedback_of(submitted: Submitted, node_ids: list[int], scale_min: int, scale
     return feedback_figures(ratings_of(cells), node_ids, comments, scale_min, scale_max)
 
 
+def group_feedback_of(submitted: Submitted, node_ids: list[int], scale_min: int, scale_max: int) -> dict:
+    """Per stakeholder group of the submitters (by code; experts without a group are left out), its
+    members' ids and :func:`feedback_of` over them, with the submitters' ids and the items: what a
+    reader needs to check that the groups are still those of the close."""
+    rows: dict[str, list[int]] = {}
+    for i, expert in enumerate(submitted.experts):
+        if expert.group_code is not None:
+            rows.setdefault(expert.group_code, []).append(i)
+    return {"submitters": [e.id for e in submitted.experts], "nodes": list(node_ids),
+            "members": {code: [submitted.experts[i].id for i in found] for code, found in rows.items()},
+            "items": {code: {str(k): v for k, v in feedback_of(submitted, node_ids, scale_min, scale_max,
+                                                               rows=found).items()}
+                      for code, found in rows.items()}}
+
+
+def nobodys_feedback(node_ids: list[int], scale_min: int, scale_max: int) -> dict[int, dict]:
+    """:func:`feedback_figures` over no answer (n = 0 on every item): a group without submitters."""
+    return feedback_figures(np.full((0, len(node_ids)), np.nan), node_ids, [[] for _ in node_ids],
+                            scale_min, scale_max)
+
+
+_WROTE = "frozen_reports.wrote"
+
+
+def _wrote() -> None:
+    db.session.info[_WROTE] = True
+
+
+def written_now() -> bool:
+    """True once after this session wrote a frozen report (or completed one): a view that only
+    reads commits it, so the next reader finds it."""
+    return bool(db.session.info.pop(_WROTE, False))
+
+
 def _freezable(rnd: Round) -> bool:
     return rnd.kind is RoundKind.delphi and rnd.status is RoundStatus.closed and rnd.closed_at is not None
 
@@ -95,8 +135,10 @@ def freeze(rnd: Round, submitted: Submitted) -> bool:
     answers = answers_codec.encode(submitted) | {"round": rnd.id}   # ids inside: valid for this round only
     feedback = {"round": rnd.id, "scale": [rnd.scale_min, rnd.scale_max],
                 "items": {str(k): v for k, v in feedback_of(submitted, node_ids, rnd.scale_min,
-                                                            rnd.scale_max).items()}}
+                                                            rnd.scale_max).items()},
+                "by_group": group_feedback_of(submitted, node_ids, rnd.scale_min, rnd.scale_max)}
     db.session.execute(_upsert(rnd, answers, feedback))
+    _wrote()
     return True
 
 
@@ -138,12 +180,36 @@ def frozen_answers(rounds: list[Round], experts: dict[int, Expert]) -> dict[int,
     return found
 
 
-def frozen_feedback(rnd: Round) -> dict[int, dict] | None:
-    """Per node id, the frozen group result of closed round ``rnd`` (None: not frozen yet)."""
+def _current_feedback(rnd: Round) -> dict | None:
+    """The frozen feedback payload of closed round ``rnd`` (None: not frozen, or not current)."""
     if not _freezable(rnd):
         return None
     row = db.session.execute(select(FrozenReport.closed_at, FrozenReport.feedback)
                              .where(FrozenReport.round_id == rnd.id)).first()
     if row is None or row.closed_at != rnd.closed_at or row.feedback.get("round") != rnd.id:
         return None
-    return {int(k): v for k, v in row.feedback["items"].items()}
+    return row.feedback
+
+
+def frozen_feedback(rnd: Round) -> dict[int, dict] | None:
+    """Per node id, the frozen group result of closed round ``rnd`` (None: not frozen yet)."""
+    feedback = _current_feedback(rnd)
+    return None if feedback is None else {int(k): v for k, v in feedback["items"].items()}
+
+
+def frozen_group_feedback(rnd: Round) -> dict | None:
+    """The frozen per-group results of closed round ``rnd`` (:func:`group_feedback_of`), or None
+    when it is not frozen or was frozen before groups were."""
+    feedback = _current_feedback(rnd)
+    return None if feedback is None else feedback.get("by_group")
+
+
+def store_group_feedback(rnd: Round, by_group: dict) -> None:
+    """Complete the frozen report of ``rnd`` with its per-group results (one UPDATE of the row of
+    this close; a report frozen before groups were)."""
+    feedback = _current_feedback(rnd)
+    if feedback is None:
+        return
+    db.session.execute(update(FrozenReport).where(FrozenReport.round_id == rnd.id).values(
+        feedback=feedback | {"by_group": by_group}))
+    _wrote()

@@ -14,11 +14,12 @@ per request and pass it along (``round_report(rnd, data=…)``); a function give
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Text, func, select, type_coerce
 
 from webapp.extensions import db
 from webapp.models import (
@@ -33,19 +34,85 @@ from webapp.models import (
     RoundKind,
     RoundStatus,
     Study,
+    StudyGroup,
 )
-from webapp.services import frozen_reports, submitted as submitted_answers
+from webapp.services import frozen_reports, memo, submitted as submitted_answers
 from webapp.services.submitted import NO_OPINION, Submitted, by_pseudonym, ratings_of
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class PanelExpert:
+    """An expert as the analyses, the dashboard and its exports read them: plain columns, no ORM
+    object (1,000 ``Expert`` objects with their groups cost about 100 ms per dashboard view). The
+    invitation token's columns are not loaded. ``group``: the study's :class:`StudyGroup` or None."""
+
+    id: int
+    study_id: int
+    pseudonym: str
+    name: str
+    email: str | None
+    organisation: str
+    revoked_at: object | None
+    last_seen_at: object | None
+    locale: str | None
+    field: str
+    years_experience: int | None
+    familiarity: str | None
+    title: str | None
+    education: str | None
+    age_band: str | None
+    organisation_type: str | None
+    basis: dict | None
+    group_id: int | None
+    group: StudyGroup | None
+
+    @property
+    def group_code(self) -> str | None:
+        return self.group.code if self.group is not None else None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+#: The columns of :class:`PanelExpert`, in order (``group`` is looked up from ``group_id``); the
+#: self-assessment as its stored text, decoded once per distinct text (a panel repeats a few).
+_PANEL_COLUMNS = tuple(type_coerce(Expert.basis, Text) if name == "basis" else getattr(Expert, name)
+                       for name in PanelExpert.__dataclass_fields__ if name != "group")
+_BASIS = list(PanelExpert.__dataclass_fields__).index("basis")
+
+
+def panel_experts(study: Study) -> list[PanelExpert]:
+    """Every expert of ``study`` as a :class:`PanelExpert`, in id order (two statements: the
+    experts' columns and the study's groups). Experts with the same self-assessment share one
+    ``basis`` dict: read it, never change it."""
+    groups = {g.id: g for g in db.session.scalars(select(StudyGroup).where(StudyGroup.study_id == study.id))}
+    decoded: dict[str, dict] = {}
+    out = []
+    for row in db.session.execute(select(*_PANEL_COLUMNS).where(Expert.study_id == study.id).order_by(Expert.id)):
+        values = list(row)
+        text = values[_BASIS]
+        if text is not None:
+            if text not in decoded:
+                decoded[text] = json.loads(text)
+            values[_BASIS] = decoded[text]
+        out.append(PanelExpert(*values, groups.get(values[-1])))
+    return out
 
 
 @dataclass
 class RoundMatrix:
-    experts: list[Expert]
+    experts: list[PanelExpert]   # rows: the submitters by pseudonym (or the experts asked for)
     nodes: list[Node]
     ratings: np.ndarray     # experts x nodes, NaN = no rating / no opinion
     no_opinion: np.ndarray  # experts x nodes, True = "no opinion"
     texts: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     # (expert id, node id) -> (comment, reason) where either is not empty
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Digest of the ratings (NaN where none): the key of the figures computed from them."""
+        return memo.fingerprint(self.ratings)
 
     @cached_property
     def _texts_by_node(self) -> dict[int, list[tuple[int, str, str]]]:
@@ -59,7 +126,7 @@ class RoundMatrix:
             rows.sort()
         return out
 
-    def comments(self, j: int, rows=None) -> list[tuple[Expert, str]]:
+    def comments(self, j: int, rows=None) -> list[tuple[PanelExpert, str]]:
         """(expert, comment) on column ``j``, in row order (``rows``: only these rows)."""
         keep = None if rows is None else set(rows)
         return [(self.experts[i], comment) for i, comment, _r in self._texts_by_node.get(self.nodes[j].id, ())
@@ -80,13 +147,12 @@ class AlignedPair:
     (Wilcoxon, share changed) use exactly the experts present in both.
     """
 
-    experts: list[Expert]
+    experts: list[PanelExpert]
     nodes: list[Node]
     previous: RoundMatrix
     current: RoundMatrix
-    previous_submitters: list[Expert]
-    current_submitters: list[Expert]
-    memo: dict = field(default_factory=dict, repr=False)  # figures computed on this pair (stability)
+    previous_submitters: list[PanelExpert]
+    current_submitters: list[PanelExpert]
 
     @property
     def n_both(self) -> int:
@@ -95,7 +161,7 @@ class AlignedPair:
         return sum(1 for e in self.current_submitters if e.id in prev)
 
 
-def _matrix(submitted: Submitted, nodes: list[Node], experts: list[Expert]) -> RoundMatrix:
+def _matrix(submitted: Submitted, nodes: list[Node], experts: list[PanelExpert]) -> RoundMatrix:
     cells = submitted.columns([n.id for n in nodes], experts)
     return RoundMatrix(experts, nodes, ratings_of(cells), cells == NO_OPINION, submitted.texts)
 
@@ -107,7 +173,7 @@ class RoundData:
         self.study = study
         self._rounds: list[Round] | None = None
         self._submitted: dict[int, Submitted] | None = None
-        self._experts: dict[int, Expert] | None = None
+        self._experts: dict[int, PanelExpert] | None = None
         self._items: dict[int, list[RoundItem]] | None = None
         self._drafts: dict[int, int] | None = None
         self._proposals: dict[int, list[Proposal]] | None = None
@@ -134,11 +200,10 @@ class RoundData:
         earlier = [r for r in self.rounds() if r.number < rnd.number and r.status is RoundStatus.closed]
         return earlier[-1] if earlier else None
 
-    def experts(self) -> list[Expert]:
-        """Every expert of the study (one query)."""
+    def experts(self) -> list[PanelExpert]:
+        """Every expert of the study, as columns (:func:`panel_experts`: two statements, once)."""
         if self._experts is None:
-            self._experts = {e.id: e for e in db.session.scalars(select(Expert).where(
-                Expert.study_id == self.study.id))}
+            self._experts = {e.id: e for e in panel_experts(self.study)}
         return list(self._experts.values())
 
     def submitted(self, rnd: Round) -> Submitted:
@@ -149,17 +214,26 @@ class RoundData:
 
     def preload(self, rounds: list[Round]) -> None:
         """Load the submitted answers of ``rounds``, whatever their number: a closed round's from
-        its frozen report (one statement for all; the first reader freezes it), the others' in
-        three statements (``submitted.load``)."""
+        its frozen report (one statement for all; the first reader freezes it), an open round's
+        from ``OPEN_ANSWERS`` while no questionnaire was submitted or removed since (one statement,
+        :func:`_versions`), the others' in three statements (``submitted.load``)."""
         todo = {r.id: r for r in rounds if r.id not in (self._submitted or {})}
         if not todo:
             return
         experts = {e.id: e for e in self.experts()}
         frozen = frozen_reports.frozen_answers(list(todo.values()), experts)
-        fresh = submitted_answers.load(sorted(set(todo) - set(frozen)), experts)
+        rest = sorted(set(todo) - set(frozen))
+        live = [i for i in rest if todo[i].status is RoundStatus.open]
+        keys = {i: ("submitted", i, _stamp(todo[i].created_at), _stamp(todo[i].opened_at), version)
+                for i, version in _versions(live).items()} if live else {}
+        kept = {i: answers for i, key in keys.items()
+                if (answers := _unpack(OPEN_ANSWERS.lookup(key), experts)) is not None}
+        fresh = submitted_answers.load([i for i in rest if i not in kept], experts)
         for round_id, answers in fresh.items():
             self.froze |= frozen_reports.freeze(todo[round_id], answers)  # only a closed Delphi round
-        self._submitted = (self._submitted or {}) | frozen | fresh
+            if round_id in keys:
+                OPEN_ANSWERS.put(keys[round_id], _pack(answers))
+        self._submitted = (self._submitted or {}) | frozen | kept | fresh
 
     def items(self, rnd: Round) -> list[RoundItem]:
         """The round's items (with their indicators), in questionnaire order."""
@@ -231,6 +305,50 @@ class RoundData:
         return AlignedPair(experts=experts, nodes=nodes, previous=_matrix(prev, nodes, experts),
                            current=_matrix(cur, nodes, experts), previous_submitters=prev.experts,
                            current_submitters=cur.experts)
+
+
+# --- an open round's submitted answers, remembered -------------------------------------------
+
+#: Open rounds' submitted answers by their version (:func:`_versions`): a submitted questionnaire
+#: never changes (saves are refused once it is submitted), so they change only when one is
+#: submitted or removed. Kept as ids and read-only arrays, joined to each request's experts.
+OPEN_ANSWERS = memo.Memo(32)
+
+
+def _stamp(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _versions(round_ids: list[int]) -> dict[int, tuple]:
+    """Per round: the number, the sum of the ids and the latest submission and creation time of its
+    submitted questionnaires (one statement)."""
+    found = {i: (0, None, None, None) for i in round_ids}
+    for round_id, n, total, last, created in db.session.execute(
+            select(Response.round_id, func.count(Response.id), func.sum(Response.id), func.max(Response.submitted_at),
+                   func.max(Response.created_at))
+            .where(Response.round_id.in_(round_ids), Response.status == ResponseStatus.submitted)
+            .group_by(Response.round_id)):
+        found[round_id] = (int(n), int(total), str(last), str(created))
+    return found
+
+
+def _pack(answers: Submitted) -> tuple:
+    cells = answers.cells.copy()
+    cells.setflags(write=False)
+    return tuple(e.id for e in answers.experts), tuple(answers.node_ids), cells, dict(answers.texts)
+
+
+def _unpack(packed: tuple | None, experts: dict) -> Submitted | None:
+    if packed is None:
+        return None
+    ids, node_ids, cells, texts = packed
+    if any(i not in experts for i in ids):
+        return None
+    people = [experts[i] for i in ids]
+    order = sorted(range(len(people)), key=lambda k: (len(people[k].pseudonym), people[k].pseudonym))
+    if order != list(range(len(people))):  # a pseudonym changed since: rows by pseudonym, as loaded
+        people, cells = [people[k] for k in order], cells[order]
+    return Submitted(people, list(node_ids), cells, dict(texts))
 
 
 # --- for callers without a loader ------------------------------------------------------------
