@@ -9,12 +9,12 @@ import hashlib
 import hmac
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
-from webapp.models.message import DeliveryStatus
+from webapp.models.message import Delivery
 from webapp.models.study import InvalidTransition, hash_token
 
 
@@ -117,22 +117,13 @@ class EvaluatorScore(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class EvaluatorMessage(db.Model):
+class EvaluatorMessage(Delivery, db.Model):
     """A reminder e-mailed to an evaluator, with its delivery status (the body, holding the link, is not kept)."""
     __tablename__ = "evaluator_message"
-    __table_args__ = (CheckConstraint("length(recipient) <= 254", name="recipient_length"),)
+    status_constraint = "evaluator_delivery_status"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id", ondelete="CASCADE"), index=True)
-    status: Mapped[DeliveryStatus] = mapped_column(
-        Enum(DeliveryStatus, name="evaluator_delivery_status", native_enum=False, create_constraint=True,
-             length=16, validate_strings=True), default=DeliveryStatus.queued)
-    recipient: Mapped[str] = mapped_column(String(254), default="")
-    subject: Mapped[str] = mapped_column(String(400), default="")
-    locale: Mapped[str] = mapped_column(String(5), default="en")
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     evaluator = relationship("Evaluator")
