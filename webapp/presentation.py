@@ -11,6 +11,10 @@ from flask_babel import gettext as _
 PERCENT_CRITERIA = ("agreement_min", "full_score_min")
 
 
+# A language is named in itself (as the language choices of the forms do).
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
 def table_title(name: str) -> str:
     """The name of a dashboard table (also the XLSX sheet name: at most 31 characters)."""
     return {

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from webapp import presentation
 from webapp.cli import public_url
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.evaluations import _evaluation_or_404
@@ -40,6 +41,7 @@ def _render(study, evaluation, *, link=None, error="", status=200, deadline_form
               for e in svc.evaluators_of(evaluation)]
     return render_template("coordinator/evaluations/evaluators.html", study=study, evaluation=evaluation,
                            people=people, link=link, error=error, kind_label=kind_label,
+                           language_names=presentation.LANGUAGE_NAMES,
                            button=CsrfOnlyForm(), deadline_form=deadline_form or _deadline_form(study, evaluation),
                            deadline_text=timezones.format_in(evaluation.deadline_at, study.time_zone),
                            reminder_at=timezones.format_in(evaluator_reminders.reminder_due_at(evaluation),
@@ -63,7 +65,8 @@ def evaluation_evaluators(study_id: int, evaluation_id: int):
     except ValueError:
         ids = []
     try:
-        invitation = svc.add_evaluator(found, request.form.get("name", ""), ids, email=request.form.get("email", ""))
+        invitation = svc.add_evaluator(found, request.form.get("name", ""), ids, email=request.form.get("email", ""),
+                                       locale=request.form.get("locale") or None)
     except EvaluationError as exc:
         db.session.rollback()
         return _render(study, found, error=str(exc), status=400)

@@ -32,7 +32,8 @@ def evaluator_token(evaluator_id: int, generation: int) -> str:
 class Evaluator(db.Model):
     __tablename__ = "evaluator"
     __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),
-                      CheckConstraint("token_generation >= 0", name="token_generation"))
+                      CheckConstraint("token_generation >= 0", name="token_generation"),
+                      CheckConstraint("locale IS NULL OR locale IN ('en', 'zh')", name="locale"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
@@ -43,6 +44,9 @@ class Evaluator(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The evaluator's language (as an expert's): set by the coordinator, then the one the evaluator last
+    # chose on their pages; None = the study's default. Reminders and the pages after the link use it.
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     evaluation = relationship("Evaluation")
     assignments = relationship("EvaluatorAssignment", back_populates="evaluator", cascade="all, delete-orphan")

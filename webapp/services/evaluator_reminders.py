@@ -21,7 +21,7 @@ from webapp.extensions import db
 from webapp.models import DeliveryStatus, Evaluation, EvaluationStatus, Evaluator, EvaluatorMessage, utcnow
 from webapp.services import audit, invitations, mail, timezones
 from webapp.services.evaluations import EvaluationError, _check_open, tree_of
-from webapp.services.evaluators import evaluators_of, progress
+from webapp.services.evaluators import evaluators_of, language_of, progress
 
 MAX_REMINDER_HOURS = 720
 
@@ -99,7 +99,7 @@ class Composed:
 def compose(evaluator: Evaluator) -> Composed:
     evaluation = evaluator.evaluation
     study = evaluation.study
-    locale = study.default_locale or "en"
+    locale = language_of(evaluator)
     title = mail.header_safe(evaluation.title)
     link = link_of(evaluator)
     with force_locale(locale):

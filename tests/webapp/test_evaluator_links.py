@@ -1,0 +1,118 @@
+"""Evaluators' language: a Chinese evaluator of an English study gets a Chinese reminder (through the real
+SMTP path: the scheduler's sweep and aiosmtpd), the language the evaluator picks on their pages becomes
+theirs."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import snapshot
+from tests.webapp.smtp_server import smtp_server  # noqa: F401 (fixture)
+from tests.webapp.test_evaluations import evaluation_id, study  # noqa: F401
+from tests.webapp.test_evaluators import objects
+from webapp.extensions import db
+
+LINK = re.compile(r"(/evaluate/i/[A-Za-z0-9_-]+)")
+
+
+def add(client, sid, eid, name, email, object_ids, locale=""):
+    return client.post(f"/studies/{sid}/evaluations/{eid}/evaluators",
+                       data={"name": name, "email": email, "objects": object_ids, "locale": locale})
+
+
+def evaluator(app, name):
+    from webapp.models import Evaluator
+
+    with app.app_context():
+        return db.session.scalar(select(Evaluator).where(Evaluator.name == name))
+
+
+def audit(app, action):
+    from webapp.models import AuditEvent
+
+    with app.app_context():
+        return [(e.target, e.details) for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))]
+
+
+@pytest.fixture()
+def english_study(app, coordinator_client, evaluation_id):  # noqa: F811
+    """The study's default language is English; Wang (Chinese) and Smith (no language) score Lab A; the
+    reminder is due now (12 h before a deadline 10 h away)."""
+    from webapp.models import Study
+
+    sid, eid = evaluation_id
+    with app.app_context():
+        db.session.get(Study, sid).default_locale = "en"
+        db.session.commit()
+    coordinator_client.post(f"/studies/{sid}/evaluations/{eid}/objects", data={"names": "Lab A"})
+    ids = objects(app, eid)
+    links = {}
+    for name, locale in (("Wang", "zh"), ("Smith", "")):
+        page = add(coordinator_client, sid, eid, name, f"{name.lower()}@example.org", [ids["Lab A"]], locale)
+        assert page.status_code == 200, page.data
+        links[name] = LINK.search(page.data.decode()).group(1)
+    deadline = datetime.now(timezone.utc) + timedelta(hours=10)
+    response = coordinator_client.post(f"/studies/{sid}/evaluations/{eid}/evaluators/deadline",
+                                       data={"deadline": deadline.strftime("%Y-%m-%dT%H:%M"), "reminder_hours": "12"})
+    assert response.status_code == 302, response.data
+    return sid, eid, ids, links
+
+
+def test_a_chinese_evaluator_gets_a_chinese_reminder(app, english_study, smtp_server):  # noqa: F811
+    from webapp.models import EvaluatorMessage
+    from webapp.scheduler import sweep
+
+    sid, eid, ids, links = english_study
+    assert evaluator(app, "Wang").locale == "zh" and evaluator(app, "Smith").locale is None
+    assert sweep(app).evaluations_reminded == {eid: 2}
+    wang, = smtp_server.to("wang@example.org")
+    smith, = smtp_server.to("smith@example.org")
+    # Chinese subject and body (webapp/translations/zh/parts/evalx.po, rounds.po), the deadline included
+    assert wang["Subject"].startswith("提醒：评价“Platforms 2026”将于 ") and wang["Subject"].endswith("截止")
+    body = wang.get_content()
+    assert body.startswith("尊敬的Wang：") and "评价“Platforms 2026”中您还有部分指标未评分" in body
+    assert links["Wang"] in body
+    # the study's language for an evaluator without one
+    assert smith["Subject"].startswith("Reminder: the evaluation “Platforms 2026” closes ")
+    assert smith.get_content().startswith("Dear Smith,")
+    with app.app_context():
+        rows = db.session.scalars(select(EvaluatorMessage).order_by(EvaluatorMessage.recipient)).all()
+        assert [(r.recipient, r.locale) for r in rows] == [("smith@example.org", "en"), ("wang@example.org", "zh")]
+
+
+def test_the_link_opens_the_pages_in_the_evaluators_language(app, english_study):
+    sid, eid, ids, links = english_study
+    wang = app.test_client()
+    assert wang.get(links["Wang"]).status_code == 302
+    assert 'lang="zh-Hans"' in wang.get("/evaluate/").data.decode()
+    smith = app.test_client()
+    assert smith.get(links["Smith"]).status_code == 302
+    assert 'lang="en"' in smith.get("/evaluate/").data.decode()
+
+
+def test_the_language_an_evaluator_picks_is_remembered_for_reminders(app, english_study, smtp_server):  # noqa: F811
+    from webapp.scheduler import sweep
+
+    sid, eid, ids, links = english_study
+    smith = app.test_client()
+    smith.get(links["Smith"])
+    assert smith.get("/evaluate/?lang=zh").status_code == 200
+    person = evaluator(app, "Smith")
+    assert person.locale == "zh"
+    assert audit(app, "evaluation.evaluator_language") == [(f"evaluator:{person.id}", {"locale": "zh"})]
+    smith.get("/evaluate/?lang=zh")                            # unchanged: no second audit entry
+    assert len(audit(app, "evaluation.evaluator_language")) == 1
+    sweep(app)
+    assert smtp_server.to("smith@example.org")[0]["Subject"].startswith("提醒：评价")
+
+
+def test_a_language_other_than_english_or_chinese_is_refused(app, coordinator_client, english_study):
+    sid, eid, ids, links = english_study
+    before = snapshot(app)
+    page = add(coordinator_client, sid, eid, "Dupont", "", [ids["Lab A"]], "fr")
+    assert page.status_code == 400 and "Choose English or Chinese" in page.data.decode()
+    assert snapshot(app) == before
