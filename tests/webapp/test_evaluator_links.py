@@ -1,6 +1,7 @@
-"""Evaluators' language: a Chinese evaluator of an English study gets a Chinese reminder (through the real
-SMTP path: the scheduler's sweep and aiosmtpd), the language the evaluator picks on their pages becomes
-theirs."""
+"""Evaluators' language and links: a Chinese evaluator of an English study gets a Chinese reminder (through
+the real SMTP path: the scheduler's sweep and aiosmtpd), the language the evaluator picks on their pages
+becomes theirs; the coordinator's "New link" for an evaluator ends the old link and its sessions, and a
+forged or foreign request changes nothing."""
 from __future__ import annotations
 
 import re
@@ -9,9 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import login
 from tests.helpers import snapshot
 from tests.webapp.smtp_server import smtp_server  # noqa: F401 (fixture)
-from tests.webapp.test_evaluations import evaluation_id, study  # noqa: F401
+from tests.webapp.test_evaluations import create, evaluation_id, study  # noqa: F401
 from tests.webapp.test_evaluators import objects
 from webapp.extensions import db
 
@@ -116,3 +118,61 @@ def test_a_language_other_than_english_or_chinese_is_refused(app, coordinator_cl
     page = add(coordinator_client, sid, eid, "Dupont", "", [ids["Lab A"]], "fr")
     assert page.status_code == 400 and "Choose English or Chinese" in page.data.decode()
     assert snapshot(app) == before
+
+
+# --- a new link for an evaluator -----------------------------------------------------------------
+
+def reissue_url(sid, eid, evaluator_id):
+    return f"/studies/{sid}/evaluations/{eid}/evaluators/{evaluator_id}/reissue"
+
+
+def test_new_link_ends_the_old_one_and_its_sessions(app, coordinator_client, english_study):
+    sid, eid, ids, links = english_study
+    person = evaluator(app, "Wang")
+    holder = app.test_client()                                  # a session of the old link
+    assert holder.get(links["Wang"]).status_code == 302 and holder.get("/evaluate/").status_code == 200
+    listing = coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/evaluators").data.decode()
+    assert f'action="{reissue_url(sid, eid, person.id)}"' in listing and "New link" in listing
+    response = coordinator_client.post(reissue_url(sid, eid, person.id))
+    assert response.status_code == 302 and f"shown={person.id}" in response.headers["Location"]
+    page = coordinator_client.get(response.headers["Location"]).data.decode()
+    assert "New link for Wang: the previous link no longer works." in page
+    new = [link for link in LINK.findall(page) if link not in links.values()]
+    assert len(new) == 1 and new[0] != links["Wang"]
+    assert app.test_client().get(links["Wang"]).status_code == 404   # the old link is refused
+    assert holder.get("/evaluate/").status_code == 403                # and its session has ended
+    fresh = app.test_client()
+    assert fresh.get(new[0]).status_code == 302 and "Lab A" in fresh.get("/evaluate/").data.decode()
+    assert audit(app, "evaluation.evaluator_reissue") == [(f"evaluator:{person.id}", {"generation": 2})]
+
+
+def test_a_revoked_evaluator_can_be_given_a_link_again(app, coordinator_client, english_study):
+    sid, eid, ids, links = english_study
+    person = evaluator(app, "Smith")
+    coordinator_client.post(f"/studies/{sid}/evaluations/{eid}/evaluators/{person.id}/revoke")
+    assert "Issue a link" in coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/evaluators").data.decode()
+    assert coordinator_client.post(reissue_url(sid, eid, person.id)).status_code == 302
+    assert evaluator(app, "Smith").revoked_at is None
+    assert app.test_client().get(links["Smith"]).status_code == 404
+    page = coordinator_client.get(f"/studies/{sid}/evaluations/{eid}/evaluators").data.decode()
+    new = [link for link in LINK.findall(page) if link != links["Wang"]]
+    assert len(new) == 1 and app.test_client().get(new[0]).status_code == 302
+
+
+def test_forged_or_foreign_reissue_changes_nothing(app, client, coordinator_client, english_study, make_coordinator,
+                                                   study):  # noqa: F811
+    sid, eid, ids, links = english_study
+    person = evaluator(app, "Wang")
+    other = create(coordinator_client, sid, study[1], title="Other evaluation")
+    other_eid = int(other.headers["Location"].rstrip("/").split("/")[-1])
+    before = snapshot(app)
+    assert coordinator_client.post(reissue_url(sid, eid, person.id), csrf=False).status_code == 400
+    assert coordinator_client.post(reissue_url(sid, other_eid, person.id)).status_code == 404  # not its evaluation
+    assert snapshot(app) == before
+    make_coordinator("bob")
+    coordinator_client.post("/logout")
+    assert login(client, "bob").status_code == 302
+    before = snapshot(app)                                      # bob's login is audited
+    assert client.post(reissue_url(sid, eid, person.id)).status_code == 404               # not his study
+    assert snapshot(app) == before
+    assert app.test_client().get(links["Wang"]).status_code == 302                        # the link still works

@@ -61,12 +61,14 @@ class Evaluator(db.Model):
         return self.token_hash[:16]
 
     def issue_token(self) -> str:
-        """Move to the next link generation (the evaluator needs an id: flush first)."""
+        """Move to the next link generation: the previous link (and its sessions) stop working, a revoked
+        evaluator has a link again (as an expert's reissue). The evaluator needs an id: flush first."""
         if self.id is None:
             raise InvalidTransition("flush the evaluator before issuing its link")
         self.token_generation = (self.token_generation or 0) + 1
         token = evaluator_token(self.id, self.token_generation)
         self.token_hash = hash_token(token)
+        self.revoked_at = None
         return token
 
     def current_token(self) -> str | None:

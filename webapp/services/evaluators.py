@@ -92,6 +92,15 @@ def revoke(evaluator: Evaluator) -> None:
     audit.record("evaluation.evaluator_revoke", study=evaluator.evaluation.study, target=f"evaluator:{evaluator.id}")
 
 
+def reissue(evaluator: Evaluator) -> str:
+    """The evaluator's next link: the previous one is refused from now on (a revoked evaluator gets one again)."""
+    token = evaluator.issue_token()
+    db.session.flush()
+    audit.record("evaluation.evaluator_reissue", study=evaluator.evaluation.study, target=f"evaluator:{evaluator.id}",
+                 details={"generation": evaluator.token_generation})
+    return token
+
+
 def assigned_object(evaluator: Evaluator, object_id: int) -> EvaluatedObject | None:
     return next((o for o in evaluator.objects if o.id == object_id), None)
 
