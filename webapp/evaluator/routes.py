@@ -37,7 +37,8 @@ def invitation(token: str):
     fresh_session()
     session.permanent = True
     session[SESSION_KEY] = {"id": found.id, "marker": found.session_marker}
-    session["lang"] = svc.language_of(found)          # as experts: their language, else the study's
+    if found.locale:                                  # their own language (else the browser's, as before)
+        session["lang"] = found.locale
     found.last_seen_at = utcnow()
     db.session.commit()
     return redirect(url_for("evaluator.home"))
