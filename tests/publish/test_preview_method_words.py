@@ -21,14 +21,15 @@ def test_the_preview_names_the_ahp_method_in_words(app, client, runner):
         rnd = next(r for r in study.rounds if r.kind is RoundKind.ahp and r.status is RoundStatus.closed)
         options = ahp_rounds.options_of(rnd)
         sid, round_id = study.id, rnd.id
-    assert (options["priority_method"], options["aggregation"], options["expert_weights"]) == ("eigen", "aij", "authority")
+    method = (options["priority_method"], options["aggregation"], options["expert_weights"])
+    assert method == ("eigen", "aij", "authority")
     login(client, username, password)
     url = f"/studies/{sid}/weights/preview?round_id={round_id}"
     english = client.get(url + "&lang=en")
     assert english.status_code == 200
     text = english.data.decode()
-    assert ("Principal eigenvector (Saaty) · Aggregation of individual judgments (AIJ) · expert weights: By the authority coefficient Cr"
-            in text)
+    assert ("Principal eigenvector (Saaty) · Aggregation of individual judgments (AIJ) · "
+            "expert weights: By the authority coefficient Cr") in text
     assert "eigen · aij" not in text
     chinese = client.get(url + "&lang=zh").data.decode()
     assert "特征向量法（Saaty） · 判断矩阵集结（AIJ） · 专家权重：按专家权威系数 Cr" in chinese

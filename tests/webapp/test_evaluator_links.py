@@ -86,6 +86,21 @@ def test_a_chinese_evaluator_gets_a_chinese_reminder(app, english_study, smtp_se
         assert [(r.recipient, r.locale) for r in rows] == [("smith@example.org", "en"), ("wang@example.org", "zh")]
 
 
+def test_one_refused_reminder_does_not_stop_the_others(app, english_study, smtp_server):  # noqa: F811
+    """Evaluators' reminders go through the experts' delivery (services/mail.deliver): each row on its own."""
+    from webapp.models import DeliveryStatus, EvaluatorMessage
+    from webapp.scheduler import sweep
+
+    smtp_server.refuse.add("wang@example.org")
+    sweep(app)
+    assert [str(m["To"]) for m in smtp_server.messages] == ["Smith <smith@example.org>"]
+    with app.app_context():
+        rows = {r.recipient: r for r in db.session.scalars(select(EvaluatorMessage))}
+        assert rows["smith@example.org"].status is DeliveryStatus.sent and rows["smith@example.org"].sent_at
+        assert rows["wang@example.org"].status is DeliveryStatus.failed and "550" in rows["wang@example.org"].error
+    assert audit(app, "evaluation.remind")[0][1] == {"sent": 1, "not_sent": 0, "failed": 1, "without_email": 0}
+
+
 def test_the_link_opens_the_pages_in_the_evaluators_language(app, english_study):
     sid, eid, ids, links = english_study
     wang = app.test_client()
