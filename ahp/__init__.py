@@ -15,14 +15,8 @@ stack ``(..., n, n)`` and is vectorised over the stack.  Bad input raises
 array([0.648, 0.23 , 0.122])
 """
 
-from .aggregation import (
-    WORDING_SCALES,
-    aggregate_judgments,
-    aggregate_priorities,
-    analyze_group,
-    consensus,
-    consensus_wording,
-)
+from .aggregation import aggregate_judgments, aggregate_priorities, analyze_group
+from .group_consensus import WORDING_SCALES, consensus, consensus_wording
 from .consistency import (
     GCI_THRESHOLDS,
     RI_SOURCES,

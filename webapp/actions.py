@@ -10,6 +10,12 @@ or, when a refusal goes back into a form::
     result, refusal = attempt(lambda: studies.update_study(study, ...), StudyError)
     if refusal:
         form.title.errors = [refusal]
+
+or, for the whole validate / attempt / flash / redirect block of a form post::
+
+    return (save_form(form, lambda: studies.update_study(study, ...), refusals=(StudyError,),
+                      error_field=form.title, to=settings_url, done=_("Study settings saved."))
+            or render_the_form_again(form, status=400))
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect
+from werkzeug.wrappers import Response
 
 from webapp.extensions import db
 
@@ -44,4 +51,22 @@ def act(action: Callable[[], Any], *, to: str, done: str | Callable[[Any], str],
         flash(refusal, "error")
         return redirect(refused_to or to)
     flash(done(result) if callable(done) else done, category(result) if callable(category) else category)
+    return redirect(to)
+
+
+def save_form(form, action: Callable[[], Any], *, to: str, done: str | Callable[[Any], str],
+              refusals: tuple[type[Exception], ...] = (ValueError,), error_field=None) -> Response | None:
+    """Validate ``form``, then :func:`attempt` ``action``: on success flash ``done`` (or ``done(result)``)
+    and return the redirect to ``to``. Return None when the form is invalid or the service refuses (the
+    refusal put on ``error_field``, else on the form's own errors): the view renders the form again."""
+    if not form.validate():
+        return None
+    result, refusal = attempt(action, *refusals)
+    if refusal is not None:
+        if error_field is None:
+            form.form_errors.append(refusal)
+        else:
+            error_field.errors = [refusal]
+        return None
+    flash(done(result) if callable(done) else done, "success")
     return redirect(to)

@@ -8,7 +8,27 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from webapp.services.ahp_settings import AGGREGATIONS, EXPERT_WEIGHTS, PRIORITY_METHODS
+
 PERCENT_CRITERIA = ("agreement_min", "full_score_min")
+
+
+# A language is named in itself (as the language choices of the forms do).
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+def weight_method_text(method: dict) -> str:
+    """A weight set's AHP method in words (its stored keys ``priority_method``, ``aggregation`` and
+    ``expert_weights``), e.g. "Principal eigenvector (Saaty) · Aggregation of individual judgments (AIJ) ·
+    expert weights: Equal"; a key without a label is shown as it is, a missing one left out."""
+    def label(table, key) -> str:
+        return str(table[key]) if key in table else str(key)
+
+    parts = [label(table, method[key]) for key, table in (("priority_method", PRIORITY_METHODS),
+                                                          ("aggregation", AGGREGATIONS)) if method.get(key)]
+    if method.get("expert_weights"):
+        parts.append(_("expert weights: %(how)s", how=label(EXPERT_WEIGHTS, method["expert_weights"])))
+    return " · ".join(parts)
 
 
 def table_title(name: str) -> str:

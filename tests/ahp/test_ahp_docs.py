@@ -8,7 +8,8 @@ import pytest
 
 import ahp
 
-MODULES = ["ahp", "ahp.pairwise", "ahp.priorities", "ahp.consistency", "ahp.aggregation", "ahp.hierarchy"]
+MODULES = ["ahp", "ahp.pairwise", "ahp.priorities", "ahp.consistency", "ahp.aggregation", "ahp.group_consensus",
+           "ahp.hierarchy"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -17,6 +17,7 @@ NOT_FREE_TEXT = {
     ("study", "time_zone"),  # an IANA zone name chosen from a list and checked (services/timezones.py)
     ("message", "locale"),   # "en" / "zh", set by the app
     ("evaluator_message", "locale"),  # the same, for reminders to evaluators
+    ("evaluator", "locale"),          # "en" / "zh" (or NULL), a checked choice (services/evaluators.py)
     ("round_report", "digest"),  # a SHA-256 written by the app (services/frozen_reports.py)
 }
 

@@ -5,6 +5,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from webapp import presentation
+from webapp.actions import act
 from webapp.cli import public_url
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.evaluations import _evaluation_or_404
@@ -36,10 +38,12 @@ def _deadline_form(study, evaluation, formdata=None):
 
 
 def _render(study, evaluation, *, link=None, error="", status=200, deadline_form=None, copies=None, fce_form=None):
+    shown = request.args.get("shown", type=int)          # the row whose new link is opened
     people = [(e, [(o, svc.progress(e, o)) for o in e.objects], evaluator_reminders.link_of(e))
               for e in svc.evaluators_of(evaluation)]
     return render_template("coordinator/evaluations/evaluators.html", study=study, evaluation=evaluation,
                            people=people, link=link, error=error, kind_label=kind_label,
+                           language_names=presentation.LANGUAGE_NAMES, shown=shown,
                            button=CsrfOnlyForm(), deadline_form=deadline_form or _deadline_form(study, evaluation),
                            deadline_text=timezones.format_in(evaluation.deadline_at, study.time_zone),
                            reminder_at=timezones.format_in(evaluator_reminders.reminder_due_at(evaluation),
@@ -63,7 +67,8 @@ def evaluation_evaluators(study_id: int, evaluation_id: int):
     except ValueError:
         ids = []
     try:
-        invitation = svc.add_evaluator(found, request.form.get("name", ""), ids, email=request.form.get("email", ""))
+        invitation = svc.add_evaluator(found, request.form.get("name", ""), ids, email=request.form.get("email", ""),
+                                       locale=request.form.get("locale") or None)
     except EvaluationError as exc:
         db.session.rollback()
         return _render(study, found, error=str(exc), status=400)
@@ -72,17 +77,34 @@ def evaluation_evaluators(study_id: int, evaluation_id: int):
     return _render(study, found, link=(invitation.evaluator.name, link))
 
 
+def _evaluator_or_404(evaluation, evaluator_id: int):
+    person = next((e for e in svc.evaluators_of(evaluation) if e.id == evaluator_id), None)
+    if person is None:
+        abort(404)
+    return person
+
+
 @bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/evaluators/<int:evaluator_id>/revoke", methods=["POST"])
 def evaluation_evaluator_revoke(study_id: int, evaluation_id: int, evaluator_id: int):
     study = get_study_or_404(study_id)
     found = _evaluation_or_404(study, evaluation_id)
-    person = next((e for e in svc.evaluators_of(found) if e.id == evaluator_id), None)
-    if person is None:
-        abort(404)
-    svc.revoke(person)
-    db.session.commit()
-    flash(_("The link of %(name)s no longer works.", name=person.name), "success")
-    return redirect(url_for("coordinator.evaluation_evaluators", study_id=study.id, evaluation_id=found.id))
+    person = _evaluator_or_404(found, evaluator_id)
+    return act(lambda: svc.revoke(person),
+               to=url_for("coordinator.evaluation_evaluators", study_id=study.id, evaluation_id=found.id),
+               done=_("The link of %(name)s no longer works.", name=person.name))
+
+
+@bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/evaluators/<int:evaluator_id>/reissue", methods=["POST"])
+def evaluation_evaluator_reissue(study_id: int, evaluation_id: int, evaluator_id: int):
+    """A new link for the evaluator (as an expert's "New link"): the old one stops working; the page then
+    shows the new one opened in the evaluator's row ("Remind now" e-mails it)."""
+    study = get_study_or_404(study_id)
+    found = _evaluation_or_404(study, evaluation_id)
+    person = _evaluator_or_404(found, evaluator_id)
+    return act(lambda: svc.reissue(person),
+               to=url_for("coordinator.evaluation_evaluators", study_id=study.id, evaluation_id=found.id,
+                          shown=person.id, _anchor=f"evaluator-{person.id}"),
+               done=_("New link for %(name)s: the previous link no longer works.", name=person.name))
 
 
 @bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/evaluators/deadline", methods=["POST"])

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, url_for
 from flask import request
 from flask_babel import gettext as _
 
-from webapp.actions import act, attempt
+from webapp.actions import act, save_form
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.coordinator.panel_pages import render_panel
@@ -31,14 +31,10 @@ def _editor_url(study) -> str:
 def group_add(study_id: int):
     study = get_study_or_404(study_id)
     form = GroupForm(request.form)
-    if form.validate():
-        group, refusal = attempt(lambda: groups.add_group(study, code=form.code.data, **form.names()), GroupError)
-        if refusal:
-            form.code.errors = [refusal]
-        else:
-            flash(_("Group %(name)s added.", name=groups.group_label(group)), "success")
-            return redirect(_editor_url(study))
-    return render_panel(study, group_form=form, status=400)
+    return save_form(form, lambda: groups.add_group(study, code=form.code.data, **form.names()),
+                     refusals=(GroupError,), error_field=form.code, to=_editor_url(study),
+                     done=lambda group: _("Group %(name)s added.", name=groups.group_label(group))
+                     ) or render_panel(study, group_form=form, status=400)
 
 
 @bp.route("/<int:study_id>/panel/groups/<int:group_id>", methods=["POST"])

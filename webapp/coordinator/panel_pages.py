@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webapp.actions import act, attempt
+from webapp.actions import act, attempt, save_form
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.coordinator.setup import _posted
@@ -102,13 +102,11 @@ def expert_edit(study_id: int, expert_id: int):
     expert = _expert_or_404(study, expert_id)
     if request.method == "POST":
         form = ExpertEditForm(request.form, groups=groups.choices_of(study))
-        if form.validate():
-            _done, refusal = attempt(lambda: _update_expert(expert, form), PanelError)
-            if refusal:
-                form.form_errors.append(refusal)
-            else:
-                flash(_("%(pseudonym)s saved.", pseudonym=expert.pseudonym), "success")
-                return redirect(url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"))
+        saved = save_form(form, lambda: _update_expert(expert, form), refusals=(PanelError,),
+                          done=_("%(pseudonym)s saved.", pseudonym=expert.pseudonym),
+                          to=url_for("coordinator.panel_page", study_id=study.id, _anchor=f"expert-{expert.id}"))
+        if saved is not None:
+            return saved
     else:
         form = ExpertEditForm(data={"name": expert.name, "email": expert.email or "",
                                     "organisation": expert.organisation,

@@ -6,12 +6,12 @@ Changes are refused while a round is open (the service says why).
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 import delphi
 from webapp import presentation
-from webapp.actions import act, attempt
+from webapp.actions import act, save_form
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.forms.coordinator import StudyForm
@@ -63,16 +63,11 @@ def settings(study_id: int):
     if request.method == "GET":
         return _render_settings(study)
     form = StudyForm(request.form)
-    if form.validate():
-        _done, refusal = attempt(lambda: studies.update_study(
-            study, title=form.title.data, description=form.description.data or "",
-            default_locale=form.default_locale.data, time_zone=form.time_zone.data or None), StudyError)
-        if refusal:
-            form.title.errors = [refusal]
-        else:
-            flash(_("Study settings saved."), "success")
-            return redirect(url_for("coordinator.settings", study_id=study.id))
-    return _render_settings(study, general=form, status=400)
+    return save_form(form, lambda: studies.update_study(
+        study, title=form.title.data, description=form.description.data or "",
+        default_locale=form.default_locale.data, time_zone=form.time_zone.data or None),
+        refusals=(StudyError,), error_field=form.title, done=_("Study settings saved."),
+        to=url_for("coordinator.settings", study_id=study.id)) or _render_settings(study, general=form, status=400)
 
 
 @bp.route("/<int:study_id>/settings/consensus", methods=["POST"])
@@ -80,14 +75,11 @@ def settings(study_id: int):
 def settings_consensus(study_id: int):
     study = get_study_or_404(study_id)
     form = ConsensusRuleForm(request.form, presets=_preset_choices())
-    if form.validate():
-        rule, refusal = attempt(lambda: studies.set_consensus_rule(study, **form.rule_data()), StudyError)
-        if refusal:
-            form.mode.errors = [refusal]
-        else:
-            flash(_("Consensus rule saved: %(rule)s.", rule=presentation.rule_in_words(rule)), "success")
-            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="consensus"))
-    return _render_settings(study, consensus=form, status=400)
+    return save_form(form, lambda: studies.set_consensus_rule(study, **form.rule_data()),
+                     refusals=(StudyError,), error_field=form.mode,
+                     done=lambda rule: _("Consensus rule saved: %(rule)s.", rule=presentation.rule_in_words(rule)),
+                     to=url_for("coordinator.settings", study_id=study.id, _anchor="consensus")
+                     ) or _render_settings(study, consensus=form, status=400)
 
 
 @bp.route("/<int:study_id>/settings/analysis", methods=["POST"])
@@ -95,14 +87,10 @@ def settings_consensus(study_id: int):
 def settings_analysis(study_id: int):
     study = get_study_or_404(study_id)
     form = AnalysisOptionsForm(request.form)
-    if form.validate():
-        _done, refusal = attempt(lambda: studies.set_analysis_options(study, **form.options()), StudyError)
-        if refusal:
-            form.form_errors.append(refusal)
-        else:
-            flash(_("Analysis options saved; rounds opened from now on use them."), "success")
-            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="analysis"))
-    return _render_settings(study, analysis=form, status=400)
+    return save_form(form, lambda: studies.set_analysis_options(study, **form.options()), refusals=(StudyError,),
+                     done=_("Analysis options saved; rounds opened from now on use them."),
+                     to=url_for("coordinator.settings", study_id=study.id, _anchor="analysis")
+                     ) or _render_settings(study, analysis=form, status=400)
 
 
 @bp.route("/<int:study_id>/settings/authority", methods=["POST"])
@@ -110,16 +98,14 @@ def settings_analysis(study_id: int):
 def settings_authority(study_id: int):
     study = get_study_or_404(study_id)
     form = AuthorityTablesForm(request.form)
-    if form.validate():
+
+    def save():
         basis, familiarity = form.tables()
-        _done, refusal = attempt(lambda: studies.set_authority_tables(study, basis=basis, familiarity=familiarity),
-                                 StudyError)
-        if refusal:
-            form.form_errors.append(refusal)
-        else:
-            flash(_("Authority tables saved."), "success")
-            return redirect(url_for("coordinator.settings", study_id=study.id, _anchor="authority"))
-    return _render_settings(study, authority=form, status=400)
+        return studies.set_authority_tables(study, basis=basis, familiarity=familiarity)
+
+    return save_form(form, save, refusals=(StudyError,), done=_("Authority tables saved."),
+                     to=url_for("coordinator.settings", study_id=study.id, _anchor="authority")
+                     ) or _render_settings(study, authority=form, status=400)
 
 
 @bp.route("/<int:study_id>/settings/authority/reset", methods=["POST"])

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from webapp import presentation
 from webapp.coordinator.blueprint import bp
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
@@ -58,6 +59,7 @@ def weights_preview(study_id: int):
         return redirect(url_for("coordinator.weights", study_id=study.id))
     form = PublishForm(data={"round_id": rnd.id, "digest": preview.digest})
     return render_template("coordinator/weights/preview.html", study=study, preview=preview, form=form,
+                           method_text=presentation.weight_method_text(preview.payload["method"]),
                            payload_json=json.dumps(preview.payload, ensure_ascii=False, indent=2))
 
 

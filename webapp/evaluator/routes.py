@@ -1,7 +1,7 @@
 """Evaluator pages: the link, the assigned objects, the scoring form (one object per page)."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,9 +37,20 @@ def invitation(token: str):
     fresh_session()
     session.permanent = True
     session[SESSION_KEY] = {"id": found.id, "marker": found.session_marker}
+    if found.locale:                                  # their own language (else the browser's, as before)
+        session["lang"] = found.locale
     found.last_seen_at = utcnow()
     db.session.commit()
     return redirect(url_for("evaluator.home"))
+
+
+@bp.before_request
+def _remember_language():
+    """The language the evaluator picks on their pages (``?lang=``) becomes theirs: reminders use it."""
+    chosen = request.args.get("lang")
+    me = current_evaluator() if chosen in current_app.config["LANGUAGES"] else None
+    if me is not None and svc.set_language(me, chosen):
+        db.session.commit()
 
 
 @bp.route("/")

@@ -9,12 +9,12 @@ import hashlib
 import hmac
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, Enum, Float, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
-from webapp.models.message import DeliveryStatus
+from webapp.models.message import Delivery
 from webapp.models.study import InvalidTransition, hash_token
 
 
@@ -32,7 +32,8 @@ def evaluator_token(evaluator_id: int, generation: int) -> str:
 class Evaluator(db.Model):
     __tablename__ = "evaluator"
     __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),
-                      CheckConstraint("token_generation >= 0", name="token_generation"))
+                      CheckConstraint("token_generation >= 0", name="token_generation"),
+                      CheckConstraint("locale IS NULL OR locale IN ('en', 'zh')", name="locale"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
@@ -43,6 +44,9 @@ class Evaluator(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The evaluator's language (as an expert's): set by the coordinator, then the one the evaluator last
+    # chose on their pages; None = the study's default. Reminders and the pages after the link use it.
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     evaluation = relationship("Evaluation")
     assignments = relationship("EvaluatorAssignment", back_populates="evaluator", cascade="all, delete-orphan")
@@ -57,12 +61,14 @@ class Evaluator(db.Model):
         return self.token_hash[:16]
 
     def issue_token(self) -> str:
-        """Move to the next link generation (the evaluator needs an id: flush first)."""
+        """Move to the next link generation: the previous link (and its sessions) stop working, a revoked
+        evaluator has a link again (as an expert's reissue). The evaluator needs an id: flush first."""
         if self.id is None:
             raise InvalidTransition("flush the evaluator before issuing its link")
         self.token_generation = (self.token_generation or 0) + 1
         token = evaluator_token(self.id, self.token_generation)
         self.token_hash = hash_token(token)
+        self.revoked_at = None
         return token
 
     def current_token(self) -> str | None:
@@ -117,22 +123,13 @@ class EvaluatorScore(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class EvaluatorMessage(db.Model):
+class EvaluatorMessage(Delivery, db.Model):
     """A reminder e-mailed to an evaluator, with its delivery status (the body, holding the link, is not kept)."""
     __tablename__ = "evaluator_message"
-    __table_args__ = (CheckConstraint("length(recipient) <= 254", name="recipient_length"),)
+    status_constraint = "evaluator_delivery_status"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id", ondelete="CASCADE"), index=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id", ondelete="CASCADE"), index=True)
-    status: Mapped[DeliveryStatus] = mapped_column(
-        Enum(DeliveryStatus, name="evaluator_delivery_status", native_enum=False, create_constraint=True,
-             length=16, validate_strings=True), default=DeliveryStatus.queued)
-    recipient: Mapped[str] = mapped_column(String(254), default="")
-    subject: Mapped[str] = mapped_column(String(400), default="")
-    locale: Mapped[str] = mapped_column(String(5), default="en")
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     evaluator = relationship("Evaluator")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from typing import ClassVar
+
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
@@ -30,12 +32,40 @@ class DeliveryStatus(str, enum.Enum):
     not_sent = "not_sent"  # no SMTP server configured: the coordinator copies the message
 
 
-class Message(db.Model):
+class Delivery:
+    """The delivery columns every e-mail table shares (experts' ``message``, ``evaluator_message``):
+    status, recipient, subject, locale, the mail server's error and when it was created and sent.
+
+    A class names its status enum's check constraint in ``status_constraint`` (each table keeps its
+    own name) and may add table arguments in ``more_table_args``; the recipient-length check is added
+    here. ``webapp.services.mail.deliver`` sends rows of any such table.
+    """
+
+    status_constraint: ClassVar[str]
+    more_table_args: ClassVar[tuple] = ()
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (CheckConstraint("length(recipient) <= 254", name="recipient_length"), *cls.more_table_args)
+
+    @declared_attr
+    def status(cls) -> Mapped[DeliveryStatus]:
+        return mapped_column(Enum(DeliveryStatus, name=cls.status_constraint, native_enum=False,
+                                  create_constraint=True, length=16, validate_strings=True),
+                             default=DeliveryStatus.queued)
+
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(400), default="")
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Message(Delivery, db.Model):
     __tablename__ = "message"
-    __table_args__ = (
-        CheckConstraint("length(recipient) <= 254", name="recipient_length"),
-        Index("ix_message_study_id_created_at", "study_id", "created_at"),
-    )
+    status_constraint = "delivery_status"
+    more_table_args = (Index("ix_message_study_id_created_at", "study_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
@@ -44,15 +74,6 @@ class Message(db.Model):
     kind: Mapped[MessageKind] = mapped_column(
         Enum(MessageKind, name="message_kind", native_enum=False, create_constraint=True,
              length=16, validate_strings=True))
-    status: Mapped[DeliveryStatus] = mapped_column(
-        Enum(DeliveryStatus, name="delivery_status", native_enum=False, create_constraint=True,
-             length=16, validate_strings=True), default=DeliveryStatus.queued)
-    recipient: Mapped[str] = mapped_column(String(254), default="")
-    subject: Mapped[str] = mapped_column(String(400), default="")
-    locale: Mapped[str] = mapped_column(String(5), default="en")
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     expert = relationship("Expert")
     round = relationship("Round")

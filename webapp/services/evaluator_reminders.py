@@ -9,14 +9,10 @@ page offers the messages to copy. The automatic reminder is claimed by a conditi
 """
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -25,7 +21,7 @@ from webapp.extensions import db
 from webapp.models import DeliveryStatus, Evaluation, EvaluationStatus, Evaluator, EvaluatorMessage, utcnow
 from webapp.services import audit, invitations, mail, timezones
 from webapp.services.evaluations import EvaluationError, _check_open, tree_of
-from webapp.services.evaluators import evaluators_of, progress
+from webapp.services.evaluators import evaluators_of, language_of, progress
 
 MAX_REMINDER_HOURS = 720
 
@@ -103,7 +99,7 @@ class Composed:
 def compose(evaluator: Evaluator) -> Composed:
     evaluation = evaluator.evaluation
     study = evaluation.study
-    locale = study.default_locale or "en"
+    locale = language_of(evaluator)
     title = mail.header_safe(evaluation.title)
     link = link_of(evaluator)
     with force_locale(locale):
@@ -123,17 +119,10 @@ def compose(evaluator: Evaluator) -> Composed:
 
 
 @dataclass
-class Outcome:
+class Outcome(mail.Tally):
     evaluation_id: int
-    rows: list = field(default_factory=list)
+    rows: list[EvaluatorMessage] = field(default_factory=list)
     without_email: int = 0
-
-    def count(self, status: DeliveryStatus) -> int:
-        return sum(1 for r in self.rows if r.status is status)
-
-    def to_dict(self) -> dict:
-        return {"sent": self.count(DeliveryStatus.sent), "not_sent": self.count(DeliveryStatus.not_sent),
-                "failed": self.count(DeliveryStatus.failed), "without_email": self.without_email}
 
 
 def _queue(evaluation: Evaluation, evaluators: list[Evaluator]) -> Outcome:
@@ -177,44 +166,16 @@ def queue_reminders_now(evaluation: Evaluation, *, now: datetime | None = None) 
     return _queue(evaluation, people)
 
 
-def _send(smtp, row: EvaluatorMessage) -> None:
+def email_of(row: EvaluatorMessage) -> EmailMessage:
+    """The e-mail of a queued row, composed again (the body, holding the link, is never stored)."""
     composed = compose(row.evaluator)
-    msg = EmailMessage()
-    msg["Subject"] = composed.subject
-    msg["From"] = mail.header_safe(current_app.config.get("SMTP_FROM") or "concordia@localhost")
-    msg["To"] = Address(display_name=mail.header_safe(row.evaluator.name, limit=120), addr_spec=row.recipient)
-    msg["Message-ID"] = make_msgid(domain="concordia")
-    msg.set_content(composed.body)
-    try:
-        smtp.send_message(msg)
-    except Exception as exc:  # noqa: BLE001 - this message fails, the next is tried
-        row.status, row.error = DeliveryStatus.failed, mail.header_safe(str(exc), limit=1000) or type(exc).__name__
-        return
-    row.status, row.sent_at, row.error = DeliveryStatus.sent, utcnow(), ""
+    return mail.envelope(subject=composed.subject, body=composed.body, to_name=row.evaluator.name,
+                         to_addr=row.recipient, reply_to=getattr(row.evaluator.evaluation.study.owner, "email", None))
 
 
 def finish(outcome: Outcome, *, study, actor: str | None = None, manual: bool = False) -> Outcome:
     """Deliver the queued rows and audit the outcome (flushes; the caller commits)."""
-    queued = [r for r in outcome.rows if r.status is DeliveryStatus.queued]
-    if queued and not mail.smtp_configured():
-        for row in queued:
-            row.status, row.error = DeliveryStatus.not_sent, ""
-    elif queued:
-        try:
-            smtp = mail._connect()  # noqa: SLF001 - the one SMTP connection set-up
-        except (OSError, smtplib.SMTPException) as exc:
-            for row in queued:
-                row.status, row.error = DeliveryStatus.failed, mail.header_safe(str(exc), limit=1000)
-        else:
-            try:
-                for row in queued:
-                    _send(smtp, row)
-            finally:
-                try:
-                    smtp.quit()
-                except (OSError, smtplib.SMTPException):
-                    pass
-    db.session.flush()
+    mail.deliver(outcome.rows, build=email_of)
     details = outcome.to_dict() | ({"manual": True} if manual else {})
     audit.record("evaluation.remind", study=study, target=f"evaluation:{outcome.evaluation_id}", actor=actor,
                  details=details)

@@ -21,6 +21,7 @@ from webapp.services.evaluations import EvaluationError, _check_open, settings_o
 
 MAX_EVIDENCE = 2000
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+LANGUAGES = ("en", "zh")
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,23 @@ def evaluators_of(evaluation) -> list[Evaluator]:
                                    .order_by(Evaluator.id)))
 
 
-def add_evaluator(evaluation, name: str, object_ids, *, email: str = "") -> Invitation:
+def language_of(evaluator: Evaluator) -> str:
+    """The evaluator's language, else the study's default (as an expert's ``invitations.expert_locale``)."""
+    return evaluator.locale or evaluator.evaluation.study.default_locale or "en"
+
+
+def _language(locale: str | None) -> str | None:
+    if locale in (None, ""):
+        return None
+    if locale not in LANGUAGES:
+        raise EvaluationError(_("Choose English or Chinese as the evaluator's language."))
+    return locale
+
+
+def add_evaluator(evaluation, name: str, object_ids, *, email: str = "", locale: str | None = None) -> Invitation:
+    """A new evaluator with a link; ``locale`` (``en``/``zh``; None = the study's default) is their language."""
     _check_open(evaluation)
+    locale = _language(locale)
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise EvaluationError(_("Give the evaluator's name (at most 200 characters)."))
@@ -46,21 +62,43 @@ def add_evaluator(evaluation, name: str, object_ids, *, email: str = "") -> Invi
     email = (email or "").strip()
     if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
         raise EvaluationError(_("“%(email)s” is not an e-mail address.", email=email[:80]))
-    evaluator = Evaluator(evaluation=evaluation, name=name, email=email, token_hash=Evaluator.placeholder_hash())
+    evaluator = Evaluator(evaluation=evaluation, name=name, email=email, locale=locale,
+                          token_hash=Evaluator.placeholder_hash())
     evaluator.assignments = [EvaluatorAssignment(object=o) for o in chosen]
     db.session.add(evaluator)
     db.session.flush()
     token = evaluator.issue_token()
     db.session.flush()
     audit.record("evaluation.evaluator_add", study=evaluation.study, target=f"evaluator:{evaluator.id}",
-                 details={"objects": [o.id for o in chosen]})
+                 details={"objects": [o.id for o in chosen], "locale": locale})
     return Invitation(evaluator, token)
+
+
+def set_language(evaluator: Evaluator, locale: str) -> bool:
+    """Remember the language the evaluator chose on their pages (their reminders use it); False: unchanged."""
+    locale = _language(locale)
+    if locale is None or locale == evaluator.locale:
+        return False
+    evaluator.locale = locale
+    db.session.flush()
+    audit.record("evaluation.evaluator_language", study=evaluator.evaluation.study,
+                 target=f"evaluator:{evaluator.id}", actor=f"evaluator:{evaluator.id}", details={"locale": locale})
+    return True
 
 
 def revoke(evaluator: Evaluator) -> None:
     evaluator.revoked_at = utcnow()
     db.session.flush()
     audit.record("evaluation.evaluator_revoke", study=evaluator.evaluation.study, target=f"evaluator:{evaluator.id}")
+
+
+def reissue(evaluator: Evaluator) -> str:
+    """The evaluator's next link: the previous one is refused from now on (a revoked evaluator gets one again)."""
+    token = evaluator.issue_token()
+    db.session.flush()
+    audit.record("evaluation.evaluator_reissue", study=evaluator.evaluation.study, target=f"evaluator:{evaluator.id}",
+                 details={"generation": evaluator.token_generation})
+    return token
 
 
 def assigned_object(evaluator: Evaluator, object_id: int) -> EvaluatedObject | None:

@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -106,19 +108,54 @@ def compose(kind: MessageKind, expert: Expert, rnd: Round | None = None) -> Comp
     return Composed(expert, kind, header_safe(subject, limit=390), "\n\n".join(parts) + "\n", locale)
 
 
-def email_message(composed: Composed) -> EmailMessage:
-    config = current_app.config
+def envelope(*, subject: str, body: str, to_name: str, to_addr: str, reply_to: str | None = None) -> EmailMessage:
+    """The e-mail around a composed subject and body (every kind of recipient: experts, evaluators)."""
     msg = EmailMessage()
-    msg["Subject"] = composed.subject
-    msg["From"] = header_safe(config.get("SMTP_FROM") or "concordia@localhost")
-    msg["To"] = Address(display_name=header_safe(composed.expert.name or composed.expert.pseudonym, limit=120),
-                        addr_spec=composed.recipient)
-    owner_email = getattr(composed.expert.study.owner, "email", None)
-    if owner_email:
-        msg["Reply-To"] = header_safe(owner_email)
+    msg["Subject"] = subject
+    msg["From"] = header_safe(current_app.config.get("SMTP_FROM") or "concordia@localhost")
+    msg["To"] = Address(display_name=header_safe(to_name, limit=120), addr_spec=to_addr)
+    if reply_to:
+        msg["Reply-To"] = header_safe(reply_to)
     msg["Message-ID"] = make_msgid(domain="concordia")
-    msg.set_content(composed.body)
+    msg.set_content(body)
     return msg
+
+
+def email_message(composed: Composed) -> EmailMessage:
+    return envelope(subject=composed.subject, body=composed.body,
+                    to_name=composed.expert.name or composed.expert.pseudonym, to_addr=composed.recipient,
+                    reply_to=getattr(composed.expert.study.owner, "email", None))
+
+
+class Tally:
+    """What happened to a batch of queued rows (``rows``; ``without_email``: people skipped for want of
+    an address): ``sent`` counts only messages the mail server took."""
+
+    rows: list
+    without_email: int
+
+    def count(self, status: DeliveryStatus) -> int:
+        return sum(1 for row in self.rows if row.status is status)
+
+    @property
+    def sent(self) -> int:
+        return self.count(DeliveryStatus.sent)
+
+    @property
+    def not_sent(self) -> int:
+        return self.count(DeliveryStatus.not_sent)
+
+    @property
+    def failed(self) -> int:
+        return self.count(DeliveryStatus.failed)
+
+    @property
+    def errors(self) -> list[str]:
+        return sorted({row.error for row in self.rows if row.status is DeliveryStatus.failed and row.error})
+
+    def to_dict(self) -> dict:
+        return {"sent": self.sent, "not_sent": self.not_sent, "failed": self.failed,
+                "without_email": self.without_email}
 
 
 # --- queueing and delivering ------------------------------------------------------------------
@@ -155,9 +192,12 @@ def _connect():
     return smtp
 
 
-def deliver(rows: list[Message]) -> dict[str, int]:
-    """Send the queued rows, one at a time; each row ends sent, failed (with the error)
-    or not sent (no SMTP). Flushes; the caller commits. Returns counts by status."""
+def deliver(rows: list, *, build: Callable[[Any], EmailMessage] | None = None) -> dict[str, int]:
+    """Send the queued rows (of any table with the ``Delivery`` columns: ``Message``,
+    ``EvaluatorMessage``), one at a time over one connection; each row ends sent, failed (with the
+    error) or not sent (no SMTP). ``build(row)`` composes a row's e-mail again (default: an expert's
+    ``Message``). Flushes; the caller commits. Returns counts by status."""
+    build = build or _expert_email
     queued = [row for row in rows if row.status is DeliveryStatus.queued]
     if queued and not smtp_configured():
         for row in queued:
@@ -174,7 +214,7 @@ def deliver(rows: list[Message]) -> dict[str, int]:
         if smtp is not None:
             try:
                 for row in queued:
-                    _send_one(smtp, row)
+                    _send_one(smtp, row, build)
             finally:
                 try:
                     smtp.quit()
@@ -187,17 +227,19 @@ def deliver(rows: list[Message]) -> dict[str, int]:
     return counts
 
 
-def _send_one(smtp, row: Message) -> None:
+def _expert_email(row: Message) -> EmailMessage:
+    return email_message(compose(row.kind, row.expert, row.round))
+
+
+def _send_one(smtp, row, build: Callable[[Any], EmailMessage]) -> None:
     try:
-        msg = email_message(compose(row.kind, row.expert, row.round))
-        smtp.send_message(msg)
+        smtp.send_message(build(row))
     except Exception as exc:  # noqa: BLE001 - this message fails, the next one is tried
         row.status, row.error = DeliveryStatus.failed, header_safe(str(exc), limit=1000) or type(exc).__name__
-        log.warning("%s to expert %s of study %s not sent: %s", row.kind.value, row.expert.pseudonym,
-                    row.study_id, exc)
+        log.warning("%s %s not sent: %s", row.__tablename__, row.id, exc)
         return
     row.status, row.sent_at, row.error = DeliveryStatus.sent, utcnow(), ""
-    log.info("%s e-mailed to expert %s of study %s", row.kind.value, row.expert.pseudonym, row.study_id)
+    log.info("%s %s e-mailed", row.__tablename__, row.id)
 
 
 def composed_for(rows: list[Message]) -> list[Composed]:

@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import (
-    DeliveryStatus,
     Expert,
     Message,
     MessageKind,
@@ -39,40 +38,13 @@ log = logging.getLogger("webapp.notifications")
 
 
 @dataclass
-class Outcome:
+class Outcome(mail.Tally):
     """What happened to one batch: ``sent`` counts only messages the mail server took."""
 
     round_id: int | None
     kind: MessageKind
     rows: list[Message] = field(default_factory=list)
     without_email: int = 0
-
-    def _count(self, status: DeliveryStatus) -> int:
-        return sum(1 for row in self.rows if row.status is status)
-
-    @property
-    def sent(self) -> int:
-        return self._count(DeliveryStatus.sent)
-
-    @property
-    def not_sent(self) -> int:
-        return self._count(DeliveryStatus.not_sent)
-
-    @property
-    def failed(self) -> int:
-        return self._count(DeliveryStatus.failed)
-
-    @property
-    def delivered(self) -> int:
-        return self.sent
-
-    @property
-    def errors(self) -> list[str]:
-        return sorted({row.error for row in self.rows if row.status is DeliveryStatus.failed and row.error})
-
-    def to_dict(self) -> dict:
-        return {"sent": self.sent, "not_sent": self.not_sent, "failed": self.failed,
-                "without_email": self.without_email}
 
 
 # --- who and when -------------------------------------------------------------------------
