@@ -160,6 +160,7 @@ def concordia_expert(index, token, port, round_id, stats, think_range, deadline,
 
 def bare_expert(index, port, items, stats, think_range, deadline, _acked, _submitted):
     rng = random.Random(index)
+    time.sleep(rng.uniform(0, RAMP[0]))  # the same arrivals as Concordia's experts
     c = Client(port, stats)
     nodes = list(range(1, items + 1))
     plan = [(n, rng.randint(1, 5)) for n in nodes]
@@ -191,12 +192,13 @@ def drive(target, n, args_of, max_seconds):
     threading.stack_size(512 * 1024)
     threads = [threading.Thread(target=target, args=args_of(i, stats, deadline, acked, submitted), daemon=True)
                for i in range(n)]
-    start = time.perf_counter()
+    start, client_cpu = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()) + 5)
     elapsed = time.perf_counter() - start
+    stats.client_cpu = time.process_time() - client_cpu  # the load generator shares the machine's cores
     return stats, acked, submitted, elapsed, time.monotonic() > deadline
 
 
@@ -207,6 +209,7 @@ def summary(name, stats, elapsed, cpu, timed_out):
     out = {"name": name, "seconds": round(elapsed, 1), "requests": total, "requests_per_s": total / elapsed,
            "saves_per_s": saves / elapsed, "save_phase_saves_per_s": saves / window, "errors": sum(stats.errors.values()), "retries": stats.retries,
            "server_cpu_s": cpu, "cpu_ms_per_request": 1000 * cpu / max(total, 1), "timed_out": timed_out,
+           "client_cpu_s": getattr(stats, "client_cpu", 0.0),
            "kinds": {}}
     for kind, values in stats.latency.items():
         ms = np.array(values) * 1000
@@ -218,7 +221,9 @@ def summary(name, stats, elapsed, cpu, timed_out):
 def print_summary(s):
     print(f"  {s['name']}: {s['requests']} requests in {s['seconds']} s = {s['requests_per_s']:.0f} req/s, "
           f"{s['saves_per_s']:.0f} saves/s ({s['save_phase_saves_per_s']:.0f}/s from the first save to the last), errors {s['errors']}, retries {s['retries']}, "
-          f"server CPU {s['cpu_ms_per_request']:.1f} ms/request{'  (TIMED OUT)' if s['timed_out'] else ''}")
+          f"server CPU {s['cpu_ms_per_request']:.1f} ms/request (server {s['server_cpu_s'] / s['seconds']:.2f} "
+          f"cores, load generator {s['client_cpu_s'] / s['seconds']:.2f} cores)"
+          f"{'  (TIMED OUT)' if s['timed_out'] else ''}")
     for kind, k in s["kinds"].items():
         print(f"    {kind:<14} n={k['n']:<6} p50 {k['p50']:7.1f} ms  p95 {k['p95']:7.1f} ms  "
               f"p99 {k['p99']:7.1f} ms  errors {k['errors']}")
@@ -232,6 +237,8 @@ def run_one(db_kind, n, think_range, args):
         main_db = setup.fresh_database(db_kind, work, "concordia", args.pg)
         databases.append(main_db)
         study = setup.populate(main_db.url, work / "instance", n)
+        if args.baseline_only:
+            return _run_bare(db_kind, n, think_range, args, work, study, results, servers, databases)
         server = setup.start_gunicorn("webapp:create_app()", setup.concordia_env(main_db.url, work / "instance"),
                                       work, args.workers, "concordia")
         servers.append(server)
@@ -246,18 +253,7 @@ def run_one(db_kind, n, think_range, args):
 
         if not args.baseline:
             return results
-        bare_db = setup.fresh_database(db_kind, work, "bare", args.pg)
-        databases.append(bare_db)
-        setup.create_bare_schema(bare_db.url)
-        bare = setup.start_gunicorn("bench.bare_app:create_app()", {"BARE_DATABASE_URL": bare_db.url}, work,
-                                    args.workers, "bare")
-        servers.append(bare)
-        stats, _, _, elapsed, timed_out = drive(
-            bare_expert, n, lambda i, st, dl, ak, sb: (i, bare.port, study.items, st, think_range, dl, ak, sb),
-            args.max_seconds)
-        cpu = bare.cpu_seconds() - bare.base_cpu
-        bare.stop()
-        results["bare"] = summary("bare Flask + SQLAlchemy upsert", stats, elapsed, cpu, timed_out)
+        _run_bare(db_kind, n, think_range, args, work, study, results, servers, databases)
         c, b = results["concordia"], results["bare"]
         results["save_throughput_ratio"] = c["saves_per_s"] / b["saves_per_s"]
         results["save_phase_ratio"] = c["save_phase_saves_per_s"] / b["save_phase_saves_per_s"]
@@ -268,6 +264,23 @@ def run_one(db_kind, n, think_range, args):
         for d in databases:
             d.close()
         setup.cleanup(work)
+    return results
+
+
+def _run_bare(db_kind, n, think_range, args, work, study, results, servers, databases):
+    """The baseline: the same experts' saves against the bare upsert app, same gunicorn configuration."""
+    bare_db = setup.fresh_database(db_kind, work, "bare", args.pg)
+    databases.append(bare_db)
+    setup.create_bare_schema(bare_db.url)
+    bare = setup.start_gunicorn("bench.bare_app:create_app()", {"BARE_DATABASE_URL": bare_db.url}, work,
+                                args.workers, "bare")
+    servers.append(bare)
+    stats, _, _, elapsed, timed_out = drive(
+        bare_expert, n, lambda i, st, dl, ak, sb: (i, bare.port, study.items, st, think_range, dl, ak, sb),
+        args.max_seconds)
+    cpu = bare.cpu_seconds() - bare.base_cpu
+    bare.stop()
+    results["bare"] = summary("bare Flask + SQLAlchemy upsert", stats, elapsed, cpu, timed_out)
     return results
 
 
@@ -287,6 +300,8 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--no-baseline", dest="baseline", action="store_false",
                         help="skip the bare-stack baseline (e.g. for think-time runs, bound by the think time)")
+    parser.add_argument("--baseline-only", action="store_true",
+                        help="run only the bare stack (e.g. to see whether a scenario is within the machine at all)")
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument("--ramp", type=float, default=0.0,
                         help="spread the experts' first visits uniformly over this many seconds")
@@ -308,6 +323,11 @@ def main(argv=None):
                 print(f"== {label}, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
                 r = run_one(db_kind, n, think_range, args)
                 r["load_average_after"] = os.getloadavg()[0]
+                if args.baseline_only:
+                    print_summary(r["bare"])
+                    print(f"  load average at the end {r['load_average_after']:.1f}", flush=True)
+                    all_results.append(r)
+                    continue
                 print_summary(r["concordia"])
                 v = r["verification"]
                 if "bare" in r:

@@ -10,9 +10,11 @@
   SQLite the write lock orders the whole save against the close).
 - **Cost**: a save is 4 statements besides the session — the round with its items
   (:func:`round_facts`, plain values, no ORM object), the Response upsert, the
-  Ratings upsert, and, once those two are committed, the count of answered items
-  (on SQLite the write lock is held for the two upserts only: under load the
-  writers' waits for that lock, not their CPU, bounded the save throughput). Each statement is **built once
+  Ratings upsert, and the count of answered items — on SQLite once those two are
+  committed (the write lock is held for the two upserts only: under load the
+  writers' waits for that lock, not their CPU, bounded the save throughput), on
+  PostgreSQL inside the same transaction (a second one would cost a BEGIN and a
+  ROLLBACK round trip per save). Each statement is **built once
   per database dialect** with bound parameters and run on the session's connection
   (Core, no ORM layer): building the upserts anew cost more CPU than running them
   (``bench/save_profile.py``). Nothing about a round is cached between requests:
@@ -179,6 +181,14 @@ def _build_answered_count(dialect: str):
     return select(func.count(Rating.__table__.c.id)).where(
         Rating.__table__.c.response_id == bindparam("response_id"),
         or_(Rating.__table__.c.value.is_not(None), Rating.__table__.c.no_opinion))
+
+
+def counts_inside_write() -> bool:
+    """Whether the autosave counts the answered items inside its write transaction:
+    on PostgreSQL (row locks: nothing waits for the count, and counting after the
+    commit would cost a second BEGIN and its ROLLBACK), not on SQLite (its one
+    write lock is held for the two upserts only)."""
+    return _dialect() == "postgresql"
 
 
 def answered_count(response_id: int) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -20,6 +20,7 @@ from webapp.models import (
     Node,
     Proposal,
     ProposalKind,
+    Rating,
     Response,
     Round,
     RoundItem,
@@ -107,10 +108,16 @@ def _guard_still_open(response: Response, now: datetime) -> None:
 class SavedAnswers:
     response_id: int
     total: int
+    counted: int | None = None   # counted inside the write transaction (PostgreSQL)
 
     def answered(self) -> int:
         """How many items the draft answers now. The autosave asks once it has
-        committed: on SQLite the write lock is then held for the two upserts only."""
+        committed: on SQLite the write lock is then held for the two upserts only.
+        On PostgreSQL, where a writer locks only its own rows, the count was taken
+        inside the write transaction instead: asking after the commit would open a
+        second transaction (two more round trips to the server per save)."""
+        if self.counted is not None:
+            return self.counted
         return answer_sql.answered_count(self.response_id)
 
 
@@ -139,7 +146,8 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
         raise _closed_or_submitted(expert, rnd)
     if answers:
         answer_sql.upsert_ratings(response_id, answers, now)
-    return SavedAnswers(response_id, len(item_ids))
+    counted = answer_sql.answered_count(response_id) if answer_sql.counts_inside_write() else None
+    return SavedAnswers(response_id, len(item_ids), counted)
 
 
 def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:
@@ -148,8 +156,16 @@ def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: da
     db.session.flush()
     close_if_expired(rnd, now=now)
     saved = store_answers(expert, rnd, answers, now=now)
-    db.session.expire_all()  # ratings and the response were written past the ORM
+    _forget_answers_in_session()  # the response and its ratings were written past the ORM
     return db.session.get(Response, saved.response_id)
+
+
+def _forget_answers_in_session() -> None:
+    """Expire the Response and Rating objects the session holds (written past the ORM
+    by the upserts); the round, the expert and the tree stay loaded."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, (Response, Rating)):
+            db.session.expire(obj)
 
 
 def _check_answer(rnd: Round, answer: dict, item_ids: set[int]) -> None:
@@ -183,9 +199,11 @@ def _check_answer(rnd: Round, answer: dict, item_ids: set[int]) -> None:
 
 
 def missing_items(response: Response | None, rnd: Round) -> list[RoundItem]:
+    """The round's items the response does not answer yet (one query of node ids)."""
     answered = set()
     if response is not None:
-        answered = {r.node_id for r in response.ratings if r.value is not None or r.no_opinion}
+        answered = set(db.session.scalars(select(Rating.node_id).where(
+            Rating.response_id == response.id, or_(Rating.value.is_not(None), Rating.no_opinion))))
     return [item for item in rnd.items if item.node_id not in answered]
 
 
