@@ -96,6 +96,8 @@ ENDPOINT_ARGUMENTS = {
     "expert.round_zero_page": ZERO_ROUND, "expert.round_zero_propose": ZERO_ROUND,
     "expert.round_zero_withdraw": ZERO_ROUND, "expert.round_zero_comment": ZERO_ROUND,
     "expert.round_zero_submit": ZERO_ROUND,
+    "coordinator.round_zero_edit": ZERO_ROUND, "coordinator.round_zero_preview": ZERO_ROUND,
+    "coordinator.round_zero_export_csv": ZERO_ROUND, "coordinator.round_zero_export_xlsx": ZERO_ROUND,
     "coordinator.report_download": {"fmt": Const("docx")},  # pdf/docx only (pdf needs chromium: slow)
     "evaluator.invitation": {"token": "evaluator_token"},
     "coordinator.evaluation_report_file": {"fmt": Const("docx")},

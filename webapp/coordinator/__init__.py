@@ -11,6 +11,7 @@ from webapp.coordinator import rounds  # noqa: F401  (round helpers, creating an
 from webapp.coordinator import round_page  # noqa: F401  (one round: page, open, close, remind)
 from webapp.coordinator import round_decisions  # noqa: F401  (between rounds: decisions, proposals, next)
 from webapp.coordinator import round_zero  # noqa: F401  (round 0: open proposals)
+from webapp.coordinator import round_zero_edit  # noqa: F401  (round 0: edit the draft, preview, export proposals)
 from webapp.coordinator import ahp  # noqa: F401  (AHP rounds: form, dashboard, exports)
 from webapp.coordinator import g1bwm  # noqa: F401  (G1 and BWM rounds: dashboard, exports)
 from webapp.coordinator import evaluations  # noqa: F401  (evaluations with a published weight set)

@@ -38,6 +38,14 @@ class RoundZeroForm(BaseForm):
         if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
             raise ValidationError(_l("The round must open before it closes."))
 
+    def load(self, rnd) -> None:
+        """Fill the form from a stored draft round 0 (GET of the edit page), times in the study's zone."""
+        self.title.data, self.instructions.data = rnd.title, rnd.instructions
+        self.reminder_hours.data = rnd.reminder_hours
+        for name in ("opens_at", "closes_at"):
+            value = timezones.to_local(getattr(rnd, name), self.zone)
+            getattr(self, name).data = None if value is None else value.replace(tzinfo=None)
+
     def settings(self) -> dict:
         return {"title": (self.title.data or "").strip(), "instructions": self.instructions.data or "",
                 "opens_at": timezones.to_utc(self.opens_at.data, self.zone),

@@ -16,15 +16,13 @@ checksummed, diff against the previous version, digest-guarded preview).
 """
 from __future__ import annotations
 
-import hashlib
 import math
 
 from flask_babel import gettext as _
 
 from webapp.models import User
-from webapp.models.weight_set import canonical_json
 from webapp.services import evaluations, weight_sets
-from webapp.services.evaluation_weights import COMBINATIONS, OBJECTIVE_METHODS, objective_and_combined
+from webapp.services.evaluation_weights import COMBINATIONS, OBJECTIVE_METHODS, data_digest, objective_and_combined
 from webapp.services.weight_sets import PublishError, Preview
 
 FORMULAS = {
@@ -34,13 +32,6 @@ FORMULAS = {
     "level_difference": "w = a_s*w_s + a_o*w_o, a maximising the spread of the objects' scores",
 }
 HIERARCHY_FORMULA = "g(parent) = sum of g(children); local(c) = g(c) / g(parent)"
-
-
-def data_digest(leaves, objects, table: dict) -> str:
-    """SHA-256 of the data matrix the objective weights came from (objects × leaves, canonical JSON)."""
-    matrix = {"indicators": list(leaves), "objects": list(objects),
-              "values": [[float(table[o][c]) for c in leaves] for o in objects]}
-    return hashlib.sha256(canonical_json(matrix).encode("utf-8")).hexdigest()
 
 
 def _local_weights(document: dict, combined: dict) -> dict:

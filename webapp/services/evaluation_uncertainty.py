@@ -9,7 +9,27 @@ For a weight set published from an AHP round (``method.kind == "ahp"``), the sam
 bootstrap over experts: ``ahp.bootstrap_weights`` on the round's submitted judgments (each block's
 matrices and expert weights as the round analysed them, its aggregation and priority method), seeded,
 each resample's global weights turned back into local weights (local = global / parent's global).
-Other sources (G1/BWM, combined sets) give no samples (None).
+For a weight set published from a G1 or BWM round (``method.kind`` "g1" / "bwm"), the experts are
+resampled the same way (one draw of m experts with replacement per resample, the same draw for every
+block, seeded): each block's group weights are recomputed exactly as publishing did them, the weighted
+geometric mean (AIP) of the drawn experts' own G1/BWM weights with their frozen expert weights times
+their multiplicity (``g1bwm_analysis``; Forman & Peniwati 1998)::
+
+    w_j(s) ∝ exp( Σ_k c_k(s) α_k log v_kj / Σ_k c_k(s) α_k ),   c_k(s) = times expert k is drawn in resample s
+
+All resamples at once: one (K × k) @ (k × n) product per block. A resample in which no drawn expert
+answered a block (or all drawn expert weights are 0) is dropped.
+
+For a combined set (``method.kind == "combined"``) the samples of the subjective set it names are
+propagated through the same combination with the published coefficients held fixed; the objective
+weights come from the named evaluation's data (recomputed, and only while those data still have the
+published SHA-256) and do not vary::
+
+    w(s) = α_s w_s(s) + α_o w_o          (linear, game theory, level difference)
+    w(s) ∝ sqrt(w_s(s) w_o)              (minimum information)
+
+then summed up the hierarchy as publishing did (g(parent) = Σ g(children), local = g(c) / g(parent)).
+Other sources give no samples (None).
 
 Drawing them costs 130 ms (Delphi) to 390 ms (AHP) per results page, so :func:`weight_samples`
 remembers them in-process (``SAMPLES``, a bounded LRU of read-only arrays, each worker its own),
@@ -29,9 +49,12 @@ import numpy as np
 from sqlalchemy import select
 
 import ahp
+import evaluation as ev
 from webapp.extensions import db
-from webapp.models import Node, Round, RoundKind, RoundStatus
-from webapp.services import ahp_rounds, memo
+from webapp.models import Evaluation, Node, Round, RoundKind, RoundStatus, WeightSet
+from webapp.services import ahp_rounds, g1bwm_analysis, memo
+from webapp.services.evaluation_weights import data_digest, objective_and_combined
+from webapp.services.g1bwm_answers import method_of
 from webapp.services.round_data import round_matrix
 
 RESAMPLES = 1000
@@ -45,7 +68,9 @@ class WeightSamples:
     round_number: int
     resamples: int
     seed: int
-    source: str = "delphi"     # "delphi" or "ahp": whose panel the samples come from
+    source: str = "delphi"     # "delphi", "ahp", "g1", "bwm" or "combined": whose panel the samples come from
+    base: str = ""             # for "combined": the source of the subjective set's samples
+    objective: str = ""        # for "combined": the objective method whose weights are held fixed
 
 
 def delphi_samples(document: dict, tree, study_id: int, *, resamples: int = RESAMPLES,
@@ -115,6 +140,163 @@ def ahp_samples(document: dict, tree, study_id: int, *, resamples: int = RESAMPL
                          resamples=int(local.shape[0]), seed=seed, source="ahp")
 
 
+def resample_counts(experts: int, *, resamples: int, seed: int) -> np.ndarray:
+    """(resamples, experts) multiplicities of a bootstrap over experts.
+
+    Draws ``numpy.random.default_rng(seed).integers(0, experts, size=(resamples, experts))`` (the draw
+    of ``ahp.bootstrap_weights``) and counts how often each expert is drawn in each resample.
+    """
+    if experts < 1:
+        raise ValueError(f"experts must be at least 1; got {experts}")
+    if resamples < 1:
+        raise ValueError(f"resamples must be at least 1; got {resamples}")
+    draws = np.random.default_rng(seed).integers(0, experts, size=(resamples, experts))
+    flat = (draws + experts * np.arange(resamples)[:, None]).ravel()
+    return np.bincount(flat, minlength=resamples * experts).reshape(resamples, experts).astype(float)
+
+
+def geometric_group_samples(individual: np.ndarray, alpha: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Weighted geometric means of ``individual`` (k, n) under expert weights ``alpha`` × ``counts`` (K, k).
+
+    Row s is ``weighting.aggregate(individual, weights=alpha * counts[s])``, vectorised as one matrix
+    product of the weights with the log weights; rows whose weights are all 0 are NaN. A weight of 0
+    given by a drawn expert gives 0 in the group (as in ``weighting.aggregate``).
+    """
+    v = np.asarray(individual, dtype=float)
+    v = v / v.sum(axis=1, keepdims=True)
+    a = counts * np.asarray(alpha, dtype=float)[None, :]              # (K, k)
+    total = a.sum(axis=1, keepdims=True)
+    zero = v <= 0
+    with np.errstate(divide="ignore"):
+        logv = np.where(zero, 0.0, np.log(np.where(zero, 1.0, v)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = (a @ logv) / total                                         # (K, n)
+    g = np.where((a > 0).astype(float) @ zero.astype(float) > 0, 0.0, np.exp(t))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return g / g.sum(axis=1, keepdims=True)
+
+
+def g1bwm_samples(document: dict, tree, study_id: int, *, resamples: int = RESAMPLES,
+                  seed: int = SEED) -> WeightSamples | None:
+    """Bootstrap over the experts of the G1/BWM round behind a published set, as local weights, or None."""
+    provenance = document.get("provenance") or {}
+    kind = (document.get("method") or {}).get("kind")
+    if kind not in ("g1", "bwm") or not provenance.get("round_ids"):
+        return None
+    rnd = db.session.get(Round, provenance["round_ids"][0])
+    if (rnd is None or rnd.study_id != study_id or rnd.kind is not RoundKind.ahp
+            or rnd.status is not RoundStatus.closed or method_of(rnd) != kind):
+        return None
+    analysis = g1bwm_analysis.analysis_of(rnd)
+    position = {p: i for i, p in enumerate(analysis.pseudonyms)}
+    if len(position) < 2:
+        return None
+    counts = resample_counts(len(position), resamples=resamples, seed=seed)
+    local = np.tile(np.asarray(tree.local, dtype=float), (resamples, 1))
+    column = {c: j for j, c in enumerate(tree.codes)}
+    for block in analysis.blocks.values():
+        if block.group is None or any(c not in column for c in block.children):
+            continue
+        rows = [position[p] for p in block.pseudonyms]
+        group = geometric_group_samples(block.individual, block.expert_weights, counts[:, rows])
+        local[:, [column[c] for c in block.children]] = group
+    local = local[np.isfinite(local).all(axis=1)]
+    if local.shape[0] < 2:
+        return None
+    return WeightSamples(local=local, experts=len(position), round_number=rnd.number,
+                         resamples=int(local.shape[0]), seed=seed, source=kind)
+
+
+def combine_samples(subjective: np.ndarray, objective: np.ndarray, *, combination: str,
+                    coefficients) -> np.ndarray:
+    """Each row of ``subjective`` (K, L) combined with the fixed ``objective`` (L,) weights.
+
+    ``w = α_s w_s + α_o w_o`` for the linear kinds (linear, game theory, level difference: the published
+    coefficients are held fixed), ``w ∝ sqrt(w_s w_o)`` for "min_information" (``weighting.combine``);
+    every vector is first scaled to sum 1.
+    """
+    ws = np.asarray(subjective, dtype=float)
+    ws = ws / ws.sum(axis=1, keepdims=True)
+    wo = np.asarray(objective, dtype=float)
+    wo = wo / wo.sum()
+    if combination == "min_information":
+        g = np.sqrt(ws * wo[None, :])
+        return g / g.sum(axis=1, keepdims=True)
+    a = np.asarray(coefficients, dtype=float).ravel()
+    if a.shape != (2,) or (a < 0).any() or not a.sum() > 0:
+        raise ValueError(f"coefficients must be two non-negative numbers (subjective, objective); got {a}")
+    a = a / a.sum()
+    return a[0] * ws + a[1] * wo[None, :]
+
+
+def local_from_leaves(tree, leaf_globals: np.ndarray) -> np.ndarray:
+    """(K, len(tree.codes)) local weights from (K, len(tree.leaves)) global leaf weights.
+
+    g(node) = Σ of its leaves' g; local(c) = g(c) / g(parent(c)); the root column is 1.
+    """
+    n = len(tree.codes)
+    below = np.zeros((n, len(tree.leaves)))
+    for j, k in enumerate(tree.leaf_index):
+        while k >= 0:
+            below[k, j] = 1.0
+            k = tree.parent[k]
+    glob = np.asarray(leaf_globals, dtype=float) @ below.T
+    local = np.ones_like(glob)
+    parent = np.asarray(tree.parent)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local[:, 1:] = glob[:, 1:] / glob[:, parent[1:]]
+    return local
+
+
+def _objective_weights(evaluation: Evaluation, objective: dict, method: dict) -> dict | None:
+    """{leaf: objective weight} recomputed from the evaluation's data, if they still have the published digest."""
+    table = {o.name: {s.code: s.value for s in o.scores} for o in evaluation.objects}
+    table = {k: v for k, v in table.items() if v}
+    try:
+        result = objective_and_combined(evaluation.weight_set.payload, table,
+                                        objective=method.get("objective_method", ""),
+                                        combination=method.get("combination", ""),
+                                        bands=(evaluation.settings or {}).get("bands"))
+    except ValueError:
+        return None
+    if data_digest(result.leaves, result.objects, table) != objective.get("data_sha256"):
+        return None
+    return dict(zip(result.leaves, result.objective))
+
+
+def combined_samples(document: dict, tree, study_id: int) -> WeightSamples | None:
+    """A combined set's samples: its subjective set's samples through the same combination, or None."""
+    method = document.get("method") or {}
+    provenance = document.get("provenance") or {}
+    subjective, objective = provenance.get("subjective") or {}, provenance.get("objective") or {}
+    if method.get("kind") != "combined" or not subjective.get("weight_set_id"):
+        return None
+    pinned = db.session.get(WeightSet, subjective["weight_set_id"])
+    evaluation = db.session.get(Evaluation, objective.get("evaluation_id") or 0)
+    if (pinned is None or pinned.study_id != study_id or pinned.checksum != subjective.get("checksum")
+            or evaluation is None or evaluation.study_id != study_id or evaluation.weight_set_id != pinned.id):
+        return None
+    sub_document = pinned.payload
+    sub_tree = ev.WeightTree.from_dict(sub_document)
+    if set(sub_tree.leaves) != set(tree.leaves):
+        return None
+    base = weight_samples(sub_document, sub_tree, study_id)
+    fixed = _objective_weights(evaluation, objective, method)
+    if base is None or fixed is None or set(fixed) != set(tree.leaves):
+        return None
+    at = {c: j for j, c in enumerate(sub_tree.leaves)}
+    subjective_leaves = sub_tree.leaf_weights(base.local)[:, [at[c] for c in tree.leaves]]
+    combined = combine_samples(subjective_leaves, np.array([fixed[c] for c in tree.leaves]),
+                               combination=method.get("combination", ""), coefficients=method.get("coefficients"))
+    local = local_from_leaves(tree, combined)
+    local = local[np.isfinite(local).all(axis=1)]
+    if local.shape[0] < 2:
+        return None
+    return WeightSamples(local=local, experts=base.experts, round_number=base.round_number,
+                         resamples=int(local.shape[0]), seed=base.seed, source="combined", base=base.source,
+                         objective=str(method.get("objective_method", "")))
+
+
 #: Recent evaluations' samples (about 0.6 MB each at 1,000 samples of 70 weights).
 SAMPLES = memo.Memo(16)
 
@@ -133,15 +315,17 @@ def _samples_key(document: dict, tree, study_id: int) -> tuple | None:
 
 
 def _draw(document: dict, tree, study_id: int) -> WeightSamples | None:
-    samples = ahp_samples(document, tree, study_id) or delphi_samples(document, tree, study_id)
+    samples = (ahp_samples(document, tree, study_id) or g1bwm_samples(document, tree, study_id)
+               or combined_samples(document, tree, study_id) or delphi_samples(document, tree, study_id))
     if samples is not None:
         samples.local.setflags(write=False)  # shared by later views: nobody may change it
     return samples
 
 
 def weight_samples(document: dict, tree, study_id: int) -> WeightSamples | None:
-    """Samples from the panel behind the pinned set: its AHP round's bootstrap, or its Delphi round's
-    (remembered: a second view of the same evaluation draws nothing)."""
+    """Samples from the panel behind the pinned set: its AHP, G1/BWM or Delphi round's bootstrap, or, for a
+    combined set, its subjective set's samples through the same combination (remembered when drawn from
+    a closed round: a second view of the same evaluation draws nothing)."""
     key = _samples_key(document, tree, study_id)
     if key is None:
         return _draw(document, tree, study_id)

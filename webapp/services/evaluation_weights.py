@@ -6,6 +6,7 @@ scores in, rows out. Publishing the combined set as a new version is the publish
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 import evaluation as ev
 import weighting
 from evaluation.scoring import scores_to_matrix
+from webapp.models.weight_set import canonical_json
 
 OBJECTIVE_METHODS = ("entropy", "critic", "coefficient_of_variation", "mean_square_deviation")
 COMBINATIONS = ("game_theory", "linear", "min_information", "level_difference")
@@ -42,6 +44,13 @@ class CombinedWeights:
     ranks: dict
     stars: dict
     note: str = ""
+
+
+def data_digest(leaves, objects, table: dict) -> str:
+    """SHA-256 of the data matrix the objective weights came from (objects × leaves, canonical JSON)."""
+    matrix = {"indicators": list(leaves), "objects": list(objects),
+              "values": [[float(table[o][c]) for c in leaves] for o in objects]}
+    return hashlib.sha256(canonical_json(matrix).encode("utf-8")).hexdigest()
 
 
 def _ranks(t: np.ndarray) -> list[int]:

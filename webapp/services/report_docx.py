@@ -91,6 +91,9 @@ def _render(r) -> bytes:
                [[c, n, f"{100 * n / (r.invited or 1):.1f}"] for c, n in counts])
 
     document.add_heading("3 " + _("Rounds and their statistics"), level=1)
+    if r.round_zero is not None:
+        document.add_heading(_("Round 0: open proposals"), level=2)
+        document.add_paragraph(r.round_zero.sentence())
     if r.rounds:
         _table(document, [_("Round"), _("Sent / returned"), _("Positive coefficient"), _("Authority Cr"),
                           _("Kendall's W"), "χ² (df)", "P", _("Experts in W"), _("Consensus share"),

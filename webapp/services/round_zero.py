@@ -31,7 +31,7 @@ from webapp.models import (
 )
 from webapp.services import audit
 from webapp.services.answers import AnswerError, MAX_COMMENT, add_proposal, writable_response
-from webapp.services.round_lifecycle import RoundError, create_round
+from webapp.services.round_lifecycle import RoundError, create_round, update_round
 
 #: What the coordinator may set on round 0 (the rest of a round's settings concern rating).
 ROUND_ZERO_SETTINGS = ("title", "instructions", "opens_at", "closes_at", "reminder_hours")
@@ -60,6 +60,19 @@ def create_round_zero(study: Study, *, now: datetime | None = None, **settings) 
         raise RoundError(_("Round 0 comes before round 1: a round of this study has already opened."))
     return create_round(study, nodes=[], kind=RoundKind.proposals, now=now, allow_proposals=True,
                         allow_comments=True, **settings)
+
+
+def update_round_zero(rnd: Round, *, now: datetime | None = None, **settings) -> Round:
+    """Change a draft round 0's title, welcome text (instructions) and timing; refused once it has opened."""
+    unknown = set(settings) - set(ROUND_ZERO_SETTINGS)
+    if unknown:
+        raise TypeError(f"unknown round 0 settings: {sorted(unknown)}")
+    if rnd.kind is not RoundKind.proposals:
+        raise RoundError(_("This is not round 0."))
+    if rnd.status is not RoundStatus.draft:
+        raise RoundError(_("Round 0 has opened: its text and timing can no longer change here. Extend the "
+                           "deadline on the round's page instead."))
+    return update_round(rnd, now=now, **settings)
 
 
 # --- the expert's side ---------------------------------------------------------------------

@@ -19,7 +19,7 @@ from markupsafe import Markup
 import ahp
 from webapp.models import ItemDecision, RoundKind, RoundStatus, Study, utcnow
 from webapp.presentation import familiarity_label, rule_in_words, w_basis
-from webapp.services import audit, groups, profile_labels, weight_sets
+from webapp.services import audit, groups, profile_labels, round_zero_exports, weight_sets
 from webapp.services.delphi_items import round_report
 from webapp.services.round_data import round_matrix
 from webapp.services.round_settings import study_rule
@@ -71,6 +71,7 @@ class StudyReport:
     worked_delphi: dict | None = None
     method_text: str = ""
     notes: list[str] = field(default_factory=list)
+    round_zero: object | None = None                    # round_zero_exports.RoundZeroSummary, once it opened
 
 
 def _name(node: dict, locale: str) -> str:
@@ -245,7 +246,8 @@ def build(study: Study, *, locale: str = "zh", now: datetime | None = None) -> S
         rounds=rounds, blocks=blocks, weight_set=latest, nodes=nodes,
         conclusions=render_markdown(study.conclusions),
         worked_ahp=worked_ahp(document) or worked_ahp(round_matrices),
-        worked_delphi=worked_delphi(study, locale), method_text=method_text)
+        worked_delphi=worked_delphi(study, locale), method_text=method_text,
+        round_zero=round_zero_exports.summary(study))
 
 
 def set_conclusions(study: Study, text: str) -> None:
