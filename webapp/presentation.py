@@ -6,6 +6,8 @@ globals), so the same thing is never worded two ways.
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 
 from webapp.services.ahp_settings import AGGREGATIONS, EXPERT_WEIGHTS, PRIORITY_METHODS
@@ -232,3 +234,17 @@ def stop_advice(dashboard) -> tuple[str, str, bool] | None:
     if pending and stop.reason != "consensus":
         details.append(_("Without consensus: %(codes)s.", codes=pending))
     return headline, " ".join(details), bool(stop.stop)
+
+
+_CHINESE_NUMBERS = "零一二三四五六七八九十"
+
+
+def title_after_number(number: int, title: str | None) -> str:
+    """``title`` without a leading "Round ``number``" (any case), "第``number``轮" (also in Chinese
+    numerals up to ten) and the separator after it, so a heading "Round n · title" says the
+    number once in either language."""
+    title = (title or "").strip()
+    spelled = [str(number)] + ([_CHINESE_NUMBERS[number]] if 0 <= number <= 10 else [])
+    pattern = (rf"^(?:round\s*0*{number}(?![0-9a-z])|第\s*(?:0*{number}(?![0-9])|{'|'.join(spelled[1:]) or '(?!)'})\s*轮)"
+               r"[\s:：·.,，、|/()（）\-–—]*")
+    return re.sub(pattern, "", title, count=1, flags=re.IGNORECASE).strip()

@@ -8,7 +8,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from webapp.i18n import HTML_LANG, request_locale
-from webapp.presentation import status_label
+from webapp.presentation import status_label, title_after_number
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote",
@@ -49,6 +49,8 @@ def switch_language_url(lang: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    # "Round n · {{ rnd.title|title_after_number(rnd.number) }}": the number said once.
+    app.jinja_env.filters["title_after_number"] = lambda title, number: title_after_number(number, title)
     app.jinja_env.globals.update(
         current_locale=current_locale,
         html_lang=lambda: HTML_LANG.get(current_locale(), "en"),

@@ -246,3 +246,26 @@ def test_welcome_page_leads_to_the_open_ahp_round(app, client, panel):
     assert f"{total} pairwise comparisons" in page and f"/expert/rounds/{round_id}" in page
     r = client.get(f"/expert/rounds/{round_id}")          # the welcome page's link
     assert r.status_code == 302 and r.headers["Location"].endswith(f"/expert/rounds/{round_id}/pairwise")
+
+
+def test_the_ahp_dashboard_heading_says_the_round_number_once(app, coordinator_client, make_study, make_expert):
+    """A title that starts with "Round n" / "第n轮" is not repeated after the heading's own "Round n"."""
+    from sqlalchemy import update as sql_update
+
+    from webapp.models import User
+
+    with app.app_context():
+        owner = db.session.scalar(select(User.id).where(User.username == "alice"))
+    study_id = make_study(owner)
+    make_expert(study_id, name="P0", familiarity="very", basis=BASIS)
+    round_id, _blocks, _codes = open_ahp(app, study_id)
+    with app.app_context():
+        number = db.session.get(Round, round_id).number
+        db.session.execute(sql_update(Round).where(Round.id == round_id).values(title=f"Round {number}: weights"))
+        db.session.commit()
+    client = coordinator_client
+    for lang, said in (("en", f"Round {number}"), ("zh", f"第{number}轮")):
+        page = client.get(f"/studies/{study_id}/rounds/{round_id}/ahp-dashboard?lang={lang}").get_data(as_text=True)
+        h1 = " ".join(page.split("<h1>")[1].split("<span")[0].split())
+        assert h1.count(said) == 1 and h1.endswith("· weights"), h1
+        assert f"Round {number}:" not in h1

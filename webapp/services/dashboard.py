@@ -6,7 +6,6 @@ hold no queries and no numerics and the export formatters
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,6 +15,7 @@ from sqlalchemy import func, or_, select
 import delphi
 from webapp.extensions import db
 from webapp.models import Expert, Rating, Response, Round, RoundKind, RoundStatus
+from webapp.presentation import title_after_number
 from webapp.services import frozen_reports, groups as groups_svc
 from webapp.services.delphi_items import ItemReport, RoundReport, history, round_report, stop_decision
 from webapp.services.round_data import RoundData
@@ -125,20 +125,6 @@ class RoundDashboard:
         """``rows`` of the page shown."""
         start = (min(self.page, self.pages) - 1) * PAGE_SIZE
         return rows[start:start + PAGE_SIZE]
-
-
-_CHINESE_NUMBERS = "零一二三四五六七八九十"
-
-
-def title_after_number(number: int, title: str | None) -> str:
-    """``title`` without a leading "Round ``number``" (any case), "第``number``轮" (also in Chinese
-    numerals up to ten) and the separator after it, so a heading "Round n · title" says the
-    number once in either language."""
-    title = (title or "").strip()
-    spelled = [str(number)] + ([_CHINESE_NUMBERS[number]] if 0 <= number <= 10 else [])
-    pattern = (rf"^(?:round\s*0*{number}(?![0-9a-z])|第\s*(?:0*{number}(?![0-9])|{'|'.join(spelled[1:]) or '(?!)'})\s*轮)"
-               r"[\s:：·.,，、|/()（）\-–—]*")
-    return re.sub(pattern, "", title, count=1, flags=re.IGNORECASE).strip()
 
 
 def panel_status(rnd: Round, data: RoundData | None = None) -> list[PanelMember]:
