@@ -85,6 +85,10 @@ def test_round_zero_edit_refusals_store_nothing(app, coordinator_client, study_w
         "title": "x", "instructions": "y", "opens_at": "2031-02-01T10:00", "closes_at": "2031-01-01T10:00",
         "reminder_hours": ""})
     assert bad.status_code == 400 and "The round must open before it closes." in bad.get_data(as_text=True)
+    # a date the study's time zone would push off the calendar: refused like on every round form
+    off = c.post(f"/studies/{sid}/rounds/{rid}/round-zero/edit?lang=en", data={
+        "title": "x", "instructions": "y", "opens_at": "", "closes_at": "9999-12-31T23:00", "reminder_hours": ""})
+    assert off.status_code == 400 and "Choose a date between the years 2000 and 2999." in off.get_data(as_text=True)
     forged = c.post(f"/studies/{sid}/rounds/{rid}/round-zero/edit", csrf=False,
                     data={"title": "forged", "instructions": "", "opens_at": "", "closes_at": "", "reminder_hours": ""})
     assert forged.status_code == 400

@@ -3,11 +3,11 @@ decisions, the expert's proposal form and general comment."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.forms.base import BaseForm, choices
-from webapp.forms.rounds import DATETIME_FORMAT, has_a_name
+from webapp.forms.rounds import RoundScheduleForm, has_a_name
 from webapp.services import timezones
 from webapp.services.answers import MAX_COMMENT
 
@@ -15,28 +15,16 @@ PROPOSAL_KINDS = (("add", _l("A new indicator")), ("reword", _l("Reword an indic
                   ("merge", _l("Merge an indicator into another")), ("drop", _l("Drop an indicator")))
 
 
-class RoundZeroForm(BaseForm):
+class RoundZeroForm(RoundScheduleForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)],
                         description=_l("Shown to the experts. Leave empty to call it “Round 0”."))
     instructions = TextAreaField(
         _l("Instructions for the experts (Markdown)"), validators=[Length(max=20000)],
         description=_l("What you ask of the panel, e.g. which aspects the indicator system should cover."))
-    opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()],
-                                  description=_l("Empty: open it with the button. Otherwise the scheduler opens it then."))
-    closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()],
-                                   description=_l("After this moment no answer is accepted, "
-                                                  "even if nobody closes the round."))
-    reminder_hours = IntegerField(
-        _l("Reminder e-mail, hours before closing"), validators=[Optional(), NumberRange(1, 720)],
-        description=_l("Experts who have not submitted get one reminder. Empty: no automatic reminder."))
 
     def __init__(self, *args, zone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
-
-    def validate_closes_at(self, field):
-        if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
-            raise ValidationError(_l("The round must open before it closes."))
 
     def load(self, rnd) -> None:
         """Fill the form from a stored draft round 0 (GET of the edit page), times in the study's zone."""

@@ -45,7 +45,29 @@ def has_a_name(form) -> bool:
     return False
 
 
-class RoundForm(BaseForm):
+class RoundScheduleForm(BaseForm):
+    """When a round opens and closes, and its reminder: the fields and rules every round form
+    shares (times typed in the study's time zone, ``zone``)."""
+
+    opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()],
+                                  description=_l("Empty: open it with the button. Otherwise the scheduler opens it then."))
+    closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()],
+                                   description=_l("After this moment no answer is accepted, "
+                                                  "even if nobody closes the round."))
+    reminder_hours = IntegerField(
+        _l("Reminder e-mail, hours before closing"), validators=[Optional(), NumberRange(1, 720)],
+        description=_l("Experts who have not submitted get one reminder. Empty: no automatic reminder."))
+
+    def validate_opens_at(self, field):
+        _check_year(field)
+
+    def validate_closes_at(self, field):
+        _check_year(field)
+        if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
+            raise ValidationError(_l("The round must open before it closes."))
+
+
+class RoundForm(RoundScheduleForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)],
                         description=_l("Shown to the experts, e.g. “First round: importance of the indicators”. "
                                        "Leave empty to call it by its number."))
@@ -73,14 +95,6 @@ class RoundForm(BaseForm):
         _l("Experts also see their own stakeholder group's result"), default=False,
         description=_l("From round 2 on, beside the whole panel's result: the median, IQR and number of answers "
                        "of the expert's group, shown only when enough experts of the group answered."))
-    opens_at = DateTimeLocalField(_l("Opens"), format=DATETIME_FORMAT, validators=[Optional()],
-                                  description=_l("Empty: open it with the button. Otherwise the scheduler opens it then."))
-    closes_at = DateTimeLocalField(_l("Closes (deadline)"), format=DATETIME_FORMAT, validators=[Optional()],
-                                   description=_l("After this moment no answer is accepted, "
-                                                  "even if nobody closes the round."))
-    reminder_hours = IntegerField(
-        _l("Reminder e-mail, hours before closing"), validators=[Optional(), NumberRange(1, 720)],
-        description=_l("Experts who have not submitted get one reminder. Empty: no automatic reminder."))
 
     def __init__(self, *args, scopes=(), zone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,14 +108,6 @@ class RoundForm(BaseForm):
                 raise ValidationError(_l("Give both ends of the custom scale."))
             if not lo < hi:
                 raise ValidationError(_l("The scale must run upwards (e.g. from 1 to 7)."))
-
-    def validate_opens_at(self, field):
-        _check_year(field)
-
-    def validate_closes_at(self, field):
-        _check_year(field)
-        if field.data is not None and self.opens_at.data is not None and self.opens_at.data >= field.data:
-            raise ValidationError(_l("The round must open before it closes."))
 
     def settings(self) -> dict:
         """The service's keyword arguments, times converted to aware UTC."""
