@@ -45,6 +45,9 @@ class Config:
     # coordinator action) before giving up: well below gunicorn's 30 s timeout
     # (deploy/gunicorn.conf.py), so the request still answers.
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # The app's SQLite writers take turns in a fair queue (webapp/models/sqlite_writers.py)
+    # rather than racing in SQLite's busy handler; CONCORDIA_SQLITE_WRITE_QUEUE=0 turns it off.
+    SQLITE_WRITE_QUEUE = True
     PUBLIC_BASE_URL = None  # e.g. https://concordia.example.org for links in e-mails
     SECURE_COOKIES = None  # None: Secure exactly when PUBLIC_BASE_URL is https
     TRUST_PROXY = False
@@ -74,6 +77,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             app.config["SMTP_PORT"] = int(app.config["SMTP_PORT"])
         if os.environ.get("CONCORDIA_SECURE_COOKIES") in ("0", "1"):
             app.config["SECURE_COOKIES"] = os.environ["CONCORDIA_SECURE_COOKIES"] == "1"
+        if os.environ.get("CONCORDIA_SQLITE_WRITE_QUEUE") in ("0", "1"):
+            app.config["SQLITE_WRITE_QUEUE"] = os.environ["CONCORDIA_SQLITE_WRITE_QUEUE"] == "1"
         if os.environ.get("CONCORDIA_TRUST_PROXY") == "1":
             app.config["TRUST_PROXY"] = True
     else:

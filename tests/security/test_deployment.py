@@ -60,7 +60,7 @@ def test_instance_folder_and_sqlite_file_are_private(tmp_path, monkeypatch):
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     database = folder / "concordia.sqlite3"
     assert database.exists() and stat.S_IMODE(database.stat().st_mode) == 0o600
-    for extra in ("-wal", "-shm"):
+    for extra in ("-wal", "-shm", "-writers"):
         side = Path(str(database) + extra)
         if side.exists():
             assert stat.S_IMODE(side.stat().st_mode) & 0o077 == 0
