@@ -239,8 +239,10 @@ def run_one(db_kind, n, think_range, args):
         study = setup.populate(main_db.url, work / "instance", n)
         if args.baseline_only:
             return _run_bare(db_kind, n, think_range, args, work, study, results, servers, databases)
-        server = setup.start_gunicorn("webapp:create_app()", setup.concordia_env(main_db.url, work / "instance"),
-                                      work, args.workers, "concordia")
+        env = setup.concordia_env(main_db.url, work / "instance")
+        if not args.write_queue:
+            env["CONCORDIA_SQLITE_WRITE_QUEUE"] = "0"
+        server = setup.start_gunicorn("webapp:create_app()", env, work, args.workers, "concordia")
         servers.append(server)
         stats, acked, submitted, elapsed, timed_out = drive(
             concordia_expert, n, lambda i, st, dl, ak, sb: (i, study.tokens[i], server.port, study.round_id, st,
@@ -302,6 +304,9 @@ def main(argv=None):
                         help="skip the bare-stack baseline (e.g. for think-time runs, bound by the think time)")
     parser.add_argument("--baseline-only", action="store_true",
                         help="run only the bare stack (e.g. to see whether a scenario is within the machine at all)")
+    parser.add_argument("--no-write-queue", dest="write_queue", action="store_false",
+                        help="SQLite: Concordia's writers race in SQLite's busy handler, without the app's "
+                             "write queue (webapp/models/sqlite_writers.py), to compare")
     parser.add_argument("--max-seconds", type=float, default=600)
     parser.add_argument("--ramp", type=float, default=0.0,
                         help="spread the experts' first visits uniformly over this many seconds")
@@ -319,7 +324,8 @@ def main(argv=None):
         for n in args.experts:
             for think_range in thinks:
                 label = f"{db_kind}, {n} experts, think {'none' if not think_range else '%g-%g s' % think_range}" \
-                    + (f", first visits over {args.ramp:g} s" if args.ramp else "")
+                    + (f", first visits over {args.ramp:g} s" if args.ramp else "") \
+                    + ("" if args.write_queue or db_kind != "sqlite" else ", no write queue")
                 print(f"== {label}, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
                 r = run_one(db_kind, n, think_range, args)
                 r["load_average_after"] = os.getloadavg()[0]
