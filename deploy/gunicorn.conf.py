@@ -2,7 +2,10 @@
 
     gunicorn -c deploy/gunicorn.conf.py "webapp:create_app()"
 
-Sync workers, one per core plus one, behind a reverse proxy on 127.0.0.1.
+Sync workers, one per core plus one, behind a reverse proxy on 127.0.0.1. The app is
+loaded once, in the master, and each worker is a fork of it: starting or recycling a
+worker costs a fork, not the app's import and set-up (several seconds of CPU, taken from
+the requests of the other workers when a worker is recycled under load).
 The access log never records invitation tokens: ``/i/<token>`` is written as
 ``/i/[redacted]`` by :class:`webapp.accesslog.RedactingLogger`.
 """
@@ -19,6 +22,7 @@ threads = 1
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
+preload_app = True
 # Recycle workers now and then (leaks, fragmentation); jitter avoids all at once.
 max_requests = 5000
 max_requests_jitter = 500
@@ -34,3 +38,14 @@ errorlog = "-"
 loglevel = "info"
 logger_class = "webapp.accesslog.RedactingLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def post_fork(server, worker):
+    """A forked worker opens its own database connections: none is shared with the
+    master or a sibling (SQLAlchemy's advice for forked processes)."""
+    from webapp.extensions import db
+
+    app = worker.app.wsgi()
+    if "sqlalchemy" in getattr(app, "extensions", {}):  # Concordia (bench/load.py's bare app has its own engine)
+        with app.app_context():
+            db.engine.dispose(close=False)
