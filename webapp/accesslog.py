@@ -18,7 +18,7 @@ REDACTED = "/i/[redacted]"
 
 def redact(text):
     """``text`` with every invitation token replaced (non-strings unchanged)."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or "/i/" not in text:  # most atoms: no regex run at all
         return text
     return TOKEN_PATH.sub(REDACTED, text)
 
