@@ -17,6 +17,7 @@ from webapp.forms.evaluation import EvaluationForm, EvaluationSettingsForm, Obje
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import evaluations as svc
 from webapp.services.evaluations import EvaluationError
+from webapp.services.evaluation_uncertainty_text import method_sentence, uncertainty_lines
 
 
 def _evaluation_or_404(study, evaluation_id: int):
@@ -197,4 +198,4 @@ def evaluation_results(study_id: int, evaluation_id: int):
                            kind_label=svc.kind_label, element_chart=element_chart, combined=combined,
                            combined_error=combined_error, objective=objective, combination=combination,
                            objective_methods=OBJECTIVE_METHODS, combinations=COMBINATIONS, method_label=method_label,
-                           fce=fce)
+                           fce=fce, uncertainty_method=method_sentence, uncertainty_lines=uncertainty_lines)
