@@ -90,6 +90,16 @@ class EvaluatorDeadlineForm(BaseForm):
                                                  "their link. Leave empty for no reminder."))
 
 
+class EvaluatorLanguageForm(BaseForm):
+    """An evaluator's language, changed by the coordinator ("" = the study's default)."""
+    locale = SelectField(_l("Language of the reminders and pages"), validate_choice=True)
+
+    def __init__(self, *args, default_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = choices([("", _l("The study's default (%(language)s)", language=default_name)),
+                                       ("en", "English"), ("zh", "中文")])
+
+
 class FceGradesForm(BaseForm):
     """Which indicators evaluators grade (FCE) instead of scoring, and the grade set."""
     codes = SelectMultipleField(_l("Indicators scored by FCE grades"), validate_choice=True,
