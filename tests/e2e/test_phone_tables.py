@@ -14,12 +14,19 @@ from webapp.extensions import db
 from webapp.models import User
 
 pytestmark = pytest.mark.e2e
+SHOTS = Path("/work/shots/left")
 SCORES = Path(__file__).resolve().parents[1] / "evaluation" / "data" / "seed-scores.csv"
 
 OVERFLOW = """sel => [...document.querySelectorAll(sel)].map(t => {
     const box = t.closest('.table-wrap') || t.parentElement;
     return [box.scrollWidth, box.clientWidth, document.documentElement.scrollWidth, window.innerWidth];
 })"""
+
+
+def shot(page, name):
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=False)
 
 
 def closed_round(app, method):
@@ -68,10 +75,14 @@ def test_g1bwm_dashboard_and_uncertainty_fit_a_phone(live_demo, browser, method)
         first = page.locator("#g1bwm-weights tbody tr[data-code]").first
         assert first.locator("small.phone-only").is_visible()          # the experts' count, under the code
         assert ("Experts 4" if lang == "en" else "专家 4") in first.inner_text()
+        page.locator("#blocks").scroll_into_view_if_needed()
+        shot(page, f"{method}-dashboard-{lang}-phone.png")
         page.goto(f"{live_demo.url}/studies/{sid}/evaluations/{eid}/results?lang={lang}")
         sizes = page.evaluate(OVERFLOW, ".eval-uncertainty")
         assert sizes and all(box <= client and doc <= inner for box, client, doc, inner in sizes), sizes
         row = page.locator(".eval-uncertainty tbody tr").first
         assert ("T interval" if lang == "en" else "T 的区间") in page.evaluate(
             "el => getComputedStyle(el, '::before').content", row.locator("td").first.element_handle())
+        page.locator("#unc-title").scroll_into_view_if_needed()
+        shot(page, f"{method}-uncertainty-{lang}-phone.png")
         context.close()
