@@ -103,6 +103,14 @@ def test_report_uncertainty_in_chinese(app, client, demo):  # noqa: F811
     assert html_rows(report) == page_rows
     rows, text = docx_rows(client.get(f"/studies/{sid}/evaluations/{eid}/report/0.docx?lang=zh").data)
     assert rows == page_rows and "1000" in text and "AHP" in text
+    # the PDF is the report page's HTML: the same intervals, in its text layer
+    from pypdf import PdfReader
+
+    pdf = client.get(f"/studies/{sid}/evaluations/{eid}/report/0.pdf?lang=zh")
+    assert pdf.status_code == 200
+    layer = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    for _name, interval, ranks, _grades in page_rows:
+        assert interval in layer and ranks in layer
 
 
 def test_a_set_without_samples_says_so(app, coordinator_client, evaluation_id):  # noqa: F811
