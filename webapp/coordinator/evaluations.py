@@ -16,8 +16,8 @@ from webapp.forms.base import CsrfOnlyForm
 from webapp.forms.evaluation import EvaluationForm, EvaluationSettingsForm, ObjectsForm, ScoresUploadForm
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import evaluations as svc
-from webapp.services.evaluations import EvaluationError
 from webapp.services.evaluation_uncertainty_text import method_sentence, uncertainty_lines
+from webapp.services.evaluations import EvaluationError
 
 
 def _evaluation_or_404(study, evaluation_id: int):

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from webapp.forms.base import BaseForm, choices
 from webapp.forms.setup import FileRequired
+from webapp.presentation import LANGUAGE_NAMES
 
 
 class EvaluationForm(BaseForm):
@@ -97,7 +98,7 @@ class EvaluatorLanguageForm(BaseForm):
     def __init__(self, *args, default_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = choices([("", _l("The study's default (%(language)s)", language=default_name)),
-                                       ("en", "English"), ("zh", "中文")])
+                                       *LANGUAGE_NAMES.items()])
 
 
 class FceGradesForm(BaseForm):
