@@ -242,9 +242,26 @@ _CHINESE_NUMBERS = "零一二三四五六七八九十"
 def title_after_number(number: int, title: str | None) -> str:
     """``title`` without a leading "Round ``number``" (any case), "第``number``轮" (also in Chinese
     numerals up to ten) and the separator after it, so a heading "Round n · title" says the
-    number once in either language."""
+    number once in either language.
+
+    A bilingual title ("第三轮 AHP 两两比较 · Round 3 (AHP)") is read half by half (split at " · "):
+    each half loses its leading (or trailing) round number, a remainder wholly in brackets loses the brackets, and
+    a half left saying nothing the other halves do not ("AHP") is dropped."""
     title = (title or "").strip()
     spelled = [str(number)] + ([_CHINESE_NUMBERS[number]] if 0 <= number <= 10 else [])
-    pattern = (rf"^(?:round\s*0*{number}(?![0-9a-z])|第\s*(?:0*{number}(?![0-9])|{'|'.join(spelled[1:]) or '(?!)'})\s*轮)"
-               r"[\s:：·.,，、|/()（）\-–—]*")
-    return re.sub(pattern, "", title, count=1, flags=re.IGNORECASE).strip()
+    head = re.compile(rf"^(?:round\s*0*{number}(?![0-9a-z])|第\s*(?:0*{number}(?![0-9])|"
+                      rf"{'|'.join(spelled[1:]) or '(?!)'})\s*轮)[\s:：·.,，、|/\-–—]*", re.IGNORECASE)
+    tail = re.compile(rf"[\s:：·.,，、|/\-–—]*[(（]?(?<![0-9a-z])(?:round\s*0*{number}|第\s*(?:0*{number}|"
+                      rf"{'|'.join(spelled[1:]) or '(?!)'})\s*轮)[)）]?$", re.IGNORECASE)
+    halves = [h.strip() for h in re.split(r"\s+·\s+", title)]
+    kept, numbered = [], []
+    for half in halves:
+        rest = head.sub("", half, count=1).strip()
+        rest = tail.sub("", rest, count=1).strip() if rest else rest
+        if rest != half:
+            rest = re.sub(r"^[(（](.*)[)）]$", r"\1", rest).strip()
+        kept.append(rest)
+        numbered.append(rest != half)
+    shown = [h for i, (h, cut) in enumerate(zip(kept, numbered)) if h and not (
+        cut and any(h.casefold() in o.casefold() for j, o in enumerate(kept) if j != i and o))]
+    return " · ".join(shown)

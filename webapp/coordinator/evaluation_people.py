@@ -13,7 +13,7 @@ from webapp.coordinator.evaluations import _evaluation_or_404
 from webapp.coordinator.routes import get_study_or_404
 from webapp.extensions import db
 from webapp.forms.base import CsrfOnlyForm
-from webapp.forms.evaluation import EvaluatorDeadlineForm, FceGradesForm
+from webapp.forms.evaluation import EvaluatorDeadlineForm, EvaluatorLanguageForm, FceGradesForm
 from webapp.models import DeliveryStatus
 from webapp.services import evaluation_grades, evaluator_reminders, messaging, timezones
 from webapp.services import evaluators as svc
@@ -37,6 +37,12 @@ def _deadline_form(study, evaluation, formdata=None):
     return EvaluatorDeadlineForm(formdata, data=data)
 
 
+def _language_form(study, person, formdata=None):
+    default = presentation.LANGUAGE_NAMES.get(study.default_locale or "en", study.default_locale)
+    return EvaluatorLanguageForm(formdata, data=None if formdata else {"locale": person.locale or ""},
+                                 default_name=default)
+
+
 def _render(study, evaluation, *, link=None, error="", status=200, deadline_form=None, copies=None, fce_form=None):
     shown = request.args.get("shown", type=int)          # the row whose new link is opened
     people = [(e, [(o, svc.progress(e, o)) for o in e.objects], evaluator_reminders.link_of(e))
@@ -50,7 +56,8 @@ def _render(study, evaluation, *, link=None, error="", status=200, deadline_form
                                                            study.time_zone),
                            messages=evaluator_reminders.messages_of(evaluation), status_labels=messaging.status_labels(),
                            copies=copies, fce_form=fce_form or _fce_form(evaluation),
-                           grades=evaluation_grades.grades_of(settings_of(evaluation))), status
+                           grades=evaluation_grades.grades_of(settings_of(evaluation)),
+                           language_form=lambda person: _language_form(study, person)), status
 
 
 @bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/evaluators", methods=["GET", "POST"])
@@ -105,6 +112,28 @@ def evaluation_evaluator_reissue(study_id: int, evaluation_id: int, evaluator_id
                to=url_for("coordinator.evaluation_evaluators", study_id=study.id, evaluation_id=found.id,
                           shown=person.id, _anchor=f"evaluator-{person.id}"),
                done=_("New link for %(name)s: the previous link no longer works.", name=person.name))
+
+
+@bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/evaluators/<int:evaluator_id>/language", methods=["POST"])
+def evaluation_evaluator_language(study_id: int, evaluation_id: int, evaluator_id: int):
+    """The coordinator changes an evaluator's language (their pages and reminders); audited."""
+    study = get_study_or_404(study_id)
+    found = _evaluation_or_404(study, evaluation_id)
+    person = _evaluator_or_404(found, evaluator_id)
+    form = _language_form(study, person, request.form)
+    if not form.validate():
+        return _render(study, found, error=_("Choose English or Chinese as the evaluator's language.")
+                       if form.locale.errors else _("The form expired; try again."), status=400)
+    try:
+        changed = svc.change_language(person, form.locale.data or None)
+    except EvaluationError as exc:
+        db.session.rollback()
+        return _render(study, found, error=str(exc), status=400)
+    db.session.commit()
+    if changed:
+        flash(_("%(name)s: language saved.", name=person.name), "success")
+    return redirect(url_for("coordinator.evaluation_evaluators", study_id=study.id, evaluation_id=found.id,
+                            _anchor=f"evaluator-{person.id}"))
 
 
 @bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/evaluators/deadline", methods=["POST"])

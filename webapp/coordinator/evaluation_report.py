@@ -14,6 +14,7 @@ from webapp.models import utcnow
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import evaluations as svc
 from webapp.services import groups
+from webapp.services.evaluation_uncertainty_text import absent_reason, method_sentence, uncertainty_lines
 
 
 def _render_edit(study, evaluation, form=None, status=200):
@@ -69,7 +70,7 @@ def _report_context(study, found, object_id):
         obj = svc.object_of(found, object_id)
         if obj is None:
             abort(404)
-    view = svc.results_of(found)
+    view = svc.results_of(found, with_uncertainty=True)
     if view.results is None:
         flash(view.error or _("There are no scores to evaluate yet."), "error")
         return None, redirect(url_for("coordinator.evaluation_results", study_id=study.id, evaluation_id=found.id))
@@ -86,7 +87,10 @@ def _report_context(study, found, object_id):
         names={c: tree.name(c, locale) for c in tree.codes}, settings=svc.settings_of(found),
         kind_label=svc.kind_label, panel=svc.panel_rows(found), group_label=groups.group_label,
         method=document.get("method") or {}, generated_at=utcnow(), element_chart=element_chart,
-        objects={o.name: o for o in found.objects}, lang=locale), None
+        objects={o.name: o for o in found.objects}, lang=locale,
+        uncertainty_method=method_sentence(view.samples) if view.results.uncertainty else "",
+        uncertainty=uncertainty_lines(view.results, only=row.name if row else None),
+        uncertainty_absent=absent_reason(view.results, view.without_data)), None
 
 
 @bp.route("/<int:study_id>/evaluations/<int:evaluation_id>/report")

@@ -16,6 +16,7 @@ from webapp.forms.base import CsrfOnlyForm
 from webapp.forms.evaluation import EvaluationForm, EvaluationSettingsForm, ObjectsForm, ScoresUploadForm
 from webapp.security import keeps_data_on_csrf_failure
 from webapp.services import evaluations as svc
+from webapp.services.evaluation_uncertainty_text import method_sentence, uncertainty_lines
 from webapp.services.evaluations import EvaluationError
 
 
@@ -197,4 +198,4 @@ def evaluation_results(study_id: int, evaluation_id: int):
                            kind_label=svc.kind_label, element_chart=element_chart, combined=combined,
                            combined_error=combined_error, objective=objective, combination=combination,
                            objective_methods=OBJECTIVE_METHODS, combinations=COMBINATIONS, method_label=method_label,
-                           fce=fce)
+                           fce=fce, uncertainty_method=method_sentence, uncertainty_lines=uncertainty_lines)

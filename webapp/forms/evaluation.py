@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from webapp.forms.base import BaseForm, choices
 from webapp.forms.setup import FileRequired
+from webapp.presentation import LANGUAGE_NAMES
 
 
 class EvaluationForm(BaseForm):
@@ -88,6 +89,16 @@ class EvaluatorDeadlineForm(BaseForm):
                                   validators=[Optional(), NumberRange(min=1, max=720)],
                                   description=_l("Evaluators who have not scored everything get an e-mail with "
                                                  "their link. Leave empty for no reminder."))
+
+
+class EvaluatorLanguageForm(BaseForm):
+    """An evaluator's language, changed by the coordinator ("" = the study's default)."""
+    locale = SelectField(_l("Language of the reminders and pages"), validate_choice=True)
+
+    def __init__(self, *args, default_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = choices([("", _l("The study's default (%(language)s)", language=default_name)),
+                                       *LANGUAGE_NAMES.items()])
 
 
 class FceGradesForm(BaseForm):

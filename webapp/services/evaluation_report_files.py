@@ -97,6 +97,13 @@ def render_docx(ctx: dict) -> bytes:
         _table(doc, [_("Indicator"), _("Global weight"), *(r.name for r in res.rows)],
                [[f"{n['code']} {names[n['code']]}", f"{n['global']:.4f}",
                  *(_s(res.node_scores[r.name][n['code']]) for r in res.rows)] for n in res.nodes])
+    doc.add_heading(_("Uncertainty of the grades and ranks"), level=2)
+    if ctx["uncertainty"]:
+        doc.add_paragraph(ctx["uncertainty_method"])
+        _table(doc, [_("Object"), _("T interval"), _("Rank interval"), _("Probability of each grade")],
+               [[u.name, u.interval, u.ranks, " · ".join(u.grades) + "\n" + u.at_least] for u in ctx["uncertainty"]])
+    else:
+        doc.add_paragraph(ctx["uncertainty_absent"])
     doc.add_heading("5. " + _("Guidance of the experts and the evaluating body"), level=1)
     _md(doc, e.guidance)
     doc.add_heading("6. " + _("Evaluation time"), level=1)

@@ -86,6 +86,19 @@ def set_language(evaluator: Evaluator, locale: str) -> bool:
     return True
 
 
+def change_language(evaluator: Evaluator, locale: str | None) -> bool:
+    """The coordinator's choice of the evaluator's language (``en``/``zh``; None or "" = the study's default),
+    audited with the previous one; False: unchanged. Refuses any other value (``EvaluationError``)."""
+    locale = _language(locale)
+    if locale == evaluator.locale:
+        return False
+    before, evaluator.locale = evaluator.locale, locale
+    db.session.flush()
+    audit.record("evaluation.evaluator_language", study=evaluator.evaluation.study, target=f"evaluator:{evaluator.id}",
+                 details={"locale": locale, "before": before})
+    return True
+
+
 def revoke(evaluator: Evaluator) -> None:
     evaluator.revoked_at = utcnow()
     db.session.flush()

@@ -1,6 +1,8 @@
 // Round 0 (open proposals): show only the fields the chosen kind of proposal needs, and
 // autosave the general comment (POST JSON {"comment": …} to the form's own URL, the
-// page's CSRF token in X-CSRF-Token). Without JavaScript both forms post as usual.
+// page's CSRF token in X-CSRF-Token). Without JavaScript both forms post as usual and the
+// fields of each kind sit in a <details>, the chosen kind's open. The coordinator's preview
+// (no save URL) gets the field switching but no autosave.
 (function () {
   "use strict";
 
@@ -16,6 +18,10 @@
       form.querySelectorAll("[data-r0-for]").forEach(function (box) {
         var wanted = box.getAttribute("data-r0-for").split(" ");
         box.hidden = wanted.indexOf(kind.value) === -1;
+        if (box.tagName === "DETAILS") {   // folded for readers without JavaScript: here open, no summary
+          box.open = true;
+          box.classList.add("r0-enhanced");
+        }
       });
     }
     kind.addEventListener("change", apply);
@@ -25,7 +31,7 @@
   function autosave(form) {
     var area = form.querySelector("textarea");
     var status = form.querySelector("[data-status]");
-    if (!area || !status) { return; }
+    if (!area || !status || !form.getAttribute("data-save-url")) { return; }   // the preview saves nothing
     var timer = null;
     var sent = area.value;
     function say(text) { status.textContent = text; }
