@@ -97,10 +97,17 @@ def _form_for(rnd, *, formdata=None, response=None):
     return questionnaire_form(rnd, formdata=formdata, kind_labels=_kind_labels(), targets=targets)
 
 
+def _earlier(rnd) -> questionnaire.EarlierRounds:
+    """The earlier rounds the page looks back to (prefill, feedback, wording), read once per request."""
+    if "earlier_rounds" not in g:
+        g.earlier_rounds = questionnaire.earlier_rounds(rnd)
+    return g.earlier_rounds
+
+
 def _prefill(rnd, response):
     """This expert's previous answers preselected (not yet answered in this round)."""
     if "prefill" not in g:
-        ratings, previous = questionnaire.prefill_ratings(current_expert(), rnd)
+        ratings, previous = questionnaire.prefill_ratings(current_expert(), rnd, previous=_earlier(rnd).closed)
         own = set(_answers(response))
         g.prefill = ({nid: r for nid, r in ratings.items() if nid not in own}, previous)
     return g.prefill
@@ -108,19 +115,19 @@ def _prefill(rnd, response):
 
 def _render_questionnaire(rnd, form, *, response, status=200, error=None, missing_ids=()):
     expert = current_expert()
-    feedback, group_feedback = feedback_with_group(expert, rnd)
+    feedback, group_feedback = feedback_with_group(expert, rnd, previous=_earlier(rnd).closed)
     prefilled, previous = _prefill(rnd, response) if status == 200 else ({}, None)
     node_ids = _node_ids(rnd)
     html = render_template(
         "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
         prefilled=set(prefilled), prefill_round=previous,
-        changes=wording.changes(rnd),
+        changes=wording.changes(rnd, previous=_earlier(rnd).latest),
         response=response, sections=questionnaire_page.page_sections(node_ids, _tree(rnd)), feedback=feedback,
         group_feedback=group_feedback,
         group_name=groups.group_label(expert.group) if expert.group is not None else None,
         progress=questionnaire_page.page_progress(response, node_ids, _answers(response)), scale=scale_values(rnd),
-        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=_kind_labels(),
-        proposal_status=presentation.proposal_status_labels(),
+        proposals=questionnaire.proposals_of(expert, rnd) if rnd.allow_proposals else [],
+        kind_labels=_kind_labels(), proposal_status=presentation.proposal_status_labels(),
         error=error, missing_ids=set(missing_ids), now=utcnow())
     if frozen_reports.written_now():  # the previous round's report was frozen or completed by this view
         db.session.commit()

@@ -33,6 +33,8 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import ahp_blocks, round_lifecycle, round_settings, tree
+from webapp.services.round_data import previous_delphi_round
+from webapp.services.wording import latest_earlier_round
 from webapp.services.answers import AnswerError, add_proposal, expert_round, missing_items, response_of, save_answers, submit_response
 
 
@@ -147,8 +149,14 @@ def own_ratings(response: Response | None) -> dict[int, Rating]:
 
 
 def level_label(depth: int) -> str:
-    labels = {1: _("First-level indicators"), 2: _("Second-level indicators"), 3: _("Third-level indicators")}
-    return labels.get(depth) or _("Level %(n)s indicators", n=depth)
+    """The heading of a run of indicators at ``depth`` (only that label is translated)."""
+    if depth == 1:
+        return _("First-level indicators")
+    if depth == 2:
+        return _("Second-level indicators")
+    if depth == 3:
+        return _("Third-level indicators")
+    return _("Level %(n)s indicators", n=depth)
 
 
 class ItemText(NamedTuple):
@@ -242,21 +250,41 @@ def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict
 
 
 __all__ = [
-    "AnswerError", "FormOutcome", "ItemText", "PastRound", "Progress", "Section", "Welcome", "level_label",
-    "own_ratings", "progress", "proposal_targets",
+    "AnswerError", "EarlierRounds", "FormOutcome", "ItemText", "PastRound", "Progress", "Section", "Welcome", "level_label",
+    "earlier_rounds", "own_ratings", "prefill_ratings", "progress", "proposal_targets",
     "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
 ]
 
 
-def prefill_ratings(expert: Expert, rnd: Round) -> tuple[dict[int, Rating], Round | None]:
+@dataclass(frozen=True)
+class EarlierRounds:
+    """The earlier Delphi rounds the questionnaire looks back to, read in one statement."""
+
+    latest: Round | None    # the latest earlier round that is not a draft: the wording changes since it
+    closed: Round | None    # the latest earlier closed round: the group's feedback, the prefilled answers
+
+
+def earlier_rounds(rnd: Round) -> EarlierRounds:
+    """What ``wording.changes``, ``feedback.feedback_with_group`` and :func:`prefill_ratings` would
+    each look up (``previous=``). One round is open or a draft at a time, so beside an open round
+    the latest earlier one is closed; if it is not (``rnd`` is closed and an earlier round was
+    reopened), the latest closed one is looked up apart."""
+    latest = latest_earlier_round(rnd)
+    if latest is None or latest.status is RoundStatus.closed:
+        return EarlierRounds(latest, latest)
+    return EarlierRounds(latest, previous_delphi_round(rnd))
+
+
+def prefill_ratings(expert: Expert, rnd: Round, *, previous: Round | None = ...
+                    ) -> tuple[dict[int, Rating], Round | None]:
     """The expert's own submitted answers of the previous Delphi round, for the items this
     round asks again: preselected (marked, changeable) when the round says so
-    (the round's setting ``prefill_answers``). ({node id: Rating}, the previous round)."""
+    (the round's setting ``prefill_answers``). ({node id: Rating}, the previous round).
+    ``previous``: the latest earlier closed Delphi round, when read already (:func:`earlier_rounds`)."""
     if not round_settings.settings_of(rnd).prefill_answers:
         return {}, None
-    previous = db.session.scalar(select(Round).where(
-        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number < rnd.number,
-        Round.status == RoundStatus.closed).order_by(Round.number.desc()).limit(1))
+    if previous is ...:
+        previous = previous_delphi_round(rnd)
     if previous is None:
         return {}, None
     own = response_of(expert, previous)

@@ -91,6 +91,7 @@ def page_sections(node_ids: list[int], ordered: list[NodeRow]) -> list[Section]:
     """``questionnaire.sections`` from plain rows: the items in runs that share a parent."""
     by_id = {row.id: row for row in ordered}
     depths = tree.depths_of(ordered)
+    levels: dict[int, str] = {}   # each level's heading translated once
     result: list[Section] = []
     for node_id in node_ids:
         node = by_id[node_id]
@@ -98,7 +99,10 @@ def page_sections(node_ids: list[int], ordered: list[NodeRow]) -> list[Section]:
         if result and result[-1].parent is parent:
             result[-1].nodes.append(node)
             continue
-        result.append(Section(parent=parent, level=level_label(depths.get(node_id, 1)),
+        depth = depths.get(node_id, 1)
+        if depth not in levels:
+            levels[depth] = level_label(depth)
+        result.append(Section(parent=parent, level=levels[depth],
                               is_goal=parent is None or parent.parent_id is None, items=[], nodes=[node]))
     return result
 
