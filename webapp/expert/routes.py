@@ -39,7 +39,8 @@ def _expert_helpers():
 def home():
     expert = current_expert()
     state = questionnaire.welcome(expert)
-    db.session.commit()  # the lazy deadline check may have closed a round
+    if state.closed_now:  # the lazy deadline check closed a round: keep it. Only then: a commit
+        db.session.commit()  # expires the expert, the study and the rounds, read again for the page
     return render_template("expert/home.html", expert=expert, study=expert.study, state=state,
                            now=utcnow(), profile_needed=_profile_needed(expert))
 

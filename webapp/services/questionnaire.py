@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -85,11 +85,22 @@ def progress(response: Response | None, rnd: Round) -> Progress:
             Proposal.round_id == rnd.id, Proposal.expert_id == response.expert_id)).all()) if response else 0
         return Progress(answered=made, total=made, submitted=bool(response is not None and response.is_submitted),
                         started=made > 0)
-    total = len(rnd.items)
-    missing = len(missing_items(response, rnd))
-    return Progress(answered=total - missing, total=total,
-                    submitted=bool(response is not None and response.is_submitted),
-                    started=bool(response is not None and response.ratings))
+    total, answered, started = _delphi_counts(response, rnd)
+    return Progress(answered=answered, total=total,
+                    submitted=bool(response is not None and response.is_submitted), started=started)
+
+
+def _delphi_counts(response: Response | None, rnd: Round) -> tuple[int, int, bool]:
+    """(items, items answered — a rating or "no opinion" —, any row stored at all) in one statement,
+    loading neither the round's items nor the response's ratings (``answers.missing_items``'s rule)."""
+    response_id = response.id if response is not None else None
+    answered = and_(Rating.response_id == response_id, Rating.node_id == RoundItem.node_id,
+                    or_(Rating.value.is_not(None), Rating.no_opinion))
+    any_row = select(Rating.id).where(Rating.response_id == response_id).exists()
+    total, done, started = db.session.execute(
+        select(func.count(RoundItem.id), func.count(Rating.id), any_row)
+        .select_from(RoundItem).outerjoin(Rating, answered).where(RoundItem.round_id == rnd.id)).one()
+    return total, done, bool(started) and response is not None
 
 
 @dataclass
@@ -108,14 +119,16 @@ class Welcome:
     last_closed_submitted: bool
     past: list[PastRound] = field(default_factory=list)
     ended: bool = False              # finished, or the round limit reached: no invitation to promise
+    closed_now: bool = False         # a round past its deadline was closed here: the caller commits
 
 
 def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
     """The welcome page's state. Closes expired rounds lazily (the caller commits)."""
     now = now or utcnow()
     all_rounds = visible_rounds(expert)
+    closed_now = False
     for rnd in all_rounds:
-        round_lifecycle.close_if_expired(rnd, now=now)
+        closed_now = round_lifecycle.close_if_expired(rnd, now=now) or closed_now
     current = next((r for r in all_rounds if r.status is RoundStatus.open), None)
     response = response_of(expert, current) if current is not None else None
     closed = [r for r in all_rounds if r.status is RoundStatus.closed]
@@ -130,7 +143,7 @@ def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
                    progress=progress(response, current) if current is not None else None,
                    last_closed=last_closed,
                    last_closed_submitted=bool(last_response is not None and last_response.is_submitted),
-                   past=past, ended=consultation_ended(expert.study, all_rounds))
+                   past=past, ended=consultation_ended(expert.study, all_rounds), closed_now=closed_now)
 
 
 def consultation_ended(study, all_rounds) -> bool:
