@@ -95,7 +95,8 @@ def _form_for(rnd, *, formdata=None, response=None):
         prefill = _prefill(rnd, response)[0] if response is None or not response.is_submitted else {}
         return questionnaire_page_form(rnd, data=initial_data({**prefill, **own}), node_ids=_node_ids(rnd),
                                        kind_labels=_kind_labels(), targets=targets)
-    return questionnaire_form(rnd, formdata=formdata, kind_labels=_kind_labels(), targets=targets)
+    return questionnaire_form(rnd, formdata=formdata, kind_labels=_kind_labels(), targets=targets,
+                              node_ids=_node_ids(rnd))
 
 
 def _earlier(rnd) -> questionnaire.EarlierRounds:
@@ -170,7 +171,7 @@ def round_page(round_id: int):
     if not form.validate():
         return _render_questionnaire(rnd, form, response=response, status=400)
     action = form.chosen_action
-    stored = set(questionnaire.own_ratings(response))
+    stored = set(questionnaire_page.own_answers(response))   # plain rows, not kept: the post changes them
     try:
         outcome = questionnaire.save_form(expert, rnd, form.answers(stored), proposal=form.proposal(),
                                           submit=action == "submit")
