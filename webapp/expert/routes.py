@@ -140,7 +140,7 @@ def _render_answers(rnd, response, *, thanks=False):
     expert = current_expert()
     return render_template(
         "expert/answers.html", expert=expert, study=expert.study, rnd=rnd, response=response,
-        sections=questionnaire.sections(rnd), ratings=questionnaire.own_ratings(response),
+        sections=questionnaire_page.answer_sections(rnd, _tree(rnd)), ratings=questionnaire_page.own_answers(response),
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd), kind_labels=presentation.proposal_kind_labels(),
         proposal_status=presentation.proposal_status_labels(), thanks=thanks)
