@@ -94,21 +94,32 @@ def ensure_catalogs_compiled(app: Flask) -> None:
 
 def request_translations():
     """``(translations, locale)`` of this request, found once per locale."""
+    return _request_catalogue()[:2]
+
+
+def _request_catalogue() -> tuple:
+    """``(translations, locale, locale name)``: the request's ``g`` is unwrapped once and read as a
+    plain object (each read through the ``g`` proxy costs about a microsecond, and the
+    questionnaire asks for the locale a few dozen times)."""
     if not has_app_context():
-        return get_translations(), get_locale()
-    cached = g.get("_concordia_translations")
-    babel_ctx = g.get("_flask_babel")
-    if cached is not None and babel_ctx is not None and getattr(babel_ctx, "babel_locale", None) is cached[1]:
-        return cached
+        locale = get_locale()
+        return get_translations(), locale, str(locale or "en")
+    real = g._get_current_object().__dict__
+    cached = real.get("_concordia_translations")
+    if cached is not None:
+        babel_ctx = real.get("_flask_babel")
+        if babel_ctx is not None and getattr(babel_ctx, "babel_locale", None) is cached[1]:
+            return cached
     translations = get_translations()   # finds (and sets) the locale first
-    cached = (translations, get_locale())
-    g._concordia_translations = cached
+    locale = get_locale()
+    cached = (translations, locale, str(locale or "en"))
+    real["_concordia_translations"] = cached
     return cached
 
 
 def request_locale() -> str:
     """``str(get_locale())`` ("en" outside a request), from :func:`request_translations`."""
-    return str(request_translations()[1] or "en")
+    return _request_catalogue()[2]
 
 
 @pass_eval_context
@@ -116,7 +127,7 @@ def _template_gettext(eval_ctx, string: str, **variables) -> str:
     """Jinja's "newstyle" gettext (autoescaped, always %-formatted), taking the
     evaluation context only: Jinja copies the whole template context for every
     call of a context function inside a loop (163 copies on the questionnaire)."""
-    rv = request_translations()[0].ugettext(string)
+    rv = _request_catalogue()[0].ugettext(string)
     if eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables
@@ -125,7 +136,7 @@ def _template_gettext(eval_ctx, string: str, **variables) -> str:
 @pass_eval_context
 def _template_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    rv = request_translations()[0].ungettext(singular, plural, num)
+    rv = _request_catalogue()[0].ungettext(singular, plural, num)
     if eval_ctx.autoescape:
         rv = Markup(rv)
     return rv % variables

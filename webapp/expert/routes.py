@@ -39,7 +39,8 @@ def _expert_helpers():
 def home():
     expert = current_expert()
     state = questionnaire.welcome(expert)
-    db.session.commit()  # the lazy deadline check may have closed a round
+    if state.closed_now:  # the lazy deadline check closed a round: keep it. Only then: a commit
+        db.session.commit()  # expires the expert, the study and the rounds, read again for the page
     return render_template("expert/home.html", expert=expert, study=expert.study, state=state,
                            now=utcnow(), profile_needed=_profile_needed(expert))
 
@@ -94,13 +95,21 @@ def _form_for(rnd, *, formdata=None, response=None):
         prefill = _prefill(rnd, response)[0] if response is None or not response.is_submitted else {}
         return questionnaire_page_form(rnd, data=initial_data({**prefill, **own}), node_ids=_node_ids(rnd),
                                        kind_labels=_kind_labels(), targets=targets)
-    return questionnaire_form(rnd, formdata=formdata, kind_labels=_kind_labels(), targets=targets)
+    return questionnaire_form(rnd, formdata=formdata, kind_labels=_kind_labels(), targets=targets,
+                              node_ids=_node_ids(rnd))
+
+
+def _earlier(rnd) -> questionnaire.EarlierRounds:
+    """The earlier rounds the page looks back to (prefill, feedback, wording), read once per request."""
+    if "earlier_rounds" not in g:
+        g.earlier_rounds = questionnaire.earlier_rounds(rnd)
+    return g.earlier_rounds
 
 
 def _prefill(rnd, response):
     """This expert's previous answers preselected (not yet answered in this round)."""
     if "prefill" not in g:
-        ratings, previous = questionnaire.prefill_ratings(current_expert(), rnd)
+        ratings, previous = questionnaire.prefill_ratings(current_expert(), rnd, previous=_earlier(rnd).closed)
         own = set(_answers(response))
         g.prefill = ({nid: r for nid, r in ratings.items() if nid not in own}, previous)
     return g.prefill
@@ -108,19 +117,19 @@ def _prefill(rnd, response):
 
 def _render_questionnaire(rnd, form, *, response, status=200, error=None, missing_ids=()):
     expert = current_expert()
-    feedback, group_feedback = feedback_with_group(expert, rnd)
+    feedback, group_feedback = feedback_with_group(expert, rnd, previous=_earlier(rnd).closed)
     prefilled, previous = _prefill(rnd, response) if status == 200 else ({}, None)
     node_ids = _node_ids(rnd)
     html = render_template(
         "expert/questionnaire.html", expert=expert, study=expert.study, rnd=rnd, form=form,
         prefilled=set(prefilled), prefill_round=previous,
-        changes=wording.changes(rnd),
+        changes=wording.changes(rnd, previous=_earlier(rnd).latest),
         response=response, sections=questionnaire_page.page_sections(node_ids, _tree(rnd)), feedback=feedback,
         group_feedback=group_feedback,
         group_name=groups.group_label(expert.group) if expert.group is not None else None,
         progress=questionnaire_page.page_progress(response, node_ids, _answers(response)), scale=scale_values(rnd),
-        proposals=questionnaire.proposals_of(expert, rnd), kind_labels=_kind_labels(),
-        proposal_status=presentation.proposal_status_labels(),
+        proposals=questionnaire.proposals_of(expert, rnd) if rnd.allow_proposals else [],
+        kind_labels=_kind_labels(), proposal_status=presentation.proposal_status_labels(),
         error=error, missing_ids=set(missing_ids), now=utcnow())
     if frozen_reports.written_now():  # the previous round's report was frozen or completed by this view
         db.session.commit()
@@ -131,7 +140,7 @@ def _render_answers(rnd, response, *, thanks=False):
     expert = current_expert()
     return render_template(
         "expert/answers.html", expert=expert, study=expert.study, rnd=rnd, response=response,
-        sections=questionnaire.sections(rnd), ratings=questionnaire.own_ratings(response),
+        sections=questionnaire_page.answer_sections(rnd, _tree(rnd)), ratings=questionnaire_page.own_answers(response),
         progress=questionnaire.progress(response, rnd), scale=scale_values(rnd),
         proposals=questionnaire.proposals_of(expert, rnd), kind_labels=presentation.proposal_kind_labels(),
         proposal_status=presentation.proposal_status_labels(), thanks=thanks)
@@ -162,7 +171,7 @@ def round_page(round_id: int):
     if not form.validate():
         return _render_questionnaire(rnd, form, response=response, status=400)
     action = form.chosen_action
-    stored = set(questionnaire.own_ratings(response))
+    stored = set(questionnaire_page.own_answers(response))   # plain rows, not kept: the post changes them
     try:
         outcome = questionnaire.save_form(expert, rnd, form.answers(stored), proposal=form.proposal(),
                                           submit=action == "submit")

@@ -159,13 +159,15 @@ def _form_class(node_ids: tuple[int, ...], values: tuple[str, ...], comments: bo
     return form_class
 
 
-def questionnaire_form(rnd, *, formdata=None, data=None, kind_labels=None, targets=None) -> QuestionnaireBase:
+def questionnaire_form(rnd, *, formdata=None, data=None, kind_labels=None, targets=None,
+                       node_ids: list[int] | None = None) -> QuestionnaireBase:
     """A form for ``rnd``'s items, instantiated with the post or the stored answers.
 
-    ``kind_labels``: {kind: label} for proposals; ``targets``: [(value, label)].
+    ``kind_labels``: {kind: label} for proposals; ``targets``: [(value, label)]; ``node_ids``: the
+    round's items' indicators in order, when read already (else from ``rnd.items``).
     """
     values = tuple(str(v) for v in scale_values(rnd)) + ((NO_OPINION,) if rnd.allow_no_opinion else ())
-    node_ids = [item.node_id for item in rnd.items]
+    node_ids = list(node_ids) if node_ids is not None else [item.node_id for item in rnd.items]
     form = _form_class(tuple(node_ids), values, bool(rnd.allow_comments))(formdata, data=data or {})
     form.round = rnd
     form.node_ids = node_ids

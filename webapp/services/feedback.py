@@ -105,10 +105,14 @@ def own_group_feedback(expert: Expert, rnd: Round) -> dict[int, ItemFeedback]:
     return feedback_with_group(expert, rnd)[1]
 
 
-def feedback_with_group(expert: Expert, rnd: Round) -> tuple[dict[int, ItemFeedback], dict[int, ItemFeedback]]:
+def feedback_with_group(expert: Expert, rnd: Round, *, previous: Round | None = ...
+                        ) -> tuple[dict[int, ItemFeedback], dict[int, ItemFeedback]]:
     """:func:`feedback_for` and :func:`own_group_feedback` together, sharing their statements (the
-    previous round, the expert's own answers, the items): what the questionnaire shows."""
-    previous = previous_delphi_round(rnd)
+    previous round, the expert's own answers, the items): what the questionnaire shows.
+    ``previous``: the latest earlier closed Delphi round when the caller has read it already
+    (``questionnaire.earlier_rounds``); by default it is looked up."""
+    if previous is ...:
+        previous = previous_delphi_round(rnd)
     if previous is None:
         return {}, {}
     own, node_ids = _own_answers(expert, previous), round_node_ids(rnd)

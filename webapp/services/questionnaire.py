@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -33,6 +33,8 @@ from webapp.models import (
     utcnow,
 )
 from webapp.services import ahp_blocks, round_lifecycle, round_settings, tree
+from webapp.services.round_data import previous_delphi_round
+from webapp.services.wording import latest_earlier_round
 from webapp.services.answers import AnswerError, add_proposal, expert_round, missing_items, response_of, save_answers, submit_response
 
 
@@ -83,11 +85,22 @@ def progress(response: Response | None, rnd: Round) -> Progress:
             Proposal.round_id == rnd.id, Proposal.expert_id == response.expert_id)).all()) if response else 0
         return Progress(answered=made, total=made, submitted=bool(response is not None and response.is_submitted),
                         started=made > 0)
-    total = len(rnd.items)
-    missing = len(missing_items(response, rnd))
-    return Progress(answered=total - missing, total=total,
-                    submitted=bool(response is not None and response.is_submitted),
-                    started=bool(response is not None and response.ratings))
+    total, answered, started = _delphi_counts(response, rnd)
+    return Progress(answered=answered, total=total,
+                    submitted=bool(response is not None and response.is_submitted), started=started)
+
+
+def _delphi_counts(response: Response | None, rnd: Round) -> tuple[int, int, bool]:
+    """(items, items answered — a rating or "no opinion" —, any row stored at all) in one statement,
+    loading neither the round's items nor the response's ratings (``answers.missing_items``'s rule)."""
+    response_id = response.id if response is not None else None
+    answered = and_(Rating.response_id == response_id, Rating.node_id == RoundItem.node_id,
+                    or_(Rating.value.is_not(None), Rating.no_opinion))
+    any_row = select(Rating.id).where(Rating.response_id == response_id).exists()
+    total, done, started = db.session.execute(
+        select(func.count(RoundItem.id), func.count(Rating.id), any_row)
+        .select_from(RoundItem).outerjoin(Rating, answered).where(RoundItem.round_id == rnd.id)).one()
+    return total, done, bool(started) and response is not None
 
 
 @dataclass
@@ -106,14 +119,16 @@ class Welcome:
     last_closed_submitted: bool
     past: list[PastRound] = field(default_factory=list)
     ended: bool = False              # finished, or the round limit reached: no invitation to promise
+    closed_now: bool = False         # a round past its deadline was closed here: the caller commits
 
 
 def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
     """The welcome page's state. Closes expired rounds lazily (the caller commits)."""
     now = now or utcnow()
     all_rounds = visible_rounds(expert)
+    closed_now = False
     for rnd in all_rounds:
-        round_lifecycle.close_if_expired(rnd, now=now)
+        closed_now = round_lifecycle.close_if_expired(rnd, now=now) or closed_now
     current = next((r for r in all_rounds if r.status is RoundStatus.open), None)
     response = response_of(expert, current) if current is not None else None
     closed = [r for r in all_rounds if r.status is RoundStatus.closed]
@@ -128,7 +143,7 @@ def welcome(expert: Expert, *, now: datetime | None = None) -> Welcome:
                    progress=progress(response, current) if current is not None else None,
                    last_closed=last_closed,
                    last_closed_submitted=bool(last_response is not None and last_response.is_submitted),
-                   past=past, ended=consultation_ended(expert.study, all_rounds))
+                   past=past, ended=consultation_ended(expert.study, all_rounds), closed_now=closed_now)
 
 
 def consultation_ended(study, all_rounds) -> bool:
@@ -147,8 +162,14 @@ def own_ratings(response: Response | None) -> dict[int, Rating]:
 
 
 def level_label(depth: int) -> str:
-    labels = {1: _("First-level indicators"), 2: _("Second-level indicators"), 3: _("Third-level indicators")}
-    return labels.get(depth) or _("Level %(n)s indicators", n=depth)
+    """The heading of a run of indicators at ``depth`` (only that label is translated)."""
+    if depth == 1:
+        return _("First-level indicators")
+    if depth == 2:
+        return _("Second-level indicators")
+    if depth == 3:
+        return _("Third-level indicators")
+    return _("Level %(n)s indicators", n=depth)
 
 
 class ItemText(NamedTuple):
@@ -242,21 +263,41 @@ def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict
 
 
 __all__ = [
-    "AnswerError", "FormOutcome", "ItemText", "PastRound", "Progress", "Section", "Welcome", "level_label",
-    "own_ratings", "progress", "proposal_targets",
+    "AnswerError", "EarlierRounds", "FormOutcome", "ItemText", "PastRound", "Progress", "Section", "Welcome", "level_label",
+    "earlier_rounds", "own_ratings", "prefill_ratings", "progress", "proposal_targets",
     "proposals_of", "questionnaire_round", "save_form", "sections", "visible_rounds", "welcome",
 ]
 
 
-def prefill_ratings(expert: Expert, rnd: Round) -> tuple[dict[int, Rating], Round | None]:
+@dataclass(frozen=True)
+class EarlierRounds:
+    """The earlier Delphi rounds the questionnaire looks back to, read in one statement."""
+
+    latest: Round | None    # the latest earlier round that is not a draft: the wording changes since it
+    closed: Round | None    # the latest earlier closed round: the group's feedback, the prefilled answers
+
+
+def earlier_rounds(rnd: Round) -> EarlierRounds:
+    """What ``wording.changes``, ``feedback.feedback_with_group`` and :func:`prefill_ratings` would
+    each look up (``previous=``). One round is open or a draft at a time, so beside an open round
+    the latest earlier one is closed; if it is not (``rnd`` is closed and an earlier round was
+    reopened), the latest closed one is looked up apart."""
+    latest = latest_earlier_round(rnd)
+    if latest is None or latest.status is RoundStatus.closed:
+        return EarlierRounds(latest, latest)
+    return EarlierRounds(latest, previous_delphi_round(rnd))
+
+
+def prefill_ratings(expert: Expert, rnd: Round, *, previous: Round | None = ...
+                    ) -> tuple[dict[int, Rating], Round | None]:
     """The expert's own submitted answers of the previous Delphi round, for the items this
     round asks again: preselected (marked, changeable) when the round says so
-    (the round's setting ``prefill_answers``). ({node id: Rating}, the previous round)."""
+    (the round's setting ``prefill_answers``). ({node id: Rating}, the previous round).
+    ``previous``: the latest earlier closed Delphi round, when read already (:func:`earlier_rounds`)."""
     if not round_settings.settings_of(rnd).prefill_answers:
         return {}, None
-    previous = db.session.scalar(select(Round).where(
-        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number < rnd.number,
-        Round.status == RoundStatus.closed).order_by(Round.number.desc()).limit(1))
+    if previous is ...:
+        previous = previous_delphi_round(rnd)
     if previous is None:
         return {}, None
     own = response_of(expert, previous)

@@ -52,6 +52,21 @@ class AnswerRow(NamedTuple):
     reason: str | None
 
 
+class AskedItem(NamedTuple):
+    """One item as the round asked it (duck-types ``RoundItem`` for the read-only answers page)."""
+
+    node_id: int
+    node: NodeRow
+    asked_name_zh: str | None
+    asked_name_en: str | None
+
+    def asked_name(self, locale: str) -> str:
+        """``RoundItem.asked_name``: the wording kept at open, else the indicator's."""
+        keep = self.asked_name_zh is not None or self.asked_name_en is not None
+        zh, en = (self.asked_name_zh, self.asked_name_en) if keep else (self.node.name_zh, self.node.name_en)
+        return (zh or en) if locale == "zh" else (en or zh)
+
+
 def tree_rows(study_id: int) -> list[NodeRow]:
     """The study's indicators in ``tree.tree_order``'s order (depth first, siblings by position
     then code, the goal first), one statement."""
@@ -91,6 +106,7 @@ def page_sections(node_ids: list[int], ordered: list[NodeRow]) -> list[Section]:
     """``questionnaire.sections`` from plain rows: the items in runs that share a parent."""
     by_id = {row.id: row for row in ordered}
     depths = tree.depths_of(ordered)
+    levels: dict[int, str] = {}   # each level's heading translated once
     result: list[Section] = []
     for node_id in node_ids:
         node = by_id[node_id]
@@ -98,9 +114,25 @@ def page_sections(node_ids: list[int], ordered: list[NodeRow]) -> list[Section]:
         if result and result[-1].parent is parent:
             result[-1].nodes.append(node)
             continue
-        result.append(Section(parent=parent, level=level_label(depths.get(node_id, 1)),
+        depth = depths.get(node_id, 1)
+        if depth not in levels:
+            levels[depth] = level_label(depth)
+        result.append(Section(parent=parent, level=levels[depth],
                               is_goal=parent is None or parent.parent_id is None, items=[], nodes=[node]))
     return result
+
+
+def answer_sections(rnd: Round, ordered: list[NodeRow]) -> list[Section]:
+    """``questionnaire.sections`` from plain rows for the read-only answers page: each section's
+    ``items`` are :class:`AskedItem` (the round's wording), read in one statement."""
+    asked = db.session.execute(select(RoundItem.node_id, RoundItem.asked_name_zh, RoundItem.asked_name_en)
+                               .where(RoundItem.round_id == rnd.id).order_by(RoundItem.position)).all()
+    by_id = {row.id: row for row in ordered}
+    sections = page_sections([node_id for node_id, _zh, _en in asked], ordered)
+    items = iter(AskedItem(node_id, by_id[node_id], zh, en) for node_id, zh, en in asked)
+    for section in sections:
+        section.items = [next(items) for _node in section.nodes]
+    return sections
 
 
 def page_targets(ordered: list[NodeRow]) -> list[tuple[NodeRow, int]]:

@@ -52,6 +52,13 @@ def reword(node: Node, *, name_zh: str, name_en: str, description_zh: str = "", 
     audit.record("node.reword", study=node.study, target=f"node:{node.code}", details={"old": old, "new": new})
 
 
+def latest_earlier_round(rnd: Round) -> Round | None:
+    """The latest Delphi round before ``rnd`` that is not a draft."""
+    return db.session.scalar(select(Round).where(
+        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number < rnd.number,
+        Round.status != RoundStatus.draft).order_by(Round.number.desc()).limit(1))
+
+
 @dataclass
 class Changes:
     previous: Round | None
@@ -60,11 +67,13 @@ class Changes:
     left: list[RoundItem]              # previous round's items this round no longer asks
 
 
-def changes(rnd: Round) -> Changes:
-    """What changed since the previous Delphi round (nothing for round 1)."""
-    previous = db.session.scalar(select(Round).where(
-        Round.study_id == rnd.study_id, Round.kind == RoundKind.delphi, Round.number < rnd.number,
-        Round.status != RoundStatus.draft).order_by(Round.number.desc()).limit(1))
+def changes(rnd: Round, *, previous: Round | None = ...) -> Changes:
+    """What changed since the previous Delphi round (nothing for round 1).
+
+    ``previous``: that round (the latest earlier Delphi round that is not a draft) when the
+    caller has read it already (``questionnaire.earlier_rounds``); by default it is looked up."""
+    if previous is ...:
+        previous = latest_earlier_round(rnd)
     if previous is None:
         return Changes(None, set(), {}, [])
     before = {item.node_id: item for item in previous.items}
