@@ -248,12 +248,31 @@ class ExpertRef:
 
 
 _EXPERT_REF: dict[str, object] = {}
+EXPERT_REF_COLUMNS = ("id", "study_id", "revoked_at", "token_hash")
+
+
+def expert_session_claim() -> dict | None:
+    """What the session says about its expert (``{"id", "marker"}``), unchecked, or None."""
+    data = session.get(EXPERT_SESSION_KEY)
+    return data if isinstance(data, dict) and isinstance(data.get("id"), int) else None
+
+
+def accept_expert_row(row, claim: dict) -> ExpertRef | None:
+    """:func:`current_expert`'s rules on a row of :data:`EXPERT_REF_COLUMNS` read for
+    ``claim``: absent, revoked or reissued is None (and ends the session's expert)."""
+    from webapp.models import Expert
+
+    if row is None or row[2] is not None or Expert.marker_of(row[3]) != claim.get("marker"):
+        session.pop(EXPERT_SESSION_KEY, None)
+        g.current_expert = None
+        return None
+    return ExpertRef(row[0], row[1])
 
 
 def current_expert_ref() -> ExpertRef | None:
     """:func:`current_expert`'s answer (same rules: absent, revoked or reissued is None)
-    as ``(id, study_id)`` read in one light statement built once — the autosave's
-    session lookup, which needs no ORM object."""
+    as ``(id, study_id)`` read in one light statement built once, no ORM object.
+    (The autosave reads the expert with the round instead: ``answer_sql.expert_and_round``.)"""
     if "current_expert" in g:
         expert = g.current_expert
         return None if expert is None else ExpertRef(expert.id, expert.study_id)
@@ -262,21 +281,16 @@ def current_expert_ref() -> ExpertRef | None:
     from webapp.extensions import db
     from webapp.models import Expert
 
-    data = session.get(EXPERT_SESSION_KEY)
-    if not (isinstance(data, dict) and isinstance(data.get("id"), int)):
+    claim = expert_session_claim()
+    if claim is None:
         g.current_expert = None
         return None
     stmt = _EXPERT_REF.get("stmt")
     if stmt is None:
         table = Expert.__table__
-        stmt = _EXPERT_REF["stmt"] = select(table.c.id, table.c.study_id, table.c.revoked_at,
-                                            table.c.token_hash).where(table.c.id == bindparam("id"))
-    row = db.session.connection().execute(stmt, {"id": data["id"]}).first()
-    if row is None or row.revoked_at is not None or Expert.marker_of(row.token_hash) != data.get("marker"):
-        session.pop(EXPERT_SESSION_KEY, None)
-        g.current_expert = None
-        return None
-    return ExpertRef(row.id, row.study_id)
+        stmt = _EXPERT_REF["stmt"] = select(*(table.c[name] for name in EXPERT_REF_COLUMNS)).where(
+            table.c.id == bindparam("id"))
+    return accept_expert_row(db.session.connection().execute(stmt, {"id": claim["id"]}).first(), claim)
 
 
 def expert_required(view):

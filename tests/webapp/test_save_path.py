@@ -199,20 +199,55 @@ def test_a_save_refused_by_a_close_during_the_request_says_closed(app, client, e
     from webapp.models import Round, RoundStatus
     from webapp.services import answer_sql
 
-    read_before_the_close = answer_sql.round_facts
+    read_before_the_close = answer_sql.expert_and_round   # the save's first read: expert and round
     calls = []
 
-    def stale_then_fresh(study_id, round_id):
-        facts = read_before_the_close(study_id, round_id)
+    def stale(expert_id, round_id):
+        row, facts = read_before_the_close(expert_id, round_id)
         calls.append(facts.status)
-        return facts.with_status(RoundStatus.open) if len(calls) == 1 else facts
+        return row, facts.with_status(RoundStatus.open)
 
     with app.app_context():
         db.session.execute(update(Round).values(status=RoundStatus.closed))
         db.session.commit()
-    monkeypatch.setattr(answer_sql, "round_facts", stale_then_fresh)
+    monkeypatch.setattr(answer_sql, "expert_and_round", stale)
     before = snapshot(app)
     response = _save(client, expert.round_id, expert.node_ids[0], 4, client.token)
     assert response.status_code == 400
     assert response.get_json()["error"] == "refused" and response.get_json()["closed"] is True
+    assert calls == [RoundStatus.closed]
     assert snapshot(app) == before
+
+
+# --- the answered count, taken by the two upserts ------------------------------------------------
+
+def test_the_answered_count_matches_the_database_after_every_kind_of_batch(app, client, expert):
+    """``answered`` is added up from the Response upsert (items answered outside the
+    batch) and the Ratings upsert (which of the batch's items are answered): it must
+    equal a count of the stored ratings after ratings, "no opinion", comments alone
+    (which keep the stored rating), a rating taken back, and one item twice in a batch."""
+    from webapp.extensions import db
+    from webapp.models import Rating
+
+    a, b, c, d = expert.node_ids[:4]
+    batches = [
+        [{"node_id": a, "value": 3}],
+        [{"node_id": b, "no_opinion": True}, {"node_id": c, "comment": "only a comment"}],
+        [{"node_id": a, "comment": "keeps the rating"}],
+        [{"node_id": c, "value": 2}, {"node_id": c, "value": None}, {"node_id": d, "value": 5}],
+        [{"node_id": b, "no_opinion": False}],                       # "no opinion" taken back
+        [{"node_id": d, "value": 4}, {"node_id": d, "comment": "and why"}],
+        [],
+    ]
+    for batch in batches:
+        response = client.post(f"/api/v1/rounds/{expert.round_id}/answers", csrf=False,
+                               headers={"X-CSRF-Token": client.token}, json={"answers": batch})
+        assert response.status_code == 200, response.get_json()
+        with app.app_context():
+            stored = {r.node_id: r for r in db.session.scalars(select(Rating))}
+        answered = sum(1 for r in stored.values() if r.value is not None or r.no_opinion)
+        assert response.get_json()["answered"] == answered, batch
+    assert (stored[a].value, stored[a].comment) == (3, "keeps the rating")
+    assert stored[c].value is None and stored[c].comment == "only a comment"
+    assert (stored[d].value, stored[d].comment) == (4, "and why")
+    assert response.get_json()["answered"] == 2

@@ -24,15 +24,17 @@ Services flush; the caller commits.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, cast, func, literal, literal_column, or_, select
+from sqlalchemy import Integer, String, and_, any_, bindparam, cast, func, literal, literal_column, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
-from webapp.models import Rating, Response, ResponseStatus, Round, RoundItem, RoundKind, RoundStatus
+from webapp.models import Expert, Rating, Response, ResponseStatus, Round, RoundItem, RoundKind, RoundStatus
 from webapp.models.base import UTCDateTime
+from webapp.security import EXPERT_REF_COLUMNS
 
 RATING_FIELDS = ("value", "no_opinion", "comment", "reason")
 _BUILT: dict[tuple, object] = {}   # (dialect, statement, shape) -> statement built once
@@ -114,18 +116,63 @@ def _build_round_facts(dialect: str):
         table.c.status != RoundStatus.draft.value)
 
 
-def round_facts(study_id: int, round_id: int) -> RoundFacts | None:
-    """Round ``round_id`` of study ``study_id`` (not a draft) with its item ids, or None."""
-    row = _run(_built("round_facts", _build_round_facts), {"round_id": round_id, "study_id": study_id}).first()
-    if row is None:
-        return None
-    *values, ids = row
+def _facts_of(values) -> RoundFacts:
+    *values, ids = values
     facts = dict(zip(_FACT_COLUMNS, values))
     facts["kind"], facts["status"] = RoundKind(facts["kind"]), RoundStatus(facts["status"])
     return RoundFacts(**facts, item_node_ids=parse_item_ids(ids))
 
 
+def round_facts(study_id: int, round_id: int) -> RoundFacts | None:
+    """Round ``round_id`` of study ``study_id`` (not a draft) with its item ids, or None."""
+    row = _run(_built("round_facts", _build_round_facts), {"round_id": round_id, "study_id": study_id}).first()
+    return None if row is None else _facts_of(row)
+
+
+def _build_expert_and_round(dialect: str):
+    expert, table = Expert.__table__, Round.__table__
+    joined = expert.outerjoin(table, and_(table.c.id == bindparam("round_id"), table.c.study_id == expert.c.study_id,
+                                          table.c.status != RoundStatus.draft.value))
+    return select(*(expert.c[name] for name in EXPERT_REF_COLUMNS), *(table.c[name] for name in _FACT_COLUMNS),
+                  item_ids_column(table.c.id, dialect)).select_from(joined).where(expert.c.id == bindparam("expert_id"))
+
+
+def expert_and_round(expert_id: int, round_id: int) -> tuple[tuple | None, RoundFacts | None]:
+    """The autosave's first statement: expert ``expert_id`` (a row of
+    ``security.EXPERT_REF_COLUMNS``, or None) and :func:`round_facts` of round
+    ``round_id`` of the expert's study (None when it is not one)."""
+    row = _run(_built("expert_and_round", _build_expert_and_round),
+               {"expert_id": expert_id, "round_id": round_id}).first()
+    if row is None:
+        return None, None
+    width = len(EXPERT_REF_COLUMNS)
+    return tuple(row[:width]), (None if row[width] is None else _facts_of(row[width:]))
+
+
 # --- the writes ---------------------------------------------------------------------------------
+
+def _answered(table):
+    return or_(table.c.value.is_not(None), table.c.no_opinion)
+
+
+def _others_answered(dialect: str):
+    """How many items the expert's response to the round (``:expert_id``, ``:round_id``)
+    answers besides the batch's (``:batch``: its node ids). Read in the Response
+    upsert's RETURNING: a response it creates has no ratings yet, so whether the new
+    row is seen there does not matter."""
+    table, own = Rating.__table__, Response.__table__.alias("own")
+    if dialect == "postgresql":
+        outside = not_(table.c.node_id == any_(bindparam("batch", type_=postgresql.ARRAY(Integer))))
+    else:
+        outside = table.c.node_id.not_in(select(literal_column("value")).select_from(
+            func.json_each(bindparam("batch"))).scalar_subquery())
+    # No join: SQLite renders RETURNING's columns without their table, so each
+    # SELECT names one table (an unqualified name resolves in the innermost one).
+    response_id = select(own.c.id).where(own.c.expert_id == bindparam("expert_id"),
+                                         own.c.round_id == bindparam("round_id")).scalar_subquery()
+    return select(func.count()).select_from(table).where(table.c.response_id == response_id, _answered(table),
+                                                         outside).scalar_subquery()
+
 
 def _build_response_upsert(dialect: str):
     table = Response.__table__
@@ -137,14 +184,22 @@ def _build_response_upsert(dialect: str):
     return stmt.on_conflict_do_update(
         index_elements=["expert_id", "round_id"], set_={"updated_at": stmt.excluded.updated_at},
         where=table.c.status == ResponseStatus.draft.value,
-    ).returning(table.c.id)
+    ).returning(table.c.id, _others_answered(dialect))
 
 
-def upsert_draft_response(expert_id: int, round_id: int, now: datetime) -> int | None:
-    """The expert's draft Response id, created if needed and touched — or None when
-    the round no longer accepts answers or the expert has submitted."""
+def _batch_param(node_ids: list[int]):
+    return node_ids if _dialect() == "postgresql" else json.dumps(node_ids)
+
+
+def upsert_draft_response(expert_id: int, round_id: int, now: datetime,
+                          batch: list[int] = ()) -> tuple[int, int] | None:
+    """The expert's draft Response id, created if needed and touched, with how many
+    items it answers besides those of ``batch`` (node ids about to be written) —
+    or None when the round no longer accepts answers or the expert has submitted."""
     stmt = _built("response_upsert", _build_response_upsert)
-    return _run(stmt, {"expert_id": expert_id, "round_id": round_id, "now": now}).scalar()
+    row = _run(stmt, {"expert_id": expert_id, "round_id": round_id, "now": now,
+                      "batch": _batch_param(list(batch))}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _build_ratings_upsert(dialect: str, keys: tuple[str, ...]):
@@ -152,18 +207,16 @@ def _build_ratings_upsert(dialect: str, keys: tuple[str, ...]):
     stmt = _insert(table, dialect).values({k: bindparam(k, type_=table.c[k].type) for k in keys})
     changed = [k for k in keys if k not in ("response_id", "node_id")]
     return stmt.on_conflict_do_update(index_elements=["response_id", "node_id"],
-                                      set_={k: stmt.excluded[k] for k in changed})
+                                      set_={k: stmt.excluded[k] for k in changed}) \
+        .returning(table.c.value, table.c.no_opinion)   # not an expression of them: see upsert_ratings
 
 
-def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> None:
-    """Insert or change one Rating per answer; keys absent from an answer keep what is stored.
-
-    ``answers`` are checked already: ``{"node_id", "value"?, "no_opinion"?, "comment"?, "reason"?}``.
-    Answers with the same keys go in one statement (the page sends one shape at a time).
-    """
-    groups: dict[tuple[str, ...], list[dict]] = {}
+def rating_rows(response_id: int, answers: list[dict], now: datetime) -> dict[int, dict]:
+    """One row per node (a later answer's keys win, as if applied in order)."""
+    rows: dict[int, dict] = {}
     for answer in answers:
-        row = {"response_id": response_id, "node_id": int(answer["node_id"]), "updated_at": now}
+        node_id = int(answer["node_id"])
+        row = rows.setdefault(node_id, {"response_id": response_id, "node_id": node_id, "updated_at": now})
         if "no_opinion" in answer or "value" in answer:
             no_opinion = bool(answer.get("no_opinion", False))
             row["no_opinion"] = no_opinion
@@ -172,23 +225,32 @@ def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> None
         for key in ("comment", "reason"):
             if key in answer:
                 row[key] = (answer[key] or "").strip()
+    return rows
+
+
+def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> int:
+    """Insert or change one Rating per answered node; keys absent from an answer keep
+    what is stored. Returns how many of these nodes are now answered.
+
+    ``answers`` are checked already: ``{"node_id", "value"?, "no_opinion"?, "comment"?, "reason"?}``.
+    Rows with the same keys go in one statement (the page sends one shape at a time).
+    The statement returns each row's ``value`` and ``no_opinion``, and Python decides
+    whether it is answered: SQLite 3.40 evaluated ``RETURNING value IS NOT NULL``
+    to true for a row inserted without a value (its ``value`` read back NULL).
+    """
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rating_rows(response_id, answers, now).values():
         groups.setdefault(tuple(sorted(row)), []).append(row)
+    answered = 0
     for keys, rows in groups.items():
-        _run(_built("ratings_upsert", _build_ratings_upsert, keys), rows)
+        result = _run(_built("ratings_upsert", _build_ratings_upsert, keys), rows)
+        answered += sum(1 for value, no_opinion in result if value is not None or no_opinion)
+    return answered
 
 
 def _build_answered_count(dialect: str):
     return select(func.count(Rating.__table__.c.id)).where(
-        Rating.__table__.c.response_id == bindparam("response_id"),
-        or_(Rating.__table__.c.value.is_not(None), Rating.__table__.c.no_opinion))
-
-
-def counts_inside_write() -> bool:
-    """Whether the autosave counts the answered items inside its write transaction:
-    on PostgreSQL (row locks: nothing waits for the count, and counting after the
-    commit would cost a second BEGIN and its ROLLBACK), not on SQLite (its one
-    write lock is held for the two upserts only)."""
-    return _dialect() == "postgresql"
+        Rating.__table__.c.response_id == bindparam("response_id"), _answered(Rating.__table__))
 
 
 def answered_count(response_id: int) -> int:
