@@ -120,18 +120,29 @@ def _check_csrf():
 
 # --- headers ----------------------------------------------------------------
 
+# Sent on every response (no view sets them itself): added in one ``extend``, not
+# one ``setdefault`` each. no-referrer everywhere: invitation tokens and study pages never leak.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), browsing-topics=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    # no-referrer everywhere: invitation tokens and study pages never leak.
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), browsing-topics=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if "Content-Security-Policy" in headers:   # a response that set its own: keep each one it set
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
+    else:
+        headers.extend(SECURITY_HEADERS)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.endpoint and not request.endpoint.startswith("static"):
+    endpoint = request.endpoint
+    if endpoint and not endpoint.startswith("static"):
         headers.setdefault("Cache-Control", "no-store")
     return response
 

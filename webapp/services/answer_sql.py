@@ -28,7 +28,7 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Integer, String, and_, any_, bindparam, cast, func, literal, literal_column, not_, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
@@ -48,19 +48,16 @@ def _insert(table, dialect: str | None = None):
     return (postgresql.insert if (dialect or _dialect()) == "postgresql" else sqlite.insert)(table)
 
 
-def _built(name: str, build, *shape):
-    """The statement ``name`` for this session's dialect, built on first use."""
-    dialect = _dialect()
-    key = (dialect, name, *shape)
+def _run(name: str, build, params, *shape):
+    """Run the statement ``name`` (built on first use for this dialect and ``shape``)
+    on the session's connection: same transaction, no ORM layer. The dialect is
+    the connection's own (no ``get_bind`` lookup per statement)."""
+    conn = db.session.connection()
+    key = (conn.dialect.name, name, *shape)
     stmt = _BUILT.get(key)
     if stmt is None:
-        stmt = _BUILT[key] = build(dialect, *shape)
-    return stmt
-
-
-def _run(stmt, params):
-    """Run a built statement on the session's connection (same transaction, no ORM layer)."""
-    return db.session.connection().execute(stmt, params)
+        stmt = _BUILT[key] = build(conn.dialect.name, *shape)
+    return conn.execute(stmt, params)
 
 
 def item_ids_column(round_id_column, dialect: str | None = None):
@@ -125,7 +122,7 @@ def _facts_of(values) -> RoundFacts:
 
 def round_facts(study_id: int, round_id: int) -> RoundFacts | None:
     """Round ``round_id`` of study ``study_id`` (not a draft) with its item ids, or None."""
-    row = _run(_built("round_facts", _build_round_facts), {"round_id": round_id, "study_id": study_id}).first()
+    row = _run("round_facts", _build_round_facts, {"round_id": round_id, "study_id": study_id}).first()
     return None if row is None else _facts_of(row)
 
 
@@ -141,7 +138,7 @@ def expert_and_round(expert_id: int, round_id: int) -> tuple[tuple | None, Round
     """The autosave's first statement: expert ``expert_id`` (a row of
     ``security.EXPERT_REF_COLUMNS``, or None) and :func:`round_facts` of round
     ``round_id`` of the expert's study (None when it is not one)."""
-    row = _run(_built("expert_and_round", _build_expert_and_round),
+    row = _run("expert_and_round", _build_expert_and_round,
                {"expert_id": expert_id, "round_id": round_id}).first()
     if row is None:
         return None, None
@@ -161,11 +158,12 @@ def _others_answered(dialect: str):
     upsert's RETURNING: a response it creates has no ratings yet, so whether the new
     row is seen there does not matter."""
     table, own = Rating.__table__, Response.__table__.alias("own")
+    batch = bindparam("batch", type_=String)   # the node ids as a JSON list, read by the database
     if dialect == "postgresql":
-        outside = not_(table.c.node_id == any_(bindparam("batch", type_=postgresql.ARRAY(Integer))))
+        listed = select(cast(func.json_array_elements_text(cast(batch, postgresql.JSON)), Integer))
     else:
-        outside = table.c.node_id.not_in(select(literal_column("value")).select_from(
-            func.json_each(bindparam("batch"))).scalar_subquery())
+        listed = select(literal_column("value")).select_from(func.json_each(batch))
+    outside = table.c.node_id.not_in(listed.scalar_subquery())
     # No join: SQLite renders RETURNING's columns without their table, so each
     # SELECT names one table (an unqualified name resolves in the innermost one).
     response_id = select(own.c.id).where(own.c.expert_id == bindparam("expert_id"),
@@ -187,18 +185,13 @@ def _build_response_upsert(dialect: str):
     ).returning(table.c.id, _others_answered(dialect))
 
 
-def _batch_param(node_ids: list[int]):
-    return node_ids if _dialect() == "postgresql" else json.dumps(node_ids)
-
-
 def upsert_draft_response(expert_id: int, round_id: int, now: datetime,
                           batch: list[int] = ()) -> tuple[int, int] | None:
     """The expert's draft Response id, created if needed and touched, with how many
     items it answers besides those of ``batch`` (node ids about to be written) —
     or None when the round no longer accepts answers or the expert has submitted."""
-    stmt = _built("response_upsert", _build_response_upsert)
-    row = _run(stmt, {"expert_id": expert_id, "round_id": round_id, "now": now,
-                      "batch": _batch_param(list(batch))}).first()
+    row = _run("response_upsert", _build_response_upsert,
+               {"expert_id": expert_id, "round_id": round_id, "now": now, "batch": json.dumps(list(batch))}).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -243,7 +236,7 @@ def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> int:
         groups.setdefault(tuple(sorted(row)), []).append(row)
     answered = 0
     for keys, rows in groups.items():
-        result = _run(_built("ratings_upsert", _build_ratings_upsert, keys), rows)
+        result = _run("ratings_upsert", _build_ratings_upsert, rows, keys)
         answered += sum(1 for value, no_opinion in result if value is not None or no_opinion)
     return answered
 
@@ -254,4 +247,4 @@ def _build_answered_count(dialect: str):
 
 
 def answered_count(response_id: int) -> int:
-    return _run(_built("answered_count", _build_answered_count), {"response_id": response_id}).scalar()
+    return _run("answered_count", _build_answered_count, {"response_id": response_id}).scalar()
