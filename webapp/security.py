@@ -8,15 +8,18 @@ every other failure is a 400 and nothing runs.
 """
 from __future__ import annotations
 
+import copy
 import functools
-from dataclasses import dataclass
 import hmac
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha1
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, request, session
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from werkzeug.datastructures import MultiDict
 from wtforms.csrf.session import SessionCSRF
 
@@ -50,12 +53,45 @@ def init_app(app: Flask) -> None:
 # --- the session cookie --------------------------------------------------------
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session, re-sent only when a page or a change needs it.
+    """Flask's signed cookie session, re-sent only when a page or a change needs it,
+    and verified once per cookie.
 
     A permanent session (experts, coordinators who tick "remember") is re-signed
     and re-sent on every response by default, to slide its expiry. A JSON call
     under ``/api/`` that did not change the session (an autosave) does not: the
-    pages around it slide the expiry, and each save is spared signing a cookie."""
+    pages around it slide the expiry, and each save is spared signing a cookie.
+
+    So an expert's autosaves bring the same cookie again and again: its signature
+    is checked (and its payload decoded) the first time only. The decoded data is
+    remembered with the time it was signed, keyed by the whole cookie text, so only
+    a cookie that passed the full check is ever served from memory, each request gets
+    its own deep copy, and the lifetime is checked again on every use (a cookie
+    past ``PERMANENT_SESSION_LIFETIME`` goes to the full check, which refuses it).
+    At most ``VERIFIED_MAX`` cookies per worker are kept (then the memory starts over).
+    """
+
+    VERIFIED_MAX = 4096
+
+    def __init__(self):
+        self._verified: dict[str, tuple[float, dict]] = {}
+
+    def open_session(self, app, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value or not app.secret_key:
+            return super().open_session(app, request)
+        max_age = app.permanent_session_lifetime.total_seconds()
+        known = self._verified.get(value)
+        if known is not None and 0 <= time.time() - known[0] <= max_age:
+            return self.session_class(copy.deepcopy(known[1]))
+        try:
+            data, signed_at = self.get_signing_serializer(app).loads(value, max_age=int(max_age),
+                                                                     return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(self._verified) >= self.VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[value] = (signed_at.timestamp(), copy.deepcopy(data))
+        return self.session_class(data)
 
     def should_set_cookie(self, app, session) -> bool:
         if not session.modified and request.path.startswith("/api/"):
