@@ -57,7 +57,11 @@ def test_an_autosave_takes_three_statements(app, client, counted):
     assert changed.status_code == 200 and changed.get_json()["answered"] == len(study.node_ids)
     costs.append(_data(counted))
     worst = max(costs, key=len)
-    assert len(worst) <= MAX_STATEMENTS, "\n\n".join(worst)
+    with app.app_context():
+        from webapp.extensions import db
+
+        expected = 2 if db.engine.dialect.name == "postgresql" else MAX_STATEMENTS   # one CTE writes both
+    assert len(worst) <= expected, "\n\n".join(worst)
     assert response.get_json()["answered"] == len(study.node_ids)
 
 

@@ -44,11 +44,16 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def dialect() -> str:
+    """The name of the database the session's connection talks to."""
+    return db.session.connection().dialect.name
+
+
 def _insert(table, dialect: str | None = None):
     return (postgresql.insert if (dialect or _dialect()) == "postgresql" else sqlite.insert)(table)
 
 
-def _run(name: str, build, params, *shape):
+def run(name: str, build, params, *shape):
     """Run the statement ``name`` (built on first use for this dialect and ``shape``)
     on the session's connection: same transaction, no ORM layer. The dialect is
     the connection's own (no ``get_bind`` lookup per statement)."""
@@ -122,7 +127,7 @@ def _facts_of(values) -> RoundFacts:
 
 def round_facts(study_id: int, round_id: int) -> RoundFacts | None:
     """Round ``round_id`` of study ``study_id`` (not a draft) with its item ids, or None."""
-    row = _run("round_facts", _build_round_facts, {"round_id": round_id, "study_id": study_id}).first()
+    row = run("round_facts", _build_round_facts, {"round_id": round_id, "study_id": study_id}).first()
     return None if row is None else _facts_of(row)
 
 
@@ -138,7 +143,7 @@ def expert_and_round(expert_id: int, round_id: int) -> tuple[tuple | None, Round
     """The autosave's first statement: expert ``expert_id`` (a row of
     ``security.EXPERT_REF_COLUMNS``, or None) and :func:`round_facts` of round
     ``round_id`` of the expert's study (None when it is not one)."""
-    row = _run("expert_and_round", _build_expert_and_round,
+    row = run("expert_and_round", _build_expert_and_round,
                {"expert_id": expert_id, "round_id": round_id}).first()
     if row is None:
         return None, None
@@ -172,7 +177,9 @@ def _others_answered(dialect: str):
                                                          outside).scalar_subquery()
 
 
-def _build_response_upsert(dialect: str):
+def response_upsert(dialect: str):
+    """INSERT … ON CONFLICT DO UPDATE of the expert's draft Response (``:expert_id``,
+    ``:round_id``, ``:now``), guarded by :meth:`Round.accepting`; no RETURNING yet."""
     table = Response.__table__
     stamp = bindparam("now", type_=UTCDateTime())
     source = select(bindparam("expert_id"), bindparam("round_id"), literal(ResponseStatus.draft.value), stamp, stamp) \
@@ -181,8 +188,11 @@ def _build_response_upsert(dialect: str):
                                                source)
     return stmt.on_conflict_do_update(
         index_elements=["expert_id", "round_id"], set_={"updated_at": stmt.excluded.updated_at},
-        where=table.c.status == ResponseStatus.draft.value,
-    ).returning(table.c.id, _others_answered(dialect))
+        where=table.c.status == ResponseStatus.draft.value)
+
+
+def _build_response_upsert(dialect: str):
+    return response_upsert(dialect).returning(Response.__table__.c.id, _others_answered(dialect))
 
 
 def upsert_draft_response(expert_id: int, round_id: int, now: datetime,
@@ -190,7 +200,7 @@ def upsert_draft_response(expert_id: int, round_id: int, now: datetime,
     """The expert's draft Response id, created if needed and touched, with how many
     items it answers besides those of ``batch`` (node ids about to be written) —
     or None when the round no longer accepts answers or the expert has submitted."""
-    row = _run("response_upsert", _build_response_upsert,
+    row = run("response_upsert", _build_response_upsert,
                {"expert_id": expert_id, "round_id": round_id, "now": now, "batch": json.dumps(list(batch))}).first()
     return None if row is None else (row[0], row[1])
 
@@ -204,12 +214,13 @@ def _build_ratings_upsert(dialect: str, keys: tuple[str, ...]):
         .returning(table.c.value, table.c.no_opinion)   # not an expression of them: see upsert_ratings
 
 
-def rating_rows(response_id: int, answers: list[dict], now: datetime) -> dict[int, dict]:
-    """One row per node (a later answer's keys win, as if applied in order)."""
+def rating_rows(answers: list[dict], now: datetime) -> list[dict]:
+    """One row per node (a later answer's keys win, as if applied in order), each with
+    only the keys the answers give (absent keys keep what is stored)."""
     rows: dict[int, dict] = {}
     for answer in answers:
         node_id = int(answer["node_id"])
-        row = rows.setdefault(node_id, {"response_id": response_id, "node_id": node_id, "updated_at": now})
+        row = rows.setdefault(node_id, {"node_id": node_id, "updated_at": now})
         if "no_opinion" in answer or "value" in answer:
             no_opinion = bool(answer.get("no_opinion", False))
             row["no_opinion"] = no_opinion
@@ -218,25 +229,25 @@ def rating_rows(response_id: int, answers: list[dict], now: datetime) -> dict[in
         for key in ("comment", "reason"):
             if key in answer:
                 row[key] = (answer[key] or "").strip()
-    return rows
+    return list(rows.values())
 
 
-def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> int:
-    """Insert or change one Rating per answered node; keys absent from an answer keep
-    what is stored. Returns how many of these nodes are now answered.
+def upsert_ratings(response_id: int, rows: list[dict]) -> int:
+    """Insert or change one Rating per row of :func:`rating_rows` (of checked answers);
+    returns how many of these nodes are now answered.
 
-    ``answers`` are checked already: ``{"node_id", "value"?, "no_opinion"?, "comment"?, "reason"?}``.
     Rows with the same keys go in one statement (the page sends one shape at a time).
     The statement returns each row's ``value`` and ``no_opinion``, and Python decides
     whether it is answered: SQLite 3.40 evaluated ``RETURNING value IS NOT NULL``
     to true for a row inserted without a value (its ``value`` read back NULL).
     """
     groups: dict[tuple[str, ...], list[dict]] = {}
-    for row in rating_rows(response_id, answers, now).values():
+    for row in rows:
+        row = {**row, "response_id": response_id}
         groups.setdefault(tuple(sorted(row)), []).append(row)
     answered = 0
-    for keys, rows in groups.items():
-        result = _run("ratings_upsert", _build_ratings_upsert, rows, keys)
+    for keys, group in groups.items():
+        result = run("ratings_upsert", _build_ratings_upsert, group, keys)
         answered += sum(1 for value, no_opinion in result if value is not None or no_opinion)
     return answered
 
@@ -247,4 +258,4 @@ def _build_answered_count(dialect: str):
 
 
 def answered_count(response_id: int) -> int:
-    return _run("answered_count", _build_answered_count, {"response_id": response_id}).scalar()
+    return run("answered_count", _build_answered_count, {"response_id": response_id}).scalar()

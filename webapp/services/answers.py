@@ -28,7 +28,7 @@ from webapp.models import (
     RoundStatus,
     utcnow,
 )
-from webapp.services import answer_sql, audit
+from webapp.services import answer_pg, answer_sql, audit
 from webapp.services.round_lifecycle import close_if_expired
 
 MAX_COMMENT = 4000
@@ -125,6 +125,7 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
     Response upsert with the open-round guard, which also counts the items answered
     outside the batch, and the Ratings upsert, which returns whether each of the
     batch's items is answered (``services.answer_sql``): no third statement counts.
+    On PostgreSQL a batch of one shape is written in one statement (``services.answer_pg``).
 
     Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
     absent keys keep what was stored. The whole batch is checked before
@@ -138,12 +139,18 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
         _check_answer(rnd, answer, known)
     if rnd.study_id != expert.study_id:
         raise AnswerError(_("This questionnaire belongs to another study."))
-    batch = sorted({int(answer["node_id"]) for answer in answers})
+    rows = answer_sql.rating_rows(answers, now)
+    if answer_pg.applies(rows):   # PostgreSQL: both upserts and the count in one statement
+        written = answer_pg.save(expert.id, rnd.id, rows, now)
+        if written is None:
+            raise _closed_or_submitted(expert, rnd)
+        return SavedAnswers(written[0], len(item_ids), written[1])
+    batch = sorted(row["node_id"] for row in rows)
     written = answer_sql.upsert_draft_response(expert.id, rnd.id, now, batch)
     if written is None:
         raise _closed_or_submitted(expert, rnd)
     response_id, others = written
-    answered = answer_sql.upsert_ratings(response_id, answers, now) if answers else 0
+    answered = answer_sql.upsert_ratings(response_id, rows) if rows else 0
     return SavedAnswers(response_id, len(item_ids), others + answered)
 
 
