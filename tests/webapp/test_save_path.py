@@ -251,3 +251,44 @@ def test_the_answered_count_matches_the_database_after_every_kind_of_batch(app, 
     assert stored[c].value is None and stored[c].comment == "only a comment"
     assert (stored[d].value, stored[d].comment) == (4, "and why")
     assert response.get_json()["answered"] == 2
+
+
+# --- two workers: nothing one of them remembers outlives a change made by the other -------------
+
+def test_a_deadline_moved_or_a_link_revoked_in_one_worker_holds_in_the_other(app, client, expert, db_url, tmp_path):
+    """Two app instances on one database stand for two gunicorn workers, each with its
+    own in-process memory (statements built once, verified session cookies). A
+    deadline moved into the past, a reopening and a revoked link, each written through
+    the second worker, take effect on the first worker's very next save."""
+    from tests.conftest import make_app
+    from webapp.extensions import db
+    from webapp.models import Expert, Round, RoundStatus, utcnow
+
+    other = make_app(db_url, tmp_path)
+    other_client = other.test_client()
+    other_client.set_cookie("session", client.get_cookie("session").value)
+    try:
+        for worker in (client, other_client, client):          # both workers have seen this cookie and round
+            assert _save(worker, expert.round_id, expert.node_ids[0], 3, client.token).status_code == 200
+        with other.app_context():                               # the deadline moved into the past
+            db.session.execute(update(Round).values(closes_at=utcnow() - timedelta(seconds=1)))
+            db.session.commit()
+        before = _ratings(app)
+        refused = _save(client, expert.round_id, expert.node_ids[1], 4, client.token)
+        assert refused.status_code == 400 and refused.get_json()["closed"] is True
+        assert _ratings(app) == before
+        with other.app_context():                               # reopened with a later deadline
+            db.session.execute(update(Round).values(status=RoundStatus.open, closed_at=None,
+                                                    closes_at=utcnow() + timedelta(hours=1)))
+            db.session.commit()
+        assert _save(client, expert.round_id, expert.node_ids[1], 4, client.token).status_code == 200
+        with other.app_context():                               # the link revoked
+            db.session.get(Expert, expert.expert_ids[0]).revoke()
+            db.session.commit()
+        before = _ratings(app)
+        assert _save(client, expert.round_id, expert.node_ids[2], 5, client.token).status_code == 403
+        assert _ratings(app) == before
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
