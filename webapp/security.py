@@ -62,7 +62,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
     So an expert's autosaves bring the same cookie again and again: its signature
     is checked (and its payload decoded) the first time only. The decoded data is
-    remembered with the time it was signed, keyed by the whole cookie text, so only
+    remembered with the time it was signed, keyed by the whole cookie text and the secret key, so only
     a cookie that passed the full check is ever served from memory, each request gets
     its own deep copy, and the lifetime is checked again on every use (a cookie
     past ``PERMANENT_SESSION_LIFETIME`` goes to the full check, which refuses it).
@@ -72,14 +72,15 @@ class SessionInterface(SecureCookieSessionInterface):
     VERIFIED_MAX = 4096
 
     def __init__(self):
-        self._verified: dict[str, tuple[float, dict]] = {}
+        self._verified: dict[tuple, tuple[float, dict]] = {}
 
     def open_session(self, app, request):
         value = request.cookies.get(self.get_cookie_name(app))
         if not value or not app.secret_key:
             return super().open_session(app, request)
         max_age = app.permanent_session_lifetime.total_seconds()
-        known = self._verified.get(value)
+        key = (value, app.secret_key)   # a new secret key forgets what the old one verified
+        known = self._verified.get(key)
         if known is not None and 0 <= time.time() - known[0] <= max_age:
             return self.session_class(_copied(known[1]))
         try:
@@ -89,7 +90,7 @@ class SessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         if len(self._verified) >= self.VERIFIED_MAX:
             self._verified.clear()
-        self._verified[value] = (signed_at.timestamp(), _copied(data))
+        self._verified[key] = (signed_at.timestamp(), _copied(data))
         return self.session_class(data)
 
     def should_set_cookie(self, app, session) -> bool:

@@ -76,3 +76,14 @@ def test_changes_to_one_requests_session_do_not_reach_the_next(app):
             assert opened["expert"] == {"id": 7, "marker": "m"}
             opened["expert"]["id"] = 99              # changed in place by this request only
             opened["lang"] = "zh"
+
+
+def test_a_new_secret_key_forgets_what_the_old_one_verified(app, client):
+    study = _signed_in(app, client)
+    assert _save(client, study.round_id, study.node_ids[0], 3, client.token).status_code == 200   # remembered
+    before = snapshot(app)
+    app.secret_key = "another secret key"
+    app.config["SECRET_KEY"] = "another secret key"
+    response = _save(client, study.round_id, study.node_ids[1], 4, client.token)
+    assert response.status_code in (400, 403)
+    assert snapshot(app) == before
