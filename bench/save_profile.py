@@ -131,8 +131,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pages", type=int, default=60, help="questionnaire page views")
     parser.add_argument("--profile", choices=["save", "page"], help="also print a cProfile of this request")
     parser.add_argument("--pg", metavar="ADMIN_URL",
-                        help="PostgreSQL instead of SQLite: an admin URL (postgresql://postgres@127.0.0.1:PORT/postgres) "
-                             "where a throwaway database is created for each app and dropped at the end")
+                        help="PostgreSQL instead of SQLite: an admin URL (postgresql://postgres@127.0.0.1:PORT/"
+                             "postgres) where a throwaway database is created for each app and dropped at the end")
     args = parser.parse_args(argv)
     work = setup.workdir()
     kind = "postgresql" if args.pg else "sqlite"

@@ -62,8 +62,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
     So an expert's autosaves bring the same cookie again and again: its signature
     is checked (and its payload decoded) the first time only. The decoded data is
-    remembered with the time it was signed, keyed by the whole cookie text and the secret key, so only
-    a cookie that passed the full check is ever served from memory, each request gets
+    remembered with the time it was signed, keyed by the whole cookie text and the
+    secret key, so only a cookie that passed the full check is ever served from
+    memory, each request gets
     its own deep copy, and the lifetime is checked again on every use (a cookie
     past ``PERMANENT_SESSION_LIFETIME`` goes to the full check, which refuses it).
     At most ``VERIFIED_MAX`` cookies per worker are kept (then the memory starts over).

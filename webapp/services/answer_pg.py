@@ -26,8 +26,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import (Boolean, Integer, String, Text, bindparam, cast, column, false, func, literal, null, or_, select,
-                        true)
+from sqlalchemy import (Boolean, Integer, String, Text, bindparam, cast, column, false, func, literal, null, or_,
+                        select, true)
 from sqlalchemy.dialects import postgresql
 
 from webapp.models import Rating, Response
