@@ -16,7 +16,7 @@ Prints, as the median over blocks of process CPU per request (``time.process_tim
 and, with ``--profile save|page``, the cProfile of that request (top functions by
 cumulative time).
 
-    .venv/bin/python bench/save_profile.py [--n 400] [--block 20] [--profile save]
+    .venv/bin/python bench/save_profile.py [--n 400] [--block 20] [--profile save] [--pg ADMIN_URL]
 """
 from __future__ import annotations
 
@@ -42,8 +42,7 @@ META_CSRF = re.compile(rb'<meta name="csrf-token" content="([^"]+)"')
 class Real:
     """The real app with a few signed-in experts taking turns."""
 
-    def __init__(self, work: Path, n_experts: int = 4):
-        url = f"sqlite:///{work}/concordia.sqlite3"
+    def __init__(self, work: Path, url: str, n_experts: int = 4):
         self.study = setup.populate(url, work / "instance", n_experts)
         os.environ.update(setup.concordia_env(url, work / "instance"))
         from webapp import create_app
@@ -83,8 +82,7 @@ class Real:
 
 
 class Bare:
-    def __init__(self, work: Path):
-        url = f"sqlite:///{work}/bare.sqlite3"
+    def __init__(self, url: str):
         setup.create_bare_schema(url)
         os.environ["BARE_DATABASE_URL"] = url
         from bench.bare_app import create_app
@@ -132,15 +130,20 @@ def main(argv=None) -> int:
     parser.add_argument("--block", type=int, default=20, help="requests per alternating block")
     parser.add_argument("--pages", type=int, default=60, help="questionnaire page views")
     parser.add_argument("--profile", choices=["save", "page"], help="also print a cProfile of this request")
+    parser.add_argument("--pg", metavar="ADMIN_URL",
+                        help="PostgreSQL instead of SQLite: an admin URL (postgresql://postgres@127.0.0.1:PORT/"
+                             "postgres) where a throwaway database is created for each app and dropped at the end")
     args = parser.parse_args(argv)
     work = setup.workdir()
+    kind = "postgresql" if args.pg else "sqlite"
+    databases = [setup.fresh_database(kind, work, name, args.pg) for name in ("concordia", "bare")]
     try:
-        real, bare = Real(work), Bare(work)
+        real, bare = Real(work, databases[0].url), Bare(databases[1].url)
         for _ in range(20):  # warm caches (templates, statements) on both
             real.save()
             bare.save()
         real.page()
-        print(f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}, "
+        print(f"{kind}, python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}, "
               f"{args.n} saves per app in blocks of {args.block}", flush=True)
         saves = alternate({"real": real.save, "bare": bare.save}, args.n, args.block)
         print(f"autosave CPU per request: Concordia {saves['real'] * 1000:.2f} ms, "
@@ -153,6 +156,8 @@ def main(argv=None) -> int:
             print(profile(real.save if args.profile == "save" else real.page,
                           200 if args.profile == "save" else 20))
     finally:
+        for database in databases:
+            database.close()
         setup.cleanup(work)
     return 0
 

@@ -35,8 +35,11 @@ def accepts_gzip(header: str | None) -> bool:
 
 
 def compress(response: Response) -> Response:
-    if response.mimetype not in TYPES:
+    mimetype = response.mimetype
+    if mimetype not in TYPES:
         return response
+    if mimetype == "application/json" and (response.calculate_content_length() or MIN_SIZE) < MIN_SIZE:
+        return response   # a small JSON reply (an autosave's): never compressed, so it varies with nothing
     response.vary.add("Accept-Encoding")
     if (response.status_code < 200 or response.status_code in (204, 304) or response.direct_passthrough
             or response.is_streamed or "Content-Encoding" in response.headers

@@ -9,14 +9,16 @@ every other failure is a 400 and nothing runs.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 import hmac
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha1
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, request, session
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from werkzeug.datastructures import MultiDict
 from wtforms.csrf.session import SessionCSRF
 
@@ -50,17 +52,64 @@ def init_app(app: Flask) -> None:
 # --- the session cookie --------------------------------------------------------
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session, re-sent only when a page or a change needs it.
+    """Flask's signed cookie session, re-sent only when a page or a change needs it,
+    and verified once per cookie.
 
     A permanent session (experts, coordinators who tick "remember") is re-signed
     and re-sent on every response by default, to slide its expiry. A JSON call
     under ``/api/`` that did not change the session (an autosave) does not: the
-    pages around it slide the expiry, and each save is spared signing a cookie."""
+    pages around it slide the expiry, and each save is spared signing a cookie.
+
+    So an expert's autosaves bring the same cookie again and again: its signature
+    is checked (and its payload decoded) the first time only. The decoded data is
+    remembered with the time it was signed, keyed by the whole cookie text and the
+    secret key, so only a cookie that passed the full check is ever served from
+    memory, each request gets
+    its own deep copy, and the lifetime is checked again on every use (a cookie
+    past ``PERMANENT_SESSION_LIFETIME`` goes to the full check, which refuses it).
+    At most ``VERIFIED_MAX`` cookies per worker are kept (then the memory starts over).
+    """
+
+    VERIFIED_MAX = 4096
+
+    def __init__(self):
+        self._verified: dict[tuple, tuple[float, dict]] = {}
+
+    def open_session(self, app, request):
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value or not app.secret_key:
+            return super().open_session(app, request)
+        max_age = app.permanent_session_lifetime.total_seconds()
+        key = (value, app.secret_key)   # a new secret key forgets what the old one verified
+        known = self._verified.get(key)
+        if known is not None and 0 <= time.time() - known[0] <= max_age:
+            return self.session_class(_copied(known[1]))
+        try:
+            data, signed_at = self.get_signing_serializer(app).loads(value, max_age=int(max_age),
+                                                                     return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if len(self._verified) >= self.VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[key] = (signed_at.timestamp(), _copied(data))
+        return self.session_class(data)
 
     def should_set_cookie(self, app, session) -> bool:
         if not session.modified and request.path.startswith("/api/"):
             return False
         return super().should_set_cookie(app, session)
+
+
+def _copied(value):
+    """A deep copy of decoded session data (dicts and lists of JSON-like values;
+    tuples, strings, numbers, bytes… are immutable): 3× cheaper than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(item) for item in value)
+    return value
 
 
 # --- CSRF -----------------------------------------------------------------
@@ -120,18 +169,29 @@ def _check_csrf():
 
 # --- headers ----------------------------------------------------------------
 
+# Sent on every response (no view sets them itself): added in one ``extend``, not
+# one ``setdefault`` each. no-referrer everywhere: invitation tokens and study pages never leak.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), browsing-topics=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    # no-referrer everywhere: invitation tokens and study pages never leak.
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), browsing-topics=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if "Content-Security-Policy" in headers:   # a response that set its own: keep each one it set
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
+    else:
+        headers.extend(SECURITY_HEADERS)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.endpoint and not request.endpoint.startswith("static"):
+    endpoint = request.endpoint
+    if endpoint and not endpoint.startswith("static"):
         headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -248,12 +308,31 @@ class ExpertRef:
 
 
 _EXPERT_REF: dict[str, object] = {}
+EXPERT_REF_COLUMNS = ("id", "study_id", "revoked_at", "token_hash")
+
+
+def expert_session_claim() -> dict | None:
+    """What the session says about its expert (``{"id", "marker"}``), unchecked, or None."""
+    data = session.get(EXPERT_SESSION_KEY)
+    return data if isinstance(data, dict) and isinstance(data.get("id"), int) else None
+
+
+def accept_expert_row(row, claim: dict) -> ExpertRef | None:
+    """:func:`current_expert`'s rules on a row of :data:`EXPERT_REF_COLUMNS` read for
+    ``claim``: absent, revoked or reissued is None (and ends the session's expert)."""
+    from webapp.models import Expert
+
+    if row is None or row[2] is not None or Expert.marker_of(row[3]) != claim.get("marker"):
+        session.pop(EXPERT_SESSION_KEY, None)
+        g.current_expert = None
+        return None
+    return ExpertRef(row[0], row[1])
 
 
 def current_expert_ref() -> ExpertRef | None:
     """:func:`current_expert`'s answer (same rules: absent, revoked or reissued is None)
-    as ``(id, study_id)`` read in one light statement built once — the autosave's
-    session lookup, which needs no ORM object."""
+    as ``(id, study_id)`` read in one light statement built once, no ORM object.
+    (The autosave reads the expert with the round instead: ``answer_sql.expert_and_round``.)"""
     if "current_expert" in g:
         expert = g.current_expert
         return None if expert is None else ExpertRef(expert.id, expert.study_id)
@@ -262,21 +341,16 @@ def current_expert_ref() -> ExpertRef | None:
     from webapp.extensions import db
     from webapp.models import Expert
 
-    data = session.get(EXPERT_SESSION_KEY)
-    if not (isinstance(data, dict) and isinstance(data.get("id"), int)):
+    claim = expert_session_claim()
+    if claim is None:
         g.current_expert = None
         return None
     stmt = _EXPERT_REF.get("stmt")
     if stmt is None:
         table = Expert.__table__
-        stmt = _EXPERT_REF["stmt"] = select(table.c.id, table.c.study_id, table.c.revoked_at,
-                                            table.c.token_hash).where(table.c.id == bindparam("id"))
-    row = db.session.connection().execute(stmt, {"id": data["id"]}).first()
-    if row is None or row.revoked_at is not None or Expert.marker_of(row.token_hash) != data.get("marker"):
-        session.pop(EXPERT_SESSION_KEY, None)
-        g.current_expert = None
-        return None
-    return ExpertRef(row.id, row.study_id)
+        stmt = _EXPERT_REF["stmt"] = select(*(table.c[name] for name in EXPERT_REF_COLUMNS)).where(
+            table.c.id == bindparam("id"))
+    return accept_expert_row(db.session.connection().execute(stmt, {"id": claim["id"]}).first(), claim)
 
 
 def expert_required(view):

@@ -199,20 +199,96 @@ def test_a_save_refused_by_a_close_during_the_request_says_closed(app, client, e
     from webapp.models import Round, RoundStatus
     from webapp.services import answer_sql
 
-    read_before_the_close = answer_sql.round_facts
+    read_before_the_close = answer_sql.expert_and_round   # the save's first read: expert and round
     calls = []
 
-    def stale_then_fresh(study_id, round_id):
-        facts = read_before_the_close(study_id, round_id)
+    def stale(expert_id, round_id):
+        row, facts = read_before_the_close(expert_id, round_id)
         calls.append(facts.status)
-        return facts.with_status(RoundStatus.open) if len(calls) == 1 else facts
+        return row, facts.with_status(RoundStatus.open)
 
     with app.app_context():
         db.session.execute(update(Round).values(status=RoundStatus.closed))
         db.session.commit()
-    monkeypatch.setattr(answer_sql, "round_facts", stale_then_fresh)
+    monkeypatch.setattr(answer_sql, "expert_and_round", stale)
     before = snapshot(app)
     response = _save(client, expert.round_id, expert.node_ids[0], 4, client.token)
     assert response.status_code == 400
     assert response.get_json()["error"] == "refused" and response.get_json()["closed"] is True
+    assert calls == [RoundStatus.closed]
     assert snapshot(app) == before
+
+
+# --- the answered count, taken by the two upserts ------------------------------------------------
+
+def test_the_answered_count_matches_the_database_after_every_kind_of_batch(app, client, expert):
+    """``answered`` is added up from the Response upsert (items answered outside the
+    batch) and the Ratings upsert (which of the batch's items are answered): it must
+    equal a count of the stored ratings after ratings, "no opinion", comments alone
+    (which keep the stored rating), a rating taken back, and one item twice in a batch."""
+    from webapp.extensions import db
+    from webapp.models import Rating
+
+    a, b, c, d = expert.node_ids[:4]
+    batches = [
+        [{"node_id": a, "value": 3}],
+        [{"node_id": b, "no_opinion": True}, {"node_id": c, "comment": "only a comment"}],
+        [{"node_id": a, "comment": "keeps the rating"}],
+        [{"node_id": c, "value": 2}, {"node_id": c, "value": None}, {"node_id": d, "value": 5}],
+        [{"node_id": b, "no_opinion": False}],                       # "no opinion" taken back
+        [{"node_id": d, "value": 4}, {"node_id": d, "comment": "and why"}],
+        [],
+    ]
+    for batch in batches:
+        response = client.post(f"/api/v1/rounds/{expert.round_id}/answers", csrf=False,
+                               headers={"X-CSRF-Token": client.token}, json={"answers": batch})
+        assert response.status_code == 200, response.get_json()
+        with app.app_context():
+            stored = {r.node_id: r for r in db.session.scalars(select(Rating))}
+        answered = sum(1 for r in stored.values() if r.value is not None or r.no_opinion)
+        assert response.get_json()["answered"] == answered, batch
+    assert (stored[a].value, stored[a].comment) == (3, "keeps the rating")
+    assert stored[c].value is None and stored[c].comment == "only a comment"
+    assert (stored[d].value, stored[d].comment) == (4, "and why")
+    assert response.get_json()["answered"] == 2
+
+
+# --- two workers: nothing one of them remembers outlives a change made by the other -------------
+
+def test_a_deadline_moved_or_a_link_revoked_in_one_worker_holds_in_the_other(app, client, expert, db_url, tmp_path):
+    """Two app instances on one database stand for two gunicorn workers, each with its
+    own in-process memory (statements built once, verified session cookies). A
+    deadline moved into the past, a reopening and a revoked link, each written through
+    the second worker, take effect on the first worker's very next save."""
+    from tests.conftest import make_app
+    from webapp.extensions import db
+    from webapp.models import Expert, Round, RoundStatus, utcnow
+
+    other = make_app(db_url, tmp_path)
+    other_client = other.test_client()
+    other_client.set_cookie("session", client.get_cookie("session").value)
+    try:
+        for worker in (client, other_client, client):          # both workers have seen this cookie and round
+            assert _save(worker, expert.round_id, expert.node_ids[0], 3, client.token).status_code == 200
+        with other.app_context():                               # the deadline moved into the past
+            db.session.execute(update(Round).values(closes_at=utcnow() - timedelta(seconds=1)))
+            db.session.commit()
+        before = _ratings(app)
+        refused = _save(client, expert.round_id, expert.node_ids[1], 4, client.token)
+        assert refused.status_code == 400 and refused.get_json()["closed"] is True
+        assert _ratings(app) == before
+        with other.app_context():                               # reopened with a later deadline
+            db.session.execute(update(Round).values(status=RoundStatus.open, closed_at=None,
+                                                    closes_at=utcnow() + timedelta(hours=1)))
+            db.session.commit()
+        assert _save(client, expert.round_id, expert.node_ids[1], 4, client.token).status_code == 200
+        with other.app_context():                               # the link revoked
+            db.session.get(Expert, expert.expert_ids[0]).revoke()
+            db.session.commit()
+        before = _ratings(app)
+        assert _save(client, expert.round_id, expert.node_ids[2], 5, client.token).status_code == 403
+        assert _ratings(app) == before
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -23,7 +23,8 @@ from flask_babel import gettext as _
 from webapp.api.blueprint import bp
 from webapp.extensions import db
 from webapp.models import RoundStatus, utcnow
-from webapp.security import current_expert_ref
+from webapp.security import accept_expert_row, expert_session_claim
+from webapp.services import answer_sql
 from webapp.services import answers as answer_service
 from webapp.services.answers import AnswerError
 from webapp.services.inputs import JsonInputError, loads_json
@@ -64,10 +65,16 @@ def _parse_answers(body) -> list[dict] | None:
 
 @bp.route("/rounds/<int:round_id>/answers", methods=["POST"])
 def save_answers(round_id: int):
-    expert = current_expert_ref()  # (id, study_id): one light statement, no ORM object
-    if expert is None:
+    claim = expert_session_claim()
+    if claim is None:
         abort(403)
-    rnd = answer_service.autosave_round(expert, round_id)  # plain values, no ORM object
+    # One statement reads the expert (revoked? reissued?) and the round with its item ids.
+    row, facts = answer_sql.expert_and_round(claim["id"], round_id)
+    expert = accept_expert_row(row, claim)
+    if expert is None:
+        db.session.rollback()
+        abort(403)
+    rnd = answer_service.autosave_facts(facts)  # plain values, no ORM object; the lazy close
     if rnd is None:
         db.session.rollback()
         abort(404)
@@ -92,5 +99,5 @@ def save_answers(round_id: int):
         own = answer_service.response_of(expert, rnd)
         closed = current is None or not current.accepts_answers(now) or bool(own is not None and own.is_submitted)
         return jsonify(error="refused", message=str(exc), closed=closed), 400
-    db.session.commit()  # then count, outside the write transaction
-    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered(), total=saved.total)
+    db.session.commit()  # one transaction: the two upserts counted the answered items
+    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered, total=saved.total)

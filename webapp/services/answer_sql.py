@@ -8,31 +8,34 @@
   (``Round.accepting``: on PostgreSQL it reads the round row ``FOR SHARE``, so a
   close waits for saves in flight and a save after the close sees it closed; on
   SQLite the write lock orders the whole save against the close).
-- **Cost**: a save is 4 statements besides the session — the round with its items
-  (:func:`round_facts`, plain values, no ORM object), the Response upsert, the
-  Ratings upsert, and the count of answered items — on SQLite once those two are
-  committed (the write lock is held for the two upserts only: under load the
-  writers' waits for that lock, not their CPU, bounded the save throughput), on
-  PostgreSQL inside the same transaction (a second one would cost a BEGIN and a
-  ROLLBACK round trip per save). Each statement is **built once
-  per database dialect** with bound parameters and run on the session's connection
-  (Core, no ORM layer): building the upserts anew cost more CPU than running them
-  (``bench/save_profile.py``). Nothing about a round is cached between requests:
-  every save reads the round and its items as they are now.
+- **Cost**: a save is 3 statements in all, in one transaction — the expert with
+  the round and its items (:func:`expert_and_round`, plain values, no ORM object),
+  the Response upsert, whose RETURNING also counts the items answered outside the
+  batch, and the Ratings upsert, which returns the batch's ``value`` and
+  ``no_opinion``: the answered count needs no statement of its own (on SQLite
+  the count runs inside the write lock, a few microseconds of SQLite's C, not the
+  ~0.1 ms of Python a separate statement cost). On PostgreSQL the two upserts are
+  one statement (``services.answer_pg``). Each statement is **built once per
+  database dialect** (and shape) with bound parameters and run on the session's
+  connection (Core, no ORM layer): building the upserts anew cost more CPU than
+  running them (``bench/save_profile.py``). Nothing about a round is cached
+  between requests: every save reads the round and its items as they are now.
 
 Services flush; the caller commits.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, cast, func, literal, literal_column, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
-from webapp.models import Rating, Response, ResponseStatus, Round, RoundItem, RoundKind, RoundStatus
+from webapp.models import Expert, Rating, Response, ResponseStatus, Round, RoundItem, RoundKind, RoundStatus
 from webapp.models.base import UTCDateTime
+from webapp.security import EXPERT_REF_COLUMNS
 
 RATING_FIELDS = ("value", "no_opinion", "comment", "reason")
 _BUILT: dict[tuple, object] = {}   # (dialect, statement, shape) -> statement built once
@@ -42,23 +45,25 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def dialect() -> str:
+    """The name of the database the session's connection talks to."""
+    return db.session.connection().dialect.name
+
+
 def _insert(table, dialect: str | None = None):
     return (postgresql.insert if (dialect or _dialect()) == "postgresql" else sqlite.insert)(table)
 
 
-def _built(name: str, build, *shape):
-    """The statement ``name`` for this session's dialect, built on first use."""
-    dialect = _dialect()
-    key = (dialect, name, *shape)
+def run(name: str, build, params, *shape):
+    """Run the statement ``name`` (built on first use for this dialect and ``shape``)
+    on the session's connection: same transaction, no ORM layer. The dialect is
+    the connection's own (no ``get_bind`` lookup per statement)."""
+    conn = db.session.connection()
+    key = (conn.dialect.name, name, *shape)
     stmt = _BUILT.get(key)
     if stmt is None:
-        stmt = _BUILT[key] = build(dialect, *shape)
-    return stmt
-
-
-def _run(stmt, params):
-    """Run a built statement on the session's connection (same transaction, no ORM layer)."""
-    return db.session.connection().execute(stmt, params)
+        stmt = _BUILT[key] = build(conn.dialect.name, *shape)
+    return conn.execute(stmt, params)
 
 
 def item_ids_column(round_id_column, dialect: str | None = None):
@@ -114,20 +119,68 @@ def _build_round_facts(dialect: str):
         table.c.status != RoundStatus.draft.value)
 
 
-def round_facts(study_id: int, round_id: int) -> RoundFacts | None:
-    """Round ``round_id`` of study ``study_id`` (not a draft) with its item ids, or None."""
-    row = _run(_built("round_facts", _build_round_facts), {"round_id": round_id, "study_id": study_id}).first()
-    if row is None:
-        return None
-    *values, ids = row
+def _facts_of(values) -> RoundFacts:
+    *values, ids = values
     facts = dict(zip(_FACT_COLUMNS, values))
     facts["kind"], facts["status"] = RoundKind(facts["kind"]), RoundStatus(facts["status"])
     return RoundFacts(**facts, item_node_ids=parse_item_ids(ids))
 
 
+def round_facts(study_id: int, round_id: int) -> RoundFacts | None:
+    """Round ``round_id`` of study ``study_id`` (not a draft) with its item ids, or None."""
+    row = run("round_facts", _build_round_facts, {"round_id": round_id, "study_id": study_id}).first()
+    return None if row is None else _facts_of(row)
+
+
+def _build_expert_and_round(dialect: str):
+    expert, table = Expert.__table__, Round.__table__
+    joined = expert.outerjoin(table, and_(table.c.id == bindparam("round_id"), table.c.study_id == expert.c.study_id,
+                                          table.c.status != RoundStatus.draft.value))
+    return select(*(expert.c[name] for name in EXPERT_REF_COLUMNS), *(table.c[name] for name in _FACT_COLUMNS),
+                  item_ids_column(table.c.id, dialect)).select_from(joined).where(expert.c.id == bindparam("expert_id"))
+
+
+def expert_and_round(expert_id: int, round_id: int) -> tuple[tuple | None, RoundFacts | None]:
+    """The autosave's first statement: expert ``expert_id`` (a row of
+    ``security.EXPERT_REF_COLUMNS``, or None) and :func:`round_facts` of round
+    ``round_id`` of the expert's study (None when it is not one)."""
+    row = run("expert_and_round", _build_expert_and_round,
+               {"expert_id": expert_id, "round_id": round_id}).first()
+    if row is None:
+        return None, None
+    width = len(EXPERT_REF_COLUMNS)
+    return tuple(row[:width]), (None if row[width] is None else _facts_of(row[width:]))
+
+
 # --- the writes ---------------------------------------------------------------------------------
 
-def _build_response_upsert(dialect: str):
+def _answered(table):
+    return or_(table.c.value.is_not(None), table.c.no_opinion)
+
+
+def _others_answered(dialect: str):
+    """How many items the expert's response to the round (``:expert_id``, ``:round_id``)
+    answers besides the batch's (``:batch``: its node ids). Read in the Response
+    upsert's RETURNING: a response it creates has no ratings yet, so whether the new
+    row is seen there does not matter."""
+    table, own = Rating.__table__, Response.__table__.alias("own")
+    batch = bindparam("batch", type_=String)   # the node ids as a JSON list, read by the database
+    if dialect == "postgresql":
+        listed = select(cast(func.json_array_elements_text(cast(batch, postgresql.JSON)), Integer))
+    else:
+        listed = select(literal_column("value")).select_from(func.json_each(batch))
+    outside = table.c.node_id.not_in(listed.scalar_subquery())
+    # No join: SQLite renders RETURNING's columns without their table, so each
+    # SELECT names one table (an unqualified name resolves in the innermost one).
+    response_id = select(own.c.id).where(own.c.expert_id == bindparam("expert_id"),
+                                         own.c.round_id == bindparam("round_id")).scalar_subquery()
+    return select(func.count()).select_from(table).where(table.c.response_id == response_id, _answered(table),
+                                                         outside).scalar_subquery()
+
+
+def response_upsert(dialect: str):
+    """INSERT … ON CONFLICT DO UPDATE of the expert's draft Response (``:expert_id``,
+    ``:round_id``, ``:now``), guarded by :meth:`Round.accepting`; no RETURNING yet."""
     table = Response.__table__
     stamp = bindparam("now", type_=UTCDateTime())
     source = select(bindparam("expert_id"), bindparam("round_id"), literal(ResponseStatus.draft.value), stamp, stamp) \
@@ -136,15 +189,21 @@ def _build_response_upsert(dialect: str):
                                                source)
     return stmt.on_conflict_do_update(
         index_elements=["expert_id", "round_id"], set_={"updated_at": stmt.excluded.updated_at},
-        where=table.c.status == ResponseStatus.draft.value,
-    ).returning(table.c.id)
+        where=table.c.status == ResponseStatus.draft.value)
 
 
-def upsert_draft_response(expert_id: int, round_id: int, now: datetime) -> int | None:
-    """The expert's draft Response id, created if needed and touched — or None when
-    the round no longer accepts answers or the expert has submitted."""
-    stmt = _built("response_upsert", _build_response_upsert)
-    return _run(stmt, {"expert_id": expert_id, "round_id": round_id, "now": now}).scalar()
+def _build_response_upsert(dialect: str):
+    return response_upsert(dialect).returning(Response.__table__.c.id, _others_answered(dialect))
+
+
+def upsert_draft_response(expert_id: int, round_id: int, now: datetime,
+                          batch: list[int] = ()) -> tuple[int, int] | None:
+    """The expert's draft Response id, created if needed and touched, with how many
+    items it answers besides those of ``batch`` (node ids about to be written) —
+    or None when the round no longer accepts answers or the expert has submitted."""
+    row = run("response_upsert", _build_response_upsert,
+               {"expert_id": expert_id, "round_id": round_id, "now": now, "batch": json.dumps(list(batch))}).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _build_ratings_upsert(dialect: str, keys: tuple[str, ...]):
@@ -152,18 +211,17 @@ def _build_ratings_upsert(dialect: str, keys: tuple[str, ...]):
     stmt = _insert(table, dialect).values({k: bindparam(k, type_=table.c[k].type) for k in keys})
     changed = [k for k in keys if k not in ("response_id", "node_id")]
     return stmt.on_conflict_do_update(index_elements=["response_id", "node_id"],
-                                      set_={k: stmt.excluded[k] for k in changed})
+                                      set_={k: stmt.excluded[k] for k in changed}) \
+        .returning(table.c.value, table.c.no_opinion)   # not an expression of them: see upsert_ratings
 
 
-def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> None:
-    """Insert or change one Rating per answer; keys absent from an answer keep what is stored.
-
-    ``answers`` are checked already: ``{"node_id", "value"?, "no_opinion"?, "comment"?, "reason"?}``.
-    Answers with the same keys go in one statement (the page sends one shape at a time).
-    """
-    groups: dict[tuple[str, ...], list[dict]] = {}
+def rating_rows(answers: list[dict], now: datetime) -> list[dict]:
+    """One row per node (a later answer's keys win, as if applied in order), each with
+    only the keys the answers give (absent keys keep what is stored)."""
+    rows: dict[int, dict] = {}
     for answer in answers:
-        row = {"response_id": response_id, "node_id": int(answer["node_id"]), "updated_at": now}
+        node_id = int(answer["node_id"])
+        row = rows.setdefault(node_id, {"node_id": node_id, "updated_at": now})
         if "no_opinion" in answer or "value" in answer:
             no_opinion = bool(answer.get("no_opinion", False))
             row["no_opinion"] = no_opinion
@@ -172,24 +230,24 @@ def upsert_ratings(response_id: int, answers: list[dict], now: datetime) -> None
         for key in ("comment", "reason"):
             if key in answer:
                 row[key] = (answer[key] or "").strip()
+    return list(rows.values())
+
+
+def upsert_ratings(response_id: int, rows: list[dict]) -> int:
+    """Insert or change one Rating per row of :func:`rating_rows` (of checked answers);
+    returns how many of these nodes are now answered.
+
+    Rows with the same keys go in one statement (the page sends one shape at a time).
+    The statement returns each row's ``value`` and ``no_opinion``, and Python decides
+    whether it is answered: SQLite 3.40 evaluated ``RETURNING value IS NOT NULL``
+    to true for a row inserted without a value (its ``value`` read back NULL).
+    """
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        row = {**row, "response_id": response_id}
         groups.setdefault(tuple(sorted(row)), []).append(row)
-    for keys, rows in groups.items():
-        _run(_built("ratings_upsert", _build_ratings_upsert, keys), rows)
-
-
-def _build_answered_count(dialect: str):
-    return select(func.count(Rating.__table__.c.id)).where(
-        Rating.__table__.c.response_id == bindparam("response_id"),
-        or_(Rating.__table__.c.value.is_not(None), Rating.__table__.c.no_opinion))
-
-
-def counts_inside_write() -> bool:
-    """Whether the autosave counts the answered items inside its write transaction:
-    on PostgreSQL (row locks: nothing waits for the count, and counting after the
-    commit would cost a second BEGIN and its ROLLBACK), not on SQLite (its one
-    write lock is held for the two upserts only)."""
-    return _dialect() == "postgresql"
-
-
-def answered_count(response_id: int) -> int:
-    return _run(_built("answered_count", _build_answered_count), {"response_id": response_id}).scalar()
+    answered = 0
+    for keys, group in groups.items():
+        result = run("ratings_upsert", _build_ratings_upsert, group, keys)
+        answered += sum(1 for value, no_opinion in result if value is not None or no_opinion)
+    return answered

@@ -28,7 +28,7 @@ from webapp.models import (
     RoundStatus,
     utcnow,
 )
-from webapp.services import answer_sql, audit
+from webapp.services import answer_pg, answer_sql, audit
 from webapp.services.round_lifecycle import close_if_expired
 
 MAX_COMMENT = 4000
@@ -54,9 +54,15 @@ def autosave_round_facts(expert: Expert, round_id: int) -> answer_sql.RoundFacts
 def autosave_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> answer_sql.RoundFacts | None:
     """The round an autosave writes to, as plain values with its item ids (one
     statement, no ORM object), or None for a round that is not one of the
-    expert's study's Delphi rounds. Makes the lazy deadline check: an open round
-    past its closing time is closed here (the caller commits)."""
-    facts = answer_sql.round_facts(expert.study_id, round_id)
+    expert's study's Delphi rounds. Makes the lazy deadline check (see
+    :func:`autosave_facts`)."""
+    return autosave_facts(answer_sql.round_facts(expert.study_id, round_id), now=now)
+
+
+def autosave_facts(facts: answer_sql.RoundFacts | None, *,
+                   now: datetime | None = None) -> answer_sql.RoundFacts | None:
+    """``facts`` if they are a Delphi round's, else None. The lazy deadline check: an
+    open round past its closing time is closed here (the caller commits)."""
     if facts is None or facts.kind is not RoundKind.delphi:
         return None
     now = now or utcnow()
@@ -79,10 +85,10 @@ def _writable_response(expert: Expert, rnd: Round, now: datetime) -> Response:
     if not rnd.accepts_answers(now):
         raise AnswerError(_("This round is closed: answers can no longer be changed or submitted."))
     db.session.flush()
-    response_id = answer_sql.upsert_draft_response(expert.id, rnd.id, now)  # no race on the first answer
-    if response_id is None:
+    written = answer_sql.upsert_draft_response(expert.id, rnd.id, now)  # no race on the first answer
+    if written is None:
         raise _closed_or_submitted(expert, rnd)
-    response = db.session.get(Response, response_id)
+    response = db.session.get(Response, written[0])
     db.session.refresh(response)
     return response
 
@@ -108,17 +114,7 @@ def _guard_still_open(response: Response, now: datetime) -> None:
 class SavedAnswers:
     response_id: int
     total: int
-    counted: int | None = None   # counted inside the write transaction (PostgreSQL)
-
-    def answered(self) -> int:
-        """How many items the draft answers now. The autosave asks once it has
-        committed: on SQLite the write lock is then held for the two upserts only.
-        On PostgreSQL, where a writer locks only its own rows, the count was taken
-        inside the write transaction instead: asking after the commit would open a
-        second transaction (two more round trips to the server per save)."""
-        if self.counted is not None:
-            return self.counted
-        return answer_sql.answered_count(self.response_id)
+    answered: int   # counted inside the write transaction, by the two upserts themselves
 
 
 def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
@@ -126,8 +122,10 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
     """The autosave: store some answers of the expert's draft in 2 statements once
     the round's items are known (``rnd`` a :class:`Round` or the
     :class:`~webapp.services.answer_sql.RoundFacts` of :func:`autosave_round`) — the
-    Response upsert with the open-round guard and the Ratings upsert
-    (``services.answer_sql``); :meth:`SavedAnswers.answered` counts afterwards.
+    Response upsert with the open-round guard, which also counts the items answered
+    outside the batch, and the Ratings upsert, which returns whether each of the
+    batch's items is answered (``services.answer_sql``): no third statement counts.
+    On PostgreSQL a batch of one shape is written in one statement (``services.answer_pg``).
 
     Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
     absent keys keep what was stored. The whole batch is checked before
@@ -141,13 +139,19 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
         _check_answer(rnd, answer, known)
     if rnd.study_id != expert.study_id:
         raise AnswerError(_("This questionnaire belongs to another study."))
-    response_id = answer_sql.upsert_draft_response(expert.id, rnd.id, now)
-    if response_id is None:
+    rows = answer_sql.rating_rows(answers, now)
+    if answer_pg.applies(rows):   # PostgreSQL: both upserts and the count in one statement
+        written = answer_pg.save(expert.id, rnd.id, rows, now)
+        if written is None:
+            raise _closed_or_submitted(expert, rnd)
+        return SavedAnswers(written[0], len(item_ids), written[1])
+    batch = sorted(row["node_id"] for row in rows)
+    written = answer_sql.upsert_draft_response(expert.id, rnd.id, now, batch)
+    if written is None:
         raise _closed_or_submitted(expert, rnd)
-    if answers:
-        answer_sql.upsert_ratings(response_id, answers, now)
-    counted = answer_sql.answered_count(response_id) if answer_sql.counts_inside_write() else None
-    return SavedAnswers(response_id, len(item_ids), counted)
+    response_id, others = written
+    answered = answer_sql.upsert_ratings(response_id, rows) if rows else 0
+    return SavedAnswers(response_id, len(item_ids), others + answered)
 
 
 def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:

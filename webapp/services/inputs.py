@@ -74,14 +74,20 @@ def loads_json(raw: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH):
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise JsonInputError(_("The JSON is not UTF-8 encoded.")) from exc
+    # Nothing to clean or check when ``raw`` has no escape sequence (every string is then text of
+    # ``raw`` itself), no control character or lone surrogate, and fewer brackets than the depth
+    # limit, strings' own included: an autosave's body. Same result, 2x cheaper.
+    plain = (raw.count("[") + raw.count("{") <= max_depth and "\\" not in raw and not _CONTROL.search(raw)
+             and not _SURROGATE.search(raw))
     try:
-        data = json.loads(raw, parse_constant=_constant, parse_float=_float, object_pairs_hook=_pairs)
+        data = json.loads(raw, parse_constant=_constant, parse_float=_float,
+                          object_pairs_hook=None if plain else _pairs)
     except RecursionError as exc:
         raise JsonInputError(_("The JSON is nested more than %(n)s levels deep.", n=max_depth)) from exc
     except json.JSONDecodeError as exc:
         raise JsonInputError(_("The JSON could not be read (line %(line)s, column %(col)s).",
                                line=exc.lineno, col=exc.colno)) from exc
-    return _check_and_clean(data, max_depth)
+    return data if plain else _check_and_clean(data, max_depth)
 
 
 def _check_and_clean(data, max_depth: int):
