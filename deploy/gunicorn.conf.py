@@ -2,7 +2,8 @@
 
     gunicorn -c deploy/gunicorn.conf.py "webapp:create_app()"
 
-Sync workers, one per core plus one, behind a reverse proxy on 127.0.0.1. The app is
+Sync workers (one per core plus one on SQLite, two per core plus one on PostgreSQL),
+behind a reverse proxy on 127.0.0.1. The app is
 loaded once, in the master, and each worker is a fork of it: starting or recycling a
 worker costs a fork, not the app's import and set-up (several seconds of CPU, taken from
 the requests of the other workers when a worker is recycled under load).
@@ -14,7 +15,22 @@ import multiprocessing
 import os
 
 bind = os.environ.get("CONCORDIA_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("CONCORDIA_WORKERS", multiprocessing.cpu_count() + 1))
+
+
+def _default_workers() -> int:
+    """SQLite: one per core plus one (one writer at a time; more workers only queue
+    for its lock). PostgreSQL: two per core plus one (gunicorn's rule): a worker spends
+    part of each request waiting for the database's round trips and commit flush,
+    when another can use the core. In the 1,000-expert load run on 2 cores
+    (``bench/load.py``, README) 5 workers instead of 3 took the median save from
+    502 to 137 ms."""
+    cores = multiprocessing.cpu_count()
+    if os.environ.get("CONCORDIA_DATABASE_URL", "").startswith("postgresql"):
+        return 2 * cores + 1
+    return cores + 1
+
+
+workers = int(os.environ.get("CONCORDIA_WORKERS", _default_workers()))
 worker_class = "sync"
 threads = 1
 # The SQLite busy timeout for web requests (webapp.config SQLITE_BUSY_TIMEOUT_MS,

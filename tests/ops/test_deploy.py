@@ -79,3 +79,35 @@ def test_nginx_example_logs_with_the_redacting_format_only():
     match = re.match(pattern, "/i/SeCrEt?lang=zh")
     assert match and match.group("rest") == "?lang=zh"
     assert "client_max_body_size" in conf and "X-Forwarded-Proto" in conf and "ssl_certificate" in conf
+
+
+def _deploy_config(monkeypatch, **env) -> dict:
+    import runpy
+
+    for key in ("CONCORDIA_WORKERS", "CONCORDIA_DATABASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_workers_per_core_follow_the_database(monkeypatch):
+    cores = os.cpu_count()
+    assert _deploy_config(monkeypatch)["workers"] == cores + 1       # SQLite, the embedded default
+    assert _deploy_config(monkeypatch, CONCORDIA_DATABASE_URL="sqlite:////srv/c.sqlite3")["workers"] == cores + 1
+    assert _deploy_config(monkeypatch, CONCORDIA_DATABASE_URL="postgresql://c@db/c")["workers"] == 2 * cores + 1
+    assert _deploy_config(monkeypatch, CONCORDIA_DATABASE_URL="postgresql://c@db/c",
+                          CONCORDIA_WORKERS="7")["workers"] == 7
+
+
+def test_workers_are_forks_of_a_preloaded_app_with_its_objects_frozen(monkeypatch):
+    import gc
+
+    config = _deploy_config(monkeypatch)
+    assert config["preload_app"] is True
+    before = gc.get_freeze_count()
+    try:
+        config["pre_fork"](None, None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
