@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=5, help="visits per block (alternating with the bare app)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="concordia-visit-"))
-    visits, bare = Visits(work, args.experts), Bare(work)
+    visits, bare = Visits(work, args.experts), Bare(f"sqlite:///{work}/bare.sqlite3")
     for _ in range(args.block):   # warm up: templates compiled, caches filled
         visits.visit()
         bare.save()
