@@ -307,7 +307,6 @@ class ExpertRef:
     study_id: int
 
 
-_EXPERT_REF: dict[str, object] = {}
 EXPERT_REF_COLUMNS = ("id", "study_id", "revoked_at", "token_hash")
 
 
@@ -327,30 +326,6 @@ def accept_expert_row(row, claim: dict) -> ExpertRef | None:
         g.current_expert = None
         return None
     return ExpertRef(row[0], row[1])
-
-
-def current_expert_ref() -> ExpertRef | None:
-    """:func:`current_expert`'s answer (same rules: absent, revoked or reissued is None)
-    as ``(id, study_id)`` read in one light statement built once, no ORM object.
-    (The autosave reads the expert with the round instead: ``answer_sql.expert_and_round``.)"""
-    if "current_expert" in g:
-        expert = g.current_expert
-        return None if expert is None else ExpertRef(expert.id, expert.study_id)
-    from sqlalchemy import bindparam, select
-
-    from webapp.extensions import db
-    from webapp.models import Expert
-
-    claim = expert_session_claim()
-    if claim is None:
-        g.current_expert = None
-        return None
-    stmt = _EXPERT_REF.get("stmt")
-    if stmt is None:
-        table = Expert.__table__
-        stmt = _EXPERT_REF["stmt"] = select(*(table.c[name] for name in EXPERT_REF_COLUMNS)).where(
-            table.c.id == bindparam("id"))
-    return accept_expert_row(db.session.connection().execute(stmt, {"id": claim["id"]}).first(), claim)
 
 
 def expert_required(view):

@@ -51,14 +51,6 @@ def autosave_round_facts(expert: Expert, round_id: int) -> answer_sql.RoundFacts
     return answer_sql.round_facts(expert.study_id, round_id)
 
 
-def autosave_round(expert: Expert, round_id: int, *, now: datetime | None = None) -> answer_sql.RoundFacts | None:
-    """The round an autosave writes to, as plain values with its item ids (one
-    statement, no ORM object), or None for a round that is not one of the
-    expert's study's Delphi rounds. Makes the lazy deadline check (see
-    :func:`autosave_facts`)."""
-    return autosave_facts(answer_sql.round_facts(expert.study_id, round_id), now=now)
-
-
 def autosave_facts(facts: answer_sql.RoundFacts | None, *,
                    now: datetime | None = None) -> answer_sql.RoundFacts | None:
     """``facts`` if they are a Delphi round's, else None. The lazy deadline check: an
@@ -121,7 +113,7 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
                   now: datetime | None = None) -> SavedAnswers:
     """The autosave: store some answers of the expert's draft in 2 statements once
     the round's items are known (``rnd`` a :class:`Round` or the
-    :class:`~webapp.services.answer_sql.RoundFacts` of :func:`autosave_round`) — the
+    :class:`~webapp.services.answer_sql.RoundFacts` of :func:`autosave_facts`) — the
     Response upsert with the open-round guard, which also counts the items answered
     outside the batch, and the Ratings upsert, which returns whether each of the
     batch's items is answered (``services.answer_sql``): no third statement counts.
