@@ -144,6 +144,25 @@ class Server:
                 self.process.wait()
 
 
+def database_cpu_seconds(kind: str) -> float | None:
+    """User + system CPU of this machine's PostgreSQL processes (live ones, and the
+    backends the postmaster has reaped), or None for SQLite (in the server's own
+    processes). The cluster ``--pg`` names is taken to run on this machine."""
+    if kind != "postgresql":
+        return None
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if "(postgres)" in stat:
+            total += sum(int(v) for v in stat.rsplit(")", 1)[1].split()[11:15]) / ticks
+    return total
+
+
 def start_gunicorn(app_spec: str, env: dict, workdir: Path, workers: int, name: str) -> Server:
     port = free_port()
     log = workdir / f"{name}.log"

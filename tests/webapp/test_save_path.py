@@ -202,8 +202,8 @@ def test_a_save_refused_by_a_close_during_the_request_says_closed(app, client, e
     read_before_the_close = answer_sql.expert_and_round   # the save's first read: expert and round
     calls = []
 
-    def stale(expert_id, round_id):
-        row, facts = read_before_the_close(expert_id, round_id)
+    def stale(expert_id, round_id, **options):
+        row, facts = read_before_the_close(expert_id, round_id, **options)
         calls.append(facts.status)
         return row, facts.with_status(RoundStatus.open)
 

@@ -24,7 +24,7 @@ from webapp.api.blueprint import bp
 from webapp.extensions import db
 from webapp.models import RoundStatus, utcnow
 from webapp.security import accept_expert_row, expert_session_claim
-from webapp.services import answer_sql
+from webapp.services import answer_pg, answer_sql
 from webapp.services import answers as answer_service
 from webapp.services.answers import AnswerError
 from webapp.services.inputs import JsonInputError, loads_json
@@ -68,8 +68,35 @@ def save_answers(round_id: int):
     claim = expert_session_claim()
     if claim is None:
         abort(403)
+    # PostgreSQL: autocommit statements on a connection of their own (services.answer_pg):
+    # first one that checks and writes; if it wrote nothing, the ordinary path's read and
+    # write, which say why (or save, if things changed in between).
+    with answer_pg.own_connection() as conn:
+        if conn is not None:
+            saved = _save_in_one(claim, round_id, conn)
+            if saved is not None:
+                return saved
+        return _save(claim, round_id, conn)
+
+
+def _save_in_one(claim: dict, round_id: int, conn):
+    """The reply to a save the one checked statement wrote, or None."""
+    try:
+        answers = _parse_answers(loads_json(request.get_data(), max_depth=4))
+    except (JsonInputError, AnswerError):
+        return None
+    if not answers or not isinstance(claim.get("marker"), str):
+        return None
+    now = utcnow()
+    saved = answer_service.store_checked_answers(claim["id"], claim["marker"], round_id, answers, now=now, conn=conn)
+    if saved is None:
+        return None
+    return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered, total=saved.total)
+
+
+def _save(claim: dict, round_id: int, conn):
     # One statement reads the expert (revoked? reissued?) and the round with its item ids.
-    row, facts = answer_sql.expert_and_round(claim["id"], round_id)
+    row, facts = answer_sql.expert_and_round(claim["id"], round_id, conn=conn)
     expert = accept_expert_row(row, claim)
     if expert is None:
         db.session.rollback()
@@ -91,7 +118,7 @@ def save_answers(round_id: int):
         if answers is None:
             db.session.rollback()
             return jsonify(error="bad_request", message=_("The answers could not be read.")), 400
-        saved = answer_service.store_answers(expert, rnd, answers, now=now)
+        saved = answer_service.store_answers(expert, rnd, answers, now=now, conn=conn)
     except AnswerError as exc:
         db.session.rollback()
         # The round as it is now: a close that committed while this save ran must say closed.
@@ -99,5 +126,5 @@ def save_answers(round_id: int):
         own = answer_service.response_of(expert, rnd)
         closed = current is None or not current.accepts_answers(now) or bool(own is not None and own.is_submitted)
         return jsonify(error="refused", message=str(exc), closed=closed), 400
-    db.session.commit()  # one transaction: the two upserts counted the answered items
+    db.session.commit()  # one transaction (on PostgreSQL the one writing statement committed as it ran)
     return jsonify(ok=True, saved_at=now.isoformat(), answered=saved.answered, total=saved.total)

@@ -15,7 +15,8 @@
   ``no_opinion``: the answered count needs no statement of its own (on SQLite
   the count runs inside the write lock, a few microseconds of SQLite's C, not the
   ~0.1 ms of Python a separate statement cost). On PostgreSQL the two upserts are
-  one statement (``services.answer_pg``). Each statement is **built once per
+  one statement (``services.answer_pg``), which also checks what the read would
+  have told: a save there is that one statement, in autocommit. Each statement is **built once per
   database dialect** (and shape) with bound parameters and run on the session's
   connection (Core, no ORM layer): building the upserts anew cost more CPU than
   running them (``bench/save_profile.py``). Nothing about a round is cached
@@ -45,20 +46,16 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def dialect() -> str:
-    """The name of the database the session's connection talks to."""
-    return db.session.connection().dialect.name
-
-
 def _insert(table, dialect: str | None = None):
     return (postgresql.insert if (dialect or _dialect()) == "postgresql" else sqlite.insert)(table)
 
 
-def run(name: str, build, params, *shape):
+def run(name: str, build, params, *shape, conn=None):
     """Run the statement ``name`` (built on first use for this dialect and ``shape``)
-    on the session's connection: same transaction, no ORM layer. The dialect is
-    the connection's own (no ``get_bind`` lookup per statement)."""
-    conn = db.session.connection()
+    on ``conn``, by default the session's connection (same transaction), no ORM
+    layer. The dialect is the connection's own (no ``get_bind`` lookup per statement)."""
+    if conn is None:
+        conn = db.session.connection()
     key = (conn.dialect.name, name, *shape)
     stmt = _BUILT.get(key)
     if stmt is None:
@@ -140,12 +137,13 @@ def _build_expert_and_round(dialect: str):
                   item_ids_column(table.c.id, dialect)).select_from(joined).where(expert.c.id == bindparam("expert_id"))
 
 
-def expert_and_round(expert_id: int, round_id: int) -> tuple[tuple | None, RoundFacts | None]:
+def expert_and_round(expert_id: int, round_id: int, *, conn=None) -> tuple[tuple | None, RoundFacts | None]:
     """The autosave's first statement: expert ``expert_id`` (a row of
     ``security.EXPERT_REF_COLUMNS``, or None) and :func:`round_facts` of round
-    ``round_id`` of the expert's study (None when it is not one)."""
+    ``round_id`` of the expert's study (None when it is not one). ``conn``: as
+    for :func:`run`."""
     row = run("expert_and_round", _build_expert_and_round,
-               {"expert_id": expert_id, "round_id": round_id}).first()
+              {"expert_id": expert_id, "round_id": round_id}, conn=conn).first()
     if row is None:
         return None, None
     width = len(EXPERT_REF_COLUMNS)
@@ -178,13 +176,15 @@ def _others_answered(dialect: str):
                                                          outside).scalar_subquery()
 
 
-def response_upsert(dialect: str):
+def response_upsert(dialect: str, *, checked=None):
     """INSERT … ON CONFLICT DO UPDATE of the expert's draft Response (``:expert_id``,
-    ``:round_id``, ``:now``), guarded by :meth:`Round.accepting`; no RETURNING yet."""
+    ``:round_id``, ``:now``), guarded by :meth:`Round.accepting` (and ``checked``, a
+    further condition, when given); no RETURNING yet."""
     table = Response.__table__
     stamp = bindparam("now", type_=UTCDateTime())
+    guard = Round.accepting(db.session, bindparam("round_id"), stamp, dialect=dialect)
     source = select(bindparam("expert_id"), bindparam("round_id"), literal(ResponseStatus.draft.value), stamp, stamp) \
-        .where(Round.accepting(db.session, bindparam("round_id"), stamp, dialect=dialect))
+        .where(guard if checked is None else and_(checked, guard))
     stmt = _insert(table, dialect).from_select(["expert_id", "round_id", "status", "created_at", "updated_at"],
                                                source)
     return stmt.on_conflict_do_update(

@@ -110,14 +110,15 @@ class SavedAnswers:
 
 
 def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
-                  now: datetime | None = None) -> SavedAnswers:
+                  now: datetime | None = None, conn=None) -> SavedAnswers:
     """The autosave: store some answers of the expert's draft in 2 statements once
     the round's items are known (``rnd`` a :class:`Round` or the
     :class:`~webapp.services.answer_sql.RoundFacts` of :func:`autosave_facts`) — the
     Response upsert with the open-round guard, which also counts the items answered
     outside the batch, and the Ratings upsert, which returns whether each of the
     batch's items is answered (``services.answer_sql``): no third statement counts.
-    On PostgreSQL a batch of one shape is written in one statement (``services.answer_pg``).
+    On PostgreSQL a batch of one shape is written in one statement (``services.answer_pg``),
+    on ``conn`` when given (``answer_pg.own_connection``: it commits as it ends).
 
     Each answer is ``{"node_id", "value", "no_opinion", "comment", "reason"}``;
     absent keys keep what was stored. The whole batch is checked before
@@ -133,7 +134,7 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
         raise AnswerError(_("This questionnaire belongs to another study."))
     rows = answer_sql.rating_rows(answers, now)
     if answer_pg.applies(rows):   # PostgreSQL: both upserts and the count in one statement
-        written = answer_pg.save(expert.id, rnd.id, rows, now)
+        written = answer_pg.save(expert.id, rnd.id, rows, now, conn=conn)
         if written is None:
             raise _closed_or_submitted(expert, rnd)
         return SavedAnswers(written[0], len(item_ids), written[1])
@@ -144,6 +145,24 @@ def store_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *,
     response_id, others = written
     answered = answer_sql.upsert_ratings(response_id, rows) if rows else 0
     return SavedAnswers(response_id, len(item_ids), others + answered)
+
+
+def store_checked_answers(expert_id: int, marker: str, round_id: int, answers: list[dict], *, now: datetime,
+                          conn) -> SavedAnswers | None:
+    """PostgreSQL's autosave in one statement, before anything is read: the expert's
+    session claim (``expert_id``, ``marker``) and the answers (of the right JSON types) are
+    checked by the statement itself against the expert and the round as they are
+    (``answer_pg.save_checked``). None when it wrote nothing — or could not take this
+    batch (several shapes; an answer both rated and "no opinion"; a text too long) —:
+    the caller then takes the ordinary path (:func:`store_answers`), which says why."""
+    if any(a.get("no_opinion") and a.get("value") is not None for a in answers) or any(
+            len(a.get(key) or "") > MAX_COMMENT for a in answers for key in ("comment", "reason")):
+        return None
+    rows = answer_sql.rating_rows(answers, now)
+    if not answer_pg.applies(rows):
+        return None
+    written = answer_pg.save_checked(expert_id, marker, round_id, answers, rows, now, conn=conn)
+    return None if written is None else SavedAnswers(written[0], written[2], written[1])
 
 
 def save_answers(expert: Expert, rnd: Round, answers: Iterable[dict], *, now: datetime | None = None) -> Response:
