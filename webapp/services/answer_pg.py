@@ -148,6 +148,13 @@ def applies(rows: list[dict]) -> bool:
     return all(row.keys() == first for row in rows)
 
 
+def _given(rows: list[dict]) -> tuple[tuple[str, ...], str]:
+    """The batch's shape (the rating fields its rows give) and its rows as the JSON the
+    statement reads (``:rows``)."""
+    keys = tuple(sorted(k for k in rows[0] if k in dict(FIELDS)))
+    return keys, json.dumps([{k: row[k] for k in ("node_id", *keys)} for row in rows])
+
+
 def save_checked(expert_id: int, marker: str, round_id: int, answers: list[dict], rows: list[dict],
                  now: datetime, *, conn: Connection) -> tuple[int, int, int] | None:
     """The autosave in one round trip: :func:`save`'s statement, writing only when
@@ -155,8 +162,7 @@ def save_checked(expert_id: int, marker: str, round_id: int, answers: list[dict]
     was written — refused, closed, submitted, past the deadline —: the caller then takes
     the ordinary path, which reads the expert and the round and says why (or, if things
     changed in between, saves)."""
-    keys = tuple(sorted(k for k in rows[0] if k in dict(FIELDS)))
-    given = json.dumps([{k: row[k] for k in ("node_id", *keys)} for row in rows])
+    keys, given = _given(rows)
     params = {"expert_id": expert_id, "marker": marker, "round_id": round_id, "now": now, "rows": given,
               **batch_facts(answers, rows)}
     result = answer_sql.run("save_checked", _build_save, params, keys, True, conn=conn).first()
@@ -168,8 +174,7 @@ def save(expert_id: int, round_id: int, rows: list[dict], now: datetime, *,
     """Write the draft Response and ``rows`` in one statement: ``(response id, answered
     items)``, or None when the round no longer accepts answers or the expert has submitted.
     ``conn``: :func:`own_connection`'s (the statement commits as it ends), else the session's."""
-    keys = tuple(sorted(k for k in rows[0] if k in dict(FIELDS)))
-    given = json.dumps([{k: row[k] for k in ("node_id", *keys)} for row in rows])
+    keys, given = _given(rows)
     result = answer_sql.run("save_in_one", _build_save, {"expert_id": expert_id, "round_id": round_id,
                                                          "now": now, "rows": given}, keys, conn=conn).first()
     return None if result is None else (result[0], result[1])

@@ -16,10 +16,10 @@
   the count runs inside the write lock, a few microseconds of SQLite's C, not the
   ~0.1 ms of Python a separate statement cost). On PostgreSQL the two upserts are
   one statement (``services.answer_pg``), which also checks what the read would
-  have told: a save there is that one statement, in autocommit. Each statement is **built once per
-  database dialect** (and shape) with bound parameters and run on the session's
-  connection (Core, no ORM layer): building the upserts anew cost more CPU than
-  running them (``bench/save_profile.py``). Nothing about a round is cached
+  have told: a save there is that one statement, in autocommit. Each statement is
+  **built once per database dialect** (and shape) with bound parameters and run on
+  the session's connection (Core, no ORM layer): building the upserts anew cost
+  more CPU than running them (``bench/save_profile.py``). Nothing about a round is cached
   between requests: every save reads the round and its items as they are now.
 
 Services flush; the caller commits.
