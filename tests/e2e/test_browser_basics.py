@@ -1,6 +1,9 @@
 """The basics in a real browser: language from the phone's settings, the
 switch, coordinator login, an expert's invitation link, no CSP violations."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +21,8 @@ def test_chinese_phone_gets_chinese_and_can_switch(live_demo, phone_zh):
     assert page.locator("h1").inner_text() == "组织者登录"
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     page.get_by_role("link", name="English").click()
-    assert page.locator("h1").inner_text() == "Coordinator log in"
+    # to_have_text retries: the click returns before the English page has loaded.
+    expect(page.locator("h1")).to_have_text("Coordinator log in")
     assert errors == []  # no CSP refusals, no script errors
 
 
@@ -34,6 +38,8 @@ def test_coordinator_logs_in_and_sees_the_demo_study(live_demo, desktop_en):
     from webapp.services.demo import DEMO_TITLE
 
     page.get_by_role("link", name=DEMO_TITLE, exact=True).first.click()   # the Delphi study of three
+    # The click returns once the new URL is committed, before the page has loaded.
+    page.wait_for_url(re.compile(r"/studies/\d+$"), wait_until="load")
     assert "Testing capability" in page.content()
     assert errors == []
 
