@@ -32,11 +32,13 @@ def register_extensions(app: Flask) -> None:
     from webapp.extensions import babel, db, login_manager, migrate
     from webapp.i18n import ensure_catalogs_compiled, install_template_gettext, select_locale
     from webapp.models.base import install_sqlite_pragmas
+    from webapp.models.postgres_connections import install_postgres_connections
 
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                                write_queue=app.config["SQLITE_WRITE_QUEUE"])
+        install_postgres_connections(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     ensure_catalogs_compiled(app)
