@@ -171,10 +171,10 @@ def round_page(round_id: int):
     if not form.validate():
         return _render_questionnaire(rnd, form, response=response, status=400)
     action = form.chosen_action
-    stored = set(questionnaire_page.own_answers(response))   # plain rows, not kept: the post changes them
+    stored = questionnaire_page.own_answers(response)   # plain rows, not kept: the post changes them
     try:
-        outcome = questionnaire.save_form(expert, rnd, form.answers(stored), proposal=form.proposal(),
-                                          submit=action == "submit")
+        outcome = questionnaire.save_form(expert, rnd, form.answers(set(stored)), proposal=form.proposal(),
+                                          submit=action == "submit", stored=stored)
     except AnswerError as exc:
         db.session.rollback()
         response = answers.response_of(expert, rnd)

@@ -10,6 +10,7 @@ group's anonymous feedback.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -35,7 +36,8 @@ from webapp.models import (
 from webapp.services import ahp_blocks, round_lifecycle, round_settings, tree
 from webapp.services.round_data import previous_delphi_round
 from webapp.services.wording import latest_earlier_round
-from webapp.services.answers import AnswerError, add_proposal, expert_round, missing_items, response_of, save_answers, submit_response
+from webapp.services.answers import (AnswerError, add_proposal, changed_answers, expert_round, missing_items,
+                                     response_of, save_answers, submit_response)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -234,7 +236,8 @@ class FormOutcome:
 
 
 def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict | None = None,
-              submit: bool = False, now: datetime | None = None) -> FormOutcome:
+              submit: bool = False, stored: Mapping[int, object] | None = None,
+              now: datetime | None = None) -> FormOutcome:
     """Save the posted answers, add the posted proposal, then (if asked) submit.
 
     A refused answer or proposal raises ``AnswerError`` (the caller rolls back:
@@ -244,9 +247,12 @@ def save_form(expert: Expert, rnd: Round, answers: list[dict], *, proposal: dict
     submission itself wrote nothing of its own (``submit_response``
     refuses before any write, or its conditional update touched no row). A post
     with nothing to save whose submission is refused raises instead.
+    ``stored``: the expert's stored answers by node id, read by the caller; posted answers
+    equal to them are not written again (``answers.changed_answers``).
     """
     now = now or utcnow()
-    response = save_answers(expert, rnd, answers, now=now) if answers else response_of(expert, rnd)
+    changed = answers if stored is None else changed_answers(answers, stored)
+    response = save_answers(expert, rnd, changed, now=now) if changed else response_of(expert, rnd)
     added = None
     if proposal is not None:
         added = add_proposal(expert, rnd, now=now, **proposal)
