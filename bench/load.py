@@ -314,8 +314,12 @@ def main(argv=None):
                     + (f", first visits over {args.ramp:g} s" if args.ramp else "") \
                     + ("" if args.write_queue or db_kind != "sqlite" else ", no write queue")
                 print(f"== {label}, {args.workers} workers; load average {os.getloadavg()[0]:.1f}", flush=True)
+                stolen, started = setup.stolen_cpu_seconds(), time.monotonic()
                 r = run_one(db_kind, n, think_range, args)
                 r["load_average_after"] = os.getloadavg()[0]
+                if stolen is not None:   # of the machine's CPU over the run (baseline included)
+                    r["stolen_share"] = (setup.stolen_cpu_seconds() - stolen) / (
+                        (time.monotonic() - started) * (os.cpu_count() or 1))
                 if args.baseline_only:
                     print_summary(r["bare"])
                     print(f"  load average at the end {r['load_average_after']:.1f}", flush=True)
@@ -328,7 +332,8 @@ def main(argv=None):
                     print(f"  ratio to baseline: saves/s {r['save_throughput_ratio']:.2f} (save phase "
                           f"{r['save_phase_ratio']:.2f}), CPU per request "
                           f"{r['save_cpu_ratio']:.1f}x")
-                print(f"  load average at the end {r['load_average_after']:.1f}")
+                print(f"  load average at the end {r['load_average_after']:.1f}"
+                      + (f"; CPU taken by the host (steal) {r['stolen_share']:.1%}" if "stolen_share" in r else ""))
                 print(f"  verified: {v['checked_answers']} acknowledged answers, lost {v['lost']}, wrong value "
                       f"{v['wrong_value']}, duplicates {v['duplicates']}; {v['submissions']} submissions, "
                       f"half-written {v['half_submissions']} -> {'OK' if v['ok'] else 'FAILED'}", flush=True)

@@ -163,6 +163,17 @@ def database_cpu_seconds(kind: str) -> float | None:
     return total
 
 
+def stolen_cpu_seconds() -> float | None:
+    """CPU time the virtual machine's host gave to others while this machine's vCPUs
+    wanted it ("steal" in ``/proc/stat``, all CPUs), or None where it is not told. A run
+    with much of it had fewer than the machine's cores: its figures are not comparable."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def start_gunicorn(app_spec: str, env: dict, workdir: Path, workers: int, name: str) -> Server:
     port = free_port()
     log = workdir / f"{name}.log"
