@@ -15,7 +15,10 @@ Here a rollback sends ``ROLLBACK`` through the connection's libpq handle
 and leaves the prepared statements be. That is safe because PostgreSQL keeps a
 prepared statement for the whole session whatever happens to the transaction it was
 prepared in, and re-plans it by itself when a table it reads changes. The schema
-changes only by migration, in its own process, never in a web request.
+changes only by migration, in its own process, never in a web request. The override
+leaves out what psycopg's own ``rollback()`` does for its pipeline mode, its
+``transaction()`` blocks and two-phase commit: the app, through SQLAlchemy, uses
+none of them (``tests/webapp/test_prepared_statements.py``).
 """
 from __future__ import annotations
 
