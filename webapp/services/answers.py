@@ -182,26 +182,20 @@ def changed_answers(answers: Iterable[dict], stored: Mapping[int, object]) -> li
     The questionnaire's form posts every answer, and by the time the expert presses
     Submit the page has autosaved them all: writing the 63 ratings of the seed hierarchy
     again changed nothing but made 63 new row versions (on PostgreSQL, a third of the
-    submit's cost). An answer is left out only when every key it gives equals the stored
-    row's, compared as :func:`store_answers` would store it (texts stripped); a value
-    that is not a rating is kept, so the save refuses it as before. A concurrent save of
-    the same item (another tab) is ordered as if it came after this post's.
+    submit's cost). An answer is left out only when every field it would write
+    (``answer_sql.rating_rows``: texts stripped, "no opinion" clearing the value) equals
+    the stored row's; a value that is not a rating is kept, so the save refuses it as
+    before. A concurrent save of the same item (another tab) is ordered as if it came
+    after this post's.
     """
     changed = []
     for answer in answers:
-        row = stored.get(int(answer["node_id"])) if str(answer.get("node_id", "")).isdigit() else None
-        if row is None or any(_as_stored(key, answer[key]) != getattr(row, key)
-                              for key in ("value", "no_opinion", "comment", "reason") if key in answer):
+        row = answer_sql.rating_rows([answer], None)[0]
+        kept = stored.get(row["node_id"])
+        if kept is None or any(getattr(kept, key) != value for key, value in row.items()
+                               if key not in ("node_id", "updated_at")):
             changed.append(answer)
     return changed
-
-
-def _as_stored(key: str, given):
-    if key in ("comment", "reason"):
-        return (given or "").strip()
-    if key == "no_opinion":
-        return bool(given)
-    return given
 
 
 def _forget_answers_in_session() -> None:
