@@ -50,12 +50,14 @@ class Stats:
         self.retries = 0
         self.lock = threading.Lock()
         self.save_window = [float("inf"), 0.0]  # first autosave sent, last one answered (perf_counter)
+        self.save_ends = []   # perf_counter at each autosave's answer, beside latency["autosave"]
 
     def add(self, kind, seconds, ok):
         with self.lock:
             self.latency[kind].append(seconds)
             if kind == "autosave":
                 end = time.perf_counter()
+                self.save_ends.append(end)
                 self.save_window[0] = min(self.save_window[0], end - seconds)
                 self.save_window[1] = max(self.save_window[1], end)
             if not ok:
@@ -195,6 +197,31 @@ def summary(name, stats, elapsed, cpu, timed_out, db_cpu=None):
         ms = np.array(values) * 1000
         p50, p95, p99 = np.percentile(ms, [50, 95, 99])
         out["kinds"][kind] = {"n": len(values), "p50": p50, "p95": p95, "p99": p99, "errors": stats.errors[kind]}
+    out["save_timeline"] = save_timeline(stats)
+    if stats.save_ends:  # wall clock, to line the windows up with the servers' logs (--logs)
+        first = min(stats.save_ends) + time.time() - time.perf_counter()
+        out["save_timeline_start"] = time.strftime("%H:%M:%S", time.localtime(first))
+    return out
+
+
+TIMELINE_STEP = 20.0  # seconds
+
+
+def save_timeline(stats) -> list[dict]:
+    """Autosaves by the window of the run in which they were answered: count, p50 and
+    p95 — where a tail comes from (the peak of the load, or a moment such as a worker's
+    restart or a checkpoint)."""
+    ends = np.array(stats.save_ends)
+    if not ends.size:
+        return []
+    ms = np.array(stats.latency["autosave"]) * 1000
+    window = ((ends - ends.min()) // TIMELINE_STEP).astype(int)
+    out = []
+    for w in range(window.max() + 1):
+        picked = ms[window == w]
+        if picked.size:
+            p50, p95 = np.percentile(picked, [50, 95])
+            out.append({"from_s": w * TIMELINE_STEP, "saves": int(picked.size), "p50": p50, "p95": p95})
     return out
 
 
@@ -210,6 +237,9 @@ def print_summary(s):
     for kind, k in s["kinds"].items():
         print(f"    {kind:<14} n={k['n']:<6} p50 {k['p50']:7.1f} ms  p95 {k['p95']:7.1f} ms  "
               f"p99 {k['p99']:7.1f} ms  errors {k['errors']}")
+    if len(s.get("save_timeline", [])) > 1:
+        print(f"    autosave by {TIMELINE_STEP:.0f} s from the first ({s.get('save_timeline_start')}): "
+              + ", ".join(f"{w['saves'] / TIMELINE_STEP:.0f}/s p95 {w['p95']:.0f}" for w in s["save_timeline"]))
 
 
 def run_one(db_kind, n, think_range, args):
@@ -250,6 +280,8 @@ def run_one(db_kind, n, think_range, args):
             s.stop()
         for d in databases:
             d.close()
+        if args.logs:
+            setup.keep_logs(work, args.logs / f"{db_kind}-{n}")
         setup.cleanup(work)
     return results
 
@@ -299,6 +331,8 @@ def main(argv=None):
                         help="spread the experts' first visits uniformly over this many seconds")
     parser.add_argument("--quick", action="store_true", help="20 experts, SQLite, no think time (< 2 min)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--logs", type=Path, help="keep the servers' logs (gunicorn's, with worker restarts, "
+                                                  "and the access logs) in this folder")
     args = parser.parse_args(argv)
     if args.quick:
         args.db, args.experts, args.think, args.max_seconds = ["sqlite"], [20], ["0"], 40

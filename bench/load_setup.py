@@ -269,5 +269,11 @@ def workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="concordia-load-"))
 
 
+def keep_logs(work: Path, into: Path) -> None:
+    into.mkdir(parents=True, exist_ok=True)
+    for log in work.glob("*.log"):
+        shutil.copy2(log, into / log.name)
+
+
 def cleanup(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)

@@ -65,6 +65,8 @@ def test_gunicorn_with_the_deploy_config_keeps_tokens_out_of_the_access_log(tmp_
         server.terminate()
         server.wait(timeout=30)
     text = log.read_text()
+    # the master compiled the templates before forking (the worker inherits them)
+    assert re.search(r"Compiled (\d+) templates before forking", text), text
     assert "/i/[redacted]?lang=zh" in text
     assert "SeCrEtToKeN" not in text
 
@@ -111,3 +113,44 @@ def test_workers_are_forks_of_a_preloaded_app_with_its_objects_frozen(monkeypatc
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_precompiled_templates_are_served_without_compiling_again(tmp_path, monkeypatch):
+    """What gunicorn's master does before forking (``when_ready``): afterwards no page
+    compiles a template (a fresh worker starts with them all compiled)."""
+    from tests.conftest import make_app
+    from webapp.extensions import db
+    from webapp.templating import precompile_templates
+
+    compiled = []
+
+    def counting_app():
+        app = make_app(f"sqlite:///{tmp_path}/t{len(compiled)}.sqlite3", tmp_path)
+        with app.app_context():
+            db.create_all()
+        original = app.jinja_env.compile
+        monkeypatch.setattr(app.jinja_env, "compile",
+                            lambda *a, **k: compiled.append(a[1] if len(a) > 1 else k.get("name")) or original(*a, **k))
+        return app
+
+    cold = counting_app()
+    assert cold.test_client().get("/login").status_code == 200
+    assert compiled, "a fresh app compiles the login page's templates on first use"
+
+    warm = counting_app()
+    count = precompile_templates(warm)
+    assert count == len(warm.jinja_env.list_templates(extensions=["html"])) >= 50
+    compiled.clear()
+    client = warm.test_client()
+    for path in ("/login", "/", "/i/unknown-token"):
+        client.get(path)
+    assert compiled == []
+
+
+def test_workers_restart_spread_out(monkeypatch):
+    """Workers share the requests evenly, so they reach max_requests together unless the
+    jitter is wide: half the limit spreads their restarts (and their cold starts)."""
+    config = _deploy_config(monkeypatch)
+    assert config["max_requests"] >= 5000
+    assert config["max_requests_jitter"] >= config["max_requests"] // 2
+    assert callable(config["when_ready"])

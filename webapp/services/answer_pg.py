@@ -165,7 +165,7 @@ def save_checked(expert_id: int, marker: str, round_id: int, answers: list[dict]
     keys, given = _given(rows)
     params = {"expert_id": expert_id, "marker": marker, "round_id": round_id, "now": now, "rows": given,
               **batch_facts(answers, rows)}
-    result = answer_sql.run("save_checked", _build_save, params, keys, True, conn=conn).first()
+    result = answer_sql.run_plain("save_checked", _build_save, params, keys, True, conn=conn).first()
     return None if result is None else (result[0], result[1], result[2])
 
 

@@ -63,6 +63,39 @@ def run(name: str, build, params, *shape, conn=None):
     return conn.execute(stmt, params)
 
 
+_PLAIN: dict[tuple, tuple] = {}  # (dialect, statement, shape) -> (compiled statement, bind processors)
+
+
+def run_plain(name: str, build, params, *shape, conn):
+    """:func:`run` for a statement whose result needs no conversion by SQLAlchemy (ids and
+    counts): compiled once per dialect and shape, then sent as its SQL text
+    (``Connection.exec_driver_sql``) with each parameter converted by its type's own bind
+    processor, as ``Connection.execute`` would. ``execute`` also builds the statement's
+    cache key and looks it up on every call, which for the autosave's one statement on
+    PostgreSQL (data-modifying CTEs, ``services.answer_pg``) cost more than the rest of
+    running it in Python (``bench/save_profile.py``). A statement with expanding
+    parameters (``IN`` lists rendered per call) cannot be sent this way: ValueError."""
+    key = (conn.dialect.name, name, *shape)
+    plain = _PLAIN.get(key)
+    if plain is None:
+        compiled = build(conn.dialect.name, *shape).compile(dialect=conn.dialect)
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError(f"statement {name!r} has expanding parameters; use run()")
+        processors = {}
+        for bind, bind_name in compiled.bind_names.items():
+            process = bind.type.bind_processor(conn.dialect)
+            if process is not None:
+                processors[bind_name] = process
+        plain = _PLAIN[key] = (compiled, processors)
+    compiled, processors = plain
+    values = compiled.construct_params(params)
+    for bind_name, process in processors.items():
+        values[bind_name] = process(values[bind_name])
+    if compiled.positional:   # SQLite's "?": the values in the order the SQL names them
+        return conn.exec_driver_sql(compiled.string, tuple(values[name] for name in compiled.positiontup))
+    return conn.exec_driver_sql(compiled.string, values)
+
+
 def item_ids_column(round_id_column, dialect: str | None = None):
     """The node ids of a round's items as one text column ("3,4,9"), to read with the round."""
     if (dialect or _dialect()) == "postgresql":
