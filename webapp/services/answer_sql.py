@@ -56,11 +56,16 @@ def run(name: str, build, params, *shape, conn=None):
     layer. The dialect is the connection's own (no ``get_bind`` lookup per statement)."""
     if conn is None:
         conn = db.session.connection()
+    return conn.execute(_built(conn, name, build, shape), params)
+
+
+def _built(conn, name: str, build, shape: tuple):
+    """The statement ``name`` for ``conn``'s dialect and ``shape``, built on first use."""
     key = (conn.dialect.name, name, *shape)
     stmt = _BUILT.get(key)
     if stmt is None:
         stmt = _BUILT[key] = build(conn.dialect.name, *shape)
-    return conn.execute(stmt, params)
+    return stmt
 
 
 _PLAIN: dict[tuple, tuple] = {}  # (dialect, statement, shape) -> (compiled statement, bind processors)
@@ -74,12 +79,12 @@ def run_plain(name: str, build, params, *shape, conn):
     cache key and looks it up on every call, which for the autosave's one statement on
     PostgreSQL (data-modifying CTEs, ``services.answer_pg``) cost 0.05–0.25 ms of the
     save's 2.4–2.7 ms of CPU in one process (alternating blocks, as ``bench/save_profile.py``
-    measures). A statement with expanding
-    parameters (``IN`` lists rendered per call) cannot be sent this way: ValueError."""
+    measures). A statement with expanding parameters (``IN`` lists rendered per call)
+    cannot be sent this way: ValueError."""
     key = (conn.dialect.name, name, *shape)
     plain = _PLAIN.get(key)
     if plain is None:
-        compiled = build(conn.dialect.name, *shape).compile(dialect=conn.dialect)
+        compiled = _built(conn, name, build, shape).compile(dialect=conn.dialect)
         if any(bind.expanding for bind in compiled.binds.values()):
             raise ValueError(f"statement {name!r} has expanding parameters; use run()")
         processors = {}
